@@ -1,0 +1,132 @@
+import type { Duplex } from 'node:stream';
+import { FrameDecoder } from './frameCodec';
+
+export type Transport = 'unix' | 'abstract' | 'tcp' | 'stream';
+
+export type ConnectionRole = 'pending' | 'module' | 'monitor' | 'closed';
+
+/** Where a connection came from; set by the listener, the only part of the hub that knows addresses. */
+export interface ConnectionOrigin {
+  transport: Transport;
+  /** The listening address as the user wrote it (a path, @name or host:port). */
+  listener: string;
+  /** Whether HELLO must carry the hub's token on this listener. */
+  requireToken: boolean;
+  /** Peer process or address, when the listener can tell (e.g. "pid 4242" or "127.0.0.1:50000"). */
+  peer?: string;
+}
+
+export interface ModuleStats {
+  messagesIn: number;
+  bytesIn: number;
+  messagesOut: number;
+  bytesOut: number;
+  errors: number;
+  drops: number;
+}
+
+/**
+ * Smallest output slab. Frames are appended into one slab and handed to the stream in a single
+ * write per input chunk processed, so relaying N small messages costs one syscall, not N.
+ */
+const SLAB_BYTES = 64 * 1024;
+
+/** Payloads at least this large are written as their own buffer instead of being copied. */
+export const ZERO_COPY_THRESHOLD = 16 * 1024;
+
+/**
+ * One peer of the hub: its decoder, its role, its output slab and its counters. It knows nothing
+ * of other connections; RelayHub routes between them.
+ */
+export class HubConnection {
+  role: ConnectionRole = 'pending';
+  id = '';
+  /** The ID as UTF-8, copied into every frame this connection is the source of. */
+  idBytes: Buffer = Buffer.alloc(0);
+  readonly decoder: FrameDecoder;
+  readonly stats: ModuleStats = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0, drops: 0 };
+  readonly connectedAt = Date.now();
+  /** performance.now() of the last bytes received; drives keepalive. */
+  lastReceived = performance.now();
+  pingOutstanding = false;
+  presenceSubscribed = false;
+  /** Set on the output list of the hub's current pass so a connection is flushed once. */
+  dirty = false;
+  /** Last destination this connection sent to: routing a run of messages to one peer skips the lookup. */
+  lastDestinationBytes: Buffer = Buffer.alloc(0);
+  lastDestination: HubConnection | null = null;
+  /** For monitors: TRAFFIC copies dropped since the last MONITOR_DROPPED notice. */
+  monitorDropped = 0;
+  /** Requests this module received and has not answered: key "requesterSerial:correlationId". */
+  readonly pendingRequests = new Map<string, { requester: HubConnection; correlationId: number }>();
+  /** While a TAKEOVER probe runs: frames that arrived after HELLO, replayed once registered. */
+  heldFrames: { type: number; body: Buffer }[] | null = null;
+  heldBytes = 0;
+  /** Set while this connection is the holder being probed by a TAKEOVER. */
+  probedBy: HubConnection | null = null;
+  leaveReason = 'connection closed';
+  leaveCode = 0;
+
+  private slab: Buffer | null = null;
+  /** Bytes of `slab` already handed to the stream. */
+  private flushed = 0;
+  /** Bytes of `slab` written so far. */
+  private filled = 0;
+
+  constructor(
+    readonly serial: number,
+    readonly stream: Duplex,
+    readonly origin: ConnectionOrigin,
+    maxFrameLength: number,
+  ) {
+    this.decoder = new FrameDecoder(maxFrameLength);
+  }
+
+  get isOpen(): boolean {
+    return this.role !== 'closed';
+  }
+
+  /** Bytes waiting to reach the peer: in the stream's buffer plus not yet flushed. */
+  get queuedBytes(): number {
+    return this.stream.writableLength + (this.filled - this.flushed);
+  }
+
+  /**
+   * Reserves `size` bytes in the output slab and returns the slab and offset to write them at.
+   * The caller fills exactly `size` bytes.
+   */
+  reserve(size: number): [Buffer, number] {
+    let slab = this.slab;
+    if (slab === null || this.filled + size > slab.length) {
+      this.flush();
+      slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, size));
+      this.slab = slab;
+      this.flushed = 0;
+      this.filled = 0;
+    }
+    const offset = this.filled;
+    this.filled += size;
+    return [slab, offset];
+  }
+
+  /** Writes a whole buffer after whatever is pending, keeping frame order. */
+  writeBuffer(buffer: Buffer): void {
+    this.flush();
+    if (!this.stream.destroyed && this.stream.writable) this.stream.write(buffer);
+  }
+
+  /** Hands pending slab bytes to the stream. Slab bytes already handed over are never touched again. */
+  flush(): void {
+    if (this.filled > this.flushed && this.slab !== null) {
+      if (!this.stream.destroyed && this.stream.writable) this.stream.write(this.slab.subarray(this.flushed, this.filled));
+      this.flushed = this.filled;
+    }
+  }
+
+  /** Forgets unsent output: used when the connection is being torn down anyway. */
+  discardPending(): void {
+    this.slab = null;
+    this.flushed = 0;
+    this.filled = 0;
+  }
+}

@@ -1,0 +1,28 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The native helper built from native/abstract_socket.c (see there for why it exists). */
+export interface AbstractSocketHelper {
+  /** Binds and listens on the abstract name; returns the listening descriptor. */
+  listenAbstract(name: string, backlog?: number): number;
+  /** Connects to the abstract name; returns the connected descriptor. */
+  connectAbstract(name: string): number;
+}
+
+let cached: AbstractSocketHelper | null | undefined;
+
+/** The helper, or null where it was not built (non-Linux, or no compiler at install time). */
+export function abstractSocketHelper(): AbstractSocketHelper | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (process.platform !== 'linux') return cached;
+  // From electron/hub (sources under test) and from dist/electron/hub (built), the package root is two or three levels up.
+  for (const root of [path.join(__dirname, '..', '..'), path.join(__dirname, '..', '..', '..')]) {
+    const file = path.join(root, 'build', 'Release', 'abstract_socket.node');
+    if (fs.existsSync(file)) {
+      cached = require(file) as AbstractSocketHelper;
+      break;
+    }
+  }
+  return cached;
+}

@@ -1,0 +1,102 @@
+import type { MessageKindName } from './protocol';
+import type { ConnectionRole, ModuleStats, Transport } from './HubConnection';
+
+/** Bytes of payload carried inline in a message event; the rest is fetched with RelayHub.payload(seq). */
+export const PREVIEW_BYTES = 64;
+
+export interface MessageEvent {
+  type: 'message';
+  /** Hub-wide sequence number; pass it to RelayHub.payload() for the full payload. */
+  seq: number;
+  /** Microseconds since the Unix epoch at which the hub read the message. */
+  time: number;
+  kind: MessageKindName;
+  source: string;
+  /** null for a broadcast */
+  destination: string | null;
+  correlationId: number;
+  size: number;
+  preview: Uint8Array;
+  /** true when the message was injected by a monitor or the app rather than sent by `source` */
+  injected: boolean;
+}
+
+export interface JoinEvent {
+  type: 'join';
+  time: number;
+  id: string;
+  role: Exclude<ConnectionRole, 'pending' | 'closed'>;
+  transport: Transport;
+  listener: string;
+  peer?: string;
+}
+
+export interface LeaveEvent {
+  type: 'leave';
+  time: number;
+  id: string;
+  role: Exclude<ConnectionRole, 'pending' | 'closed'>;
+  reason: string;
+  /** ErrorCode that ended the connection, 0 for an ordinary close */
+  code: number;
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  time: number;
+  /** the connection the hub sent the ERROR to ('' before HELLO) */
+  id: string;
+  code: number;
+  codeName: string;
+  message: string;
+}
+
+/** The in-process stream fell behind and skipped this many events (the relay itself lost nothing). */
+export interface LostEvent {
+  type: 'lost';
+  time: number;
+  count: number;
+}
+
+export type HubEvent = MessageEvent | JoinEvent | LeaveEvent | ErrorEvent | LostEvent;
+
+export interface ModuleInfo {
+  id: string;
+  role: 'module' | 'monitor';
+  transport: Transport;
+  listener: string;
+  peer?: string;
+  /** milliseconds since the Unix epoch */
+  connectedAt: number;
+  stats: ModuleStats & { queuedBytes: number; messagesInPerSecond: number; messagesOutPerSecond: number };
+}
+
+export interface HubTotals {
+  messages: number;
+  bytes: number;
+  errors: number;
+  drops: number;
+  slowConsumerDisconnects: number;
+  connectionsAccepted: number;
+  connectionsRejected: number;
+  messagesPerSecond: number;
+  bytesPerSecond: number;
+}
+
+export interface HubLimits {
+  maxConnections: number;
+  maxPayload: number;
+  queueLimit: number;
+  idleTimeoutMs: number;
+  slowConsumerPolicy: 'disconnect' | 'drop';
+}
+
+export interface HubSnapshot {
+  /** milliseconds since the Unix epoch */
+  startedAt: number;
+  now: number;
+  modules: ModuleInfo[];
+  monitors: ModuleInfo[];
+  totals: HubTotals;
+  limits: HubLimits;
+}

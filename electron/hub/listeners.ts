@@ -1,0 +1,159 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { abstractSocketHelper } from './abstractSocket';
+import type { ConnectionOrigin } from './HubConnection';
+import type { RelayHub } from './RelayHub';
+import { connectSocket, formatSocketAddress, isLoopbackHost, type SocketAddress } from './socketAddress';
+
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+export interface ListenOptions {
+  /** File mode of a Unix socket path; 0o600 by default (only the owner may connect). */
+  mode?: number;
+  /** Called with warnings a user should see (e.g. a stale socket file removed). */
+  warn?: (line: string) => void;
+}
+
+/** One listening address feeding a hub. Closing it stops accepting and removes its socket file. */
+export class HubListener {
+  private closed = false;
+
+  constructor(
+    readonly address: SocketAddress,
+    private readonly server: net.Server,
+    /** Device and inode of the socket file we created, so close() never unlinks someone else's. */
+    private readonly fileIdentity: { dev: number; ino: number } | null,
+  ) {}
+
+  get description(): string {
+    return formatSocketAddress(this.address);
+  }
+
+  /** The bound TCP port (useful when listening on port 0). */
+  get port(): number | undefined {
+    const bound = this.server.address();
+    return typeof bound === 'object' && bound !== null ? bound.port : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.address.kind === 'path' && this.fileIdentity !== null) {
+      try {
+        const now = fs.lstatSync(this.address.path);
+        if (now.dev === this.fileIdentity.dev && now.ino === this.fileIdentity.ino) fs.unlinkSync(this.address.path);
+      } catch {
+        // Already gone: nothing to clean up.
+      }
+    }
+  }
+}
+
+/**
+ * Listens on `address` and attaches each accepted connection to `hub`.
+ * A socket path with a live listener behind it is never taken over; a stale one is removed.
+ * A non-loopback TCP address requires the hub to have a token.
+ */
+export async function listen(hub: RelayHub, address: SocketAddress, options: ListenOptions = {}): Promise<HubListener> {
+  const description = formatSocketAddress(address);
+  let requireToken = false;
+  if (address.kind === 'tcp' && !isLoopbackHost(address.host)) {
+    if (!hub.hasToken) throw new ListenError(`refusing to listen on ${description} without a token: anyone who can reach that address could read and inject into the bus (set one with --token or RELAYSCOPE_TOKEN)`);
+    requireToken = true;
+  }
+  const origin: Omit<ConnectionOrigin, 'peer'> = { transport: address.kind === 'path' ? 'unix' : address.kind, listener: description, requireToken };
+  const server = net.createServer({ allowHalfOpen: false }, (socket) => {
+    const peer = address.kind === 'tcp' ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+    hub.attach(socket, { ...origin, peer });
+  });
+  server.maxConnections = Number.MAX_SAFE_INTEGER;
+
+  switch (address.kind) {
+    case 'tcp':
+      await bindServer(server, () => server.listen({ host: address.host, port: address.port }), description);
+      return new HubListener(address, server, null);
+    case 'abstract':
+      return listenAbstract(server, address, description, options);
+    case 'path':
+      return listenPath(server, address, description, options);
+  }
+}
+
+async function listenAbstract(server: net.Server, address: SocketAddress & { kind: 'abstract' }, description: string, options: ListenOptions): Promise<HubListener> {
+  const helper = abstractSocketHelper();
+  if (helper === null) {
+    options.warn?.(`the abstract-socket helper is not built, so ${description} is bound the way Node 20 does it and only Node clients can reach it (run "npm run build" with a C compiler installed)`);
+    await bindServer(server, () => server.listen(`\0${address.name}`), description);
+    return new HubListener(address, server, null);
+  }
+  let fd: number;
+  try {
+    fd = helper.listenAbstract(address.name, 511);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ListenError(`${description} is already in use: another hub (or program) is listening there`);
+    throw new ListenError(`cannot listen on ${description}: ${(err as Error).message}`);
+  }
+  await bindServer(server, () => server.listen({ fd }), description);
+  return new HubListener(address, server, null);
+}
+
+async function listenPath(server: net.Server, address: SocketAddress & { kind: 'path' }, description: string, options: ListenOptions): Promise<HubListener> {
+  const mode = options.mode ?? 0o600;
+  const existing = lstatOrNull(address.path);
+  if (existing !== null) {
+    if (!existing.isSocket()) throw new ListenError(`${description} exists and is not a socket; refusing to touch it`);
+    if (await answers(address)) throw new ListenError(`a hub is already listening on ${description}; connect to it, or stop it first`);
+    fs.unlinkSync(address.path);
+    options.warn?.(`removed stale socket file ${description} (nothing was listening on it)`);
+  }
+  // The umask covers the moment between bind() and chmod(), so the socket is never more open than asked.
+  const previousUmask = process.umask(0o777 & ~mode);
+  try {
+    await bindServer(server, () => server.listen(address.path), description);
+  } finally {
+    process.umask(previousUmask);
+  }
+  fs.chmodSync(address.path, mode);
+  const stat = fs.lstatSync(address.path);
+  return new HubListener(address, server, { dev: stat.dev, ino: stat.ino });
+}
+
+function lstatOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** True when something accepts connections at the address. */
+async function answers(address: SocketAddress): Promise<boolean> {
+  try {
+    const socket = await connectSocket(address, 1000);
+    socket.destroy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bindServer(server: net.Server, start: () => void, description: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const reason = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new ListenError(`cannot listen on ${description}: ${reason}`));
+    };
+    server.once('error', onError);
+    server.once('listening', () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+    start();
+  });
+}

@@ -1,0 +1,95 @@
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { abstractSocketHelper } from './abstractSocket';
+
+/** A hub address as users write it: a filesystem path, "@name" (Linux abstract), or "tcp://host:port". */
+export type SocketAddress =
+  | { kind: 'path'; path: string }
+  | { kind: 'abstract'; name: string }
+  | { kind: 'tcp'; host: string; port: number };
+
+export class AddressError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AddressError';
+  }
+}
+
+export function parseSocketAddress(text: string): SocketAddress {
+  if (text === '') throw new AddressError('socket address is empty');
+  if (text.startsWith('@')) {
+    const name = text.slice(1);
+    if (name === '' || Buffer.byteLength(name) > 106) throw new AddressError(`abstract socket name "${text}" must be 1 to 106 bytes after the @`);
+    return { kind: 'abstract', name };
+  }
+  if (text.startsWith('tcp://')) return parseHostPort(text.slice('tcp://'.length), text);
+  return { kind: 'path', path: path.resolve(text) };
+}
+
+/** Parses "host:port" or "[v6]:port" (the --tcp flag's form). */
+export function parseHostPort(text: string, original = text): SocketAddress & { kind: 'tcp' } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new AddressError(`"${original}" is not HOST:PORT (e.g. 127.0.0.1:7777)`);
+  return { kind: 'tcp', host: match[1] ?? (match[2] || '127.0.0.1'), port };
+}
+
+export function formatSocketAddress(address: SocketAddress): string {
+  switch (address.kind) {
+    case 'path':
+      return address.path;
+    case 'abstract':
+      return `@${address.name}`;
+    case 'tcp':
+      return `tcp://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+  }
+}
+
+/** $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID.sock. */
+export function defaultSocket(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.RELAYSCOPE_SOCKET) return env.RELAYSCOPE_SOCKET;
+  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'relayscope.sock');
+  const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().uid;
+  return path.join(os.tmpdir(), `relayscope-${uid}.sock`);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Opens a stream connection to `address`. Resolves once connected; rejects with the system error
+ * (ENOENT, ECONNREFUSED…) otherwise.
+ */
+export function connectSocket(address: SocketAddress, timeoutMs = 5000): Promise<net.Socket> {
+  if (address.kind === 'abstract') {
+    const helper = abstractSocketHelper();
+    if (helper !== null) {
+      try {
+        return Promise.resolve(new net.Socket({ fd: helper.connectAbstract(address.name), readable: true, writable: true }));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const socket =
+      address.kind === 'tcp'
+        ? net.connect({ host: address.host, port: address.port })
+        : net.connect({ path: address.kind === 'path' ? address.path : `\0${address.name}` });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error(`connect to ${formatSocketAddress(address)} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}

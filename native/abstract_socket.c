@@ -1,0 +1,103 @@
+/*
+ * Linux abstract-namespace Unix sockets with an exact address length.
+ *
+ * Node 20's libuv binds and connects "\0name" with the whole 108-byte sun_path as the address
+ * (nodejs/node#50889), so the name it uses is "name" followed by ~100 NULs and no C, Python or
+ * socat client using the conventional length can reach it. These two calls build the sockaddr with
+ * addrlen = offsetof(sun_path) + 1 + strlen(name) and hand the descriptor to Node, which wraps it
+ * with net.Server.listen({ fd }) or new net.Socket({ fd }).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <node_api.h>
+
+static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+  char message[160];
+  snprintf(message, sizeof message, "%s: %s", syscall, strerror(err));
+  napi_value code, msg, error, errno_value, syscall_value;
+  const char *name = err == EADDRINUSE ? "EADDRINUSE" : err == ECONNREFUSED ? "ECONNREFUSED" : err == ENOENT ? "ENOENT" : err == EACCES ? "EACCES" : "ESYSCALL";
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_int32(env, -err, &errno_value);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value);
+  napi_set_named_property(env, error, "code", code);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_set_named_property(env, error, "syscall", syscall_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* Reads the name argument into addr; returns the address length or 0 after throwing. */
+static socklen_t read_address(napi_env env, napi_callback_info info, struct sockaddr_un *addr, int *backlog) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[sizeof addr->sun_path];
+  size_t length = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "abstract socket name must be a string");
+    return 0;
+  }
+  if (length == 0 || length > sizeof addr->sun_path - 2) {
+    napi_throw_range_error(env, NULL, "abstract socket name must be 1 to 106 bytes");
+    return 0;
+  }
+  if (backlog != NULL && argc > 1) napi_get_value_int32(env, argv[1], backlog);
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  memcpy(addr->sun_path + 1, name, length);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
+}
+
+static napi_value listen_abstract(napi_env env, napi_callback_info info) {
+  struct sockaddr_un addr;
+  int backlog = 511;
+  socklen_t length = read_address(env, info, &addr, &backlog);
+  if (length == 0) return NULL;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (bind(fd, (struct sockaddr *)&addr, length) != 0 || listen(fd, backlog) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+static napi_value connect_abstract(napi_env env, napi_callback_info info) {
+  struct sockaddr_un addr;
+  socklen_t length = read_address(env, info, &addr, NULL);
+  if (length == 0) return NULL;
+  /* Blocking connect: on AF_UNIX it completes at once or fails (ECONNREFUSED, or EAGAIN on a full backlog). */
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int rc;
+  do rc = connect(fd, (struct sockaddr *)&addr, length); while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "connect", err);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"listenAbstract", NULL, listen_abstract, NULL, NULL, NULL, napi_default, NULL},
+    {"connectAbstract", NULL, connect_abstract, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, 2, props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Kept apart from vite.config.ts, which builds the renderer: tests run in Node against real sockets.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+  },
+});
