@@ -314,7 +314,8 @@ export class RelayHub {
 
   private welcomeMonitor(conn: HubConnection, requested: string | null): void {
     let id = requested ?? '';
-    if (id === '' || this.monitorsById.has(id) || moduleIdProblem(id, { allowReserved: true }) !== null) id = `$monitor-${++this.monitorSerial}`;
+    // "$hub" is the in-process endpoint: a monitor under that name would receive the replies meant for request().
+    if (id === '' || id === HUB_ENDPOINT_ID || this.monitorsById.has(id) || moduleIdProblem(id, { allowReserved: true }) !== null) id = `$monitor-${++this.monitorSerial}`;
     conn.role = 'monitor';
     conn.id = id;
     conn.idBytes = Buffer.from(id, 'utf8');
@@ -464,10 +465,7 @@ export class RelayHub {
     const zeroCopy = payloadLength >= ZERO_COPY_THRESHOLD;
     const [slab, o] = target.reserve(zeroCopy ? headerLength : headerLength + payloadLength);
     const frameLength = headerLength - 4 + payloadLength;
-    slab[o] = frameLength >>> 24;
-    slab[o + 1] = (frameLength >>> 16) & 0xff;
-    slab[o + 2] = (frameLength >>> 8) & 0xff;
-    slab[o + 3] = frameLength & 0xff;
+    writeU32(slab, o, frameLength);
     slab[o + 4] = FrameType.MESSAGE;
     slab[o + 5] = kind;
     slab[o + 6] = 0;
@@ -479,8 +477,8 @@ export class RelayHub {
     for (let i = 0; i < srcLen; i++) slab[o + 12 + i] = sourceId[i];
     if (zeroCopy) {
       target.writeBuffer(buf.subarray(payloadStart, payloadEnd));
-    } else if (payloadLength > 0) {
-      buf.copy(slab, o + headerLength, payloadStart, payloadEnd);
+    } else {
+      copyBytes(buf, payloadStart, payloadEnd, slab, o + headerLength);
     }
     const stats = target.stats;
     stats.messagesOut++;
@@ -521,10 +519,10 @@ export class RelayHub {
         }
         const zeroCopy = payloadLength >= ZERO_COPY_THRESHOLD;
         const [slab, o] = monitor.reserve(zeroCopy ? headerLength : headerLength + payloadLength);
-        slab.writeUInt32BE(frameLength, o);
+        writeU32(slab, o, frameLength);
         slab[o + 4] = FrameType.TRAFFIC;
-        slab.writeUInt32BE(this.chunkMicrosHi, o + 5);
-        slab.writeUInt32BE(this.chunkMicrosLo, o + 9);
+        writeU32(slab, o + 5, this.chunkMicrosHi);
+        writeU32(slab, o + 9, this.chunkMicrosLo);
         slab[o + 13] = kind;
         slab[o + 14] = 0;
         slab[o + 15] = buf[corrAt];
@@ -537,7 +535,7 @@ export class RelayHub {
         slab[p++] = dstLen;
         for (let i = 0; i < dstLen; i++) slab[p++] = (destinationId as Buffer)[i];
         if (zeroCopy) monitor.writeBuffer(buf.subarray(payloadStart, payloadEnd));
-        else if (payloadLength > 0) buf.copy(slab, p, payloadStart, payloadEnd);
+        else copyBytes(buf, payloadStart, payloadEnd, slab, p);
         monitor.stats.messagesOut++;
         monitor.stats.bytesOut += payloadLength;
         this.markDirty(monitor);
@@ -623,7 +621,8 @@ export class RelayHub {
       case FrameType.INJECT:
       case FrameType.KICK:
         if (!isMonitor) {
-          this.sendError(conn, ErrorCode.NOT_PERMITTED, correlationAt(buf, start, end), '', `frame 0x${type.toString(16)} is for monitors; connect with the MONITOR flag`);
+          // INJECT carries kind and flags before its correlation ID; STATS and KICK start with it.
+          this.sendError(conn, ErrorCode.NOT_PERMITTED, correlationAt(buf, type === FrameType.INJECT ? start + 2 : start, end), '', `frame 0x${type.toString(16)} is for monitors; connect with the MONITOR flag`);
           return;
         }
         if (type === FrameType.STATS) {
@@ -646,15 +645,18 @@ export class RelayHub {
 
   private handleInject(conn: HubConnection, buf: Buffer, start: number, end: number): void {
     const inject = parseInject(buf, start, end);
-    this.commandResult(conn, inject.correlationId, () =>
+    this.commandResult(conn, inject.correlationId, () => {
+      const kind = MESSAGE_KIND_NAMES[inject.kind];
+      // Without this an unknown kind would read as undefined and inject() would default it to unicast/broadcast.
+      if (kind === undefined) throw new HubCommandError(ErrorCode.MALFORMED_FRAME, `message kind ${inject.kind} is not one of 0 (unicast), 1 (broadcast), 2 (request), 3 (reply)`);
       this.inject({
         source: inject.source === '' ? conn.id : inject.source,
         destination: inject.destination === '' ? null : inject.destination,
-        kind: MESSAGE_KIND_NAMES[inject.kind],
+        kind,
         payload: inject.payload,
         correlationId: inject.correlationId,
-      }),
-    );
+      });
+    });
   }
 
   /** Runs a monitor's command and answers OK, or ERROR with the command's reason. */
@@ -989,6 +991,24 @@ export class RelayHub {
     );
     await Promise.all(closed);
   }
+}
+
+/** Below this many bytes a plain loop beats Buffer.copy, which builds a typed-array view per call. */
+const LOOP_COPY_MAX = 512;
+
+function copyBytes(source: Buffer, start: number, end: number, target: Buffer, at: number): void {
+  if (end - start > LOOP_COPY_MAX) {
+    source.copy(target, at, start, end);
+    return;
+  }
+  for (let i = start; i < end; i++) target[at++] = source[i];
+}
+
+function writeU32(target: Buffer, at: number, value: number): void {
+  target[at] = value >>> 24;
+  target[at + 1] = (value >>> 16) & 0xff;
+  target[at + 2] = (value >>> 8) & 0xff;
+  target[at + 3] = value & 0xff;
 }
 
 function tokenMatches(expected: Buffer, given: string): boolean {

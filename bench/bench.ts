@@ -1,0 +1,405 @@
+/**
+ * `npm run bench`: hub throughput, round trip and fan-out against a raw Unix-socket baseline measured
+ * in the same run, with and without a monitor attached, then a memory soak with a slow consumer.
+ *
+ * Layout: the hub and the monitor run in their own processes (as they would for real); the load
+ * generator is this process. The raw baseline is the same generator talking over a connected pair of
+ * AF_UNIX stream sockets with no hub between, so the ratio is exactly what the hop through the hub costs.
+ *
+ * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --quick (1 s runs,
+ * 20 s soak), --only NAME (throughput|rtt|fanout|soak).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeHello, encodeMessage, FrameDecoder, FrameType, maxFrameLength, DEFAULT_MAX_PAYLOAD, MessageKind } from '../electron/hub';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flagValue = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const runSeconds = Number(flagValue('--seconds') ?? (quick ? 1 : 3));
+const soakSeconds = Number(flagValue('--soak-seconds') ?? (quick ? 20 : 120));
+const only = flagValue('--only');
+
+const WARMUP_MS = 500;
+/** Bytes a sender may have in flight per pair: well under the hub's 8 MiB queue limit. */
+const WINDOW_BYTES = 1024 * 1024;
+const BATCH_BYTES = 32 * 1024;
+
+/** One end of a connection in this process, counting the frames it receives. */
+class Peer {
+  frames = 0;
+  onFrame: ((type: number, buf: Buffer, start: number, end: number) => void) | null = null;
+  onChunk: (() => void) | null = null;
+  private readonly decoder = new FrameDecoder(maxFrameLength(DEFAULT_MAX_PAYLOAD));
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder.push(chunk, (type, buf, start, end) => {
+        this.frames++;
+        this.onFrame?.(type, buf, start, end);
+      });
+      this.onChunk?.();
+    });
+    socket.on('error', () => {});
+  }
+}
+
+
+let tempDir = '';
+let rawSerial = 0;
+
+async function rawPair(): Promise<[Peer, Peer]> {
+  const file = path.join(tempDir, `raw-${++rawSerial}.sock`);
+  const server = net.createServer();
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  await new Promise<void>((resolve) => server.listen(file, resolve));
+  const client = net.connect(file);
+  const serverSide = await accepted;
+  await new Promise<void>((resolve) => (client.connecting ? client.once('connect', () => resolve()) : resolve()));
+  server.close();
+  return [new Peer(client), new Peer(serverSide)];
+}
+
+async function hubPeer(socketPath: string, id: string): Promise<Peer> {
+  const socket = net.connect(socketPath);
+  const peer = new Peer(socket);
+  const welcomed = new Promise<void>((resolve, reject) => {
+    peer.onFrame = (type) => {
+      if (type === FrameType.WELCOME) resolve();
+      else reject(new Error(`hub refused ${id} (frame 0x${type.toString(16)})`));
+    };
+  });
+  socket.write(encodeHello({ id }));
+  await welcomed;
+  peer.onFrame = null;
+  peer.frames = 0;
+  return peer;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * What one write() of a sender carries: one frame ('message' mode, as a module sends), or a pre-built
+ * run of frames about BATCH_BYTES long ('batch' mode: a generator with no per-message cost, to find
+ * the hub's ceiling).
+ */
+type WriteMode = 'message' | 'batch';
+let writeMode: WriteMode = 'message';
+
+function frameBatch(kind: MessageKind, destination: string, payloadSize: number): { batch: Buffer; frames: number; frameBytes: number } {
+  const frame = encodeMessage(kind, destination, Buffer.alloc(payloadSize, 0x61));
+  const frames = writeMode === 'message' ? 1 : Math.max(1, Math.floor(BATCH_BYTES / frame.length));
+  return { batch: Buffer.concat(Array.from({ length: frames }, () => frame)), frames, frameBytes: frame.length };
+}
+
+interface Flow {
+  sender: Peer;
+  receivers: Peer[];
+  batch: Buffer;
+  batchFrames: number;
+  windowFrames: number;
+  sent: number;
+}
+
+/**
+ * Drives flows for runSeconds after a warm-up and returns messages per second, counted at the
+ * slowest receiver of each flow (a broadcast counts once however many receive it).
+ */
+async function drive(flows: Flow[]): Promise<number> {
+  let running = true;
+  const delivered = (flow: Flow): number => Math.min(...flow.receivers.map((r) => r.frames));
+  const pump = (flow: Flow): void => {
+    while (running && flow.sent - delivered(flow) + flow.batchFrames <= flow.windowFrames) {
+      flow.sender.socket.write(flow.batch);
+      flow.sent += flow.batchFrames;
+    }
+  };
+  for (const flow of flows) {
+    for (const receiver of flow.receivers) receiver.onChunk = () => pump(flow);
+    pump(flow);
+  }
+  await sleep(WARMUP_MS);
+  const startCount = flows.reduce((sum, flow) => sum + delivered(flow), 0);
+  const startedAt = performance.now();
+  await sleep(runSeconds * 1000);
+  const count = flows.reduce((sum, flow) => sum + delivered(flow), 0) - startCount;
+  const seconds = (performance.now() - startedAt) / 1000;
+  running = false;
+  // Let what is in flight arrive so the next run starts from quiet sockets.
+  for (let i = 0; i < 200 && flows.some((flow) => delivered(flow) < flow.sent); i++) await sleep(10);
+  for (const flow of flows) for (const receiver of flow.receivers) receiver.onChunk = null;
+  return count / seconds;
+}
+
+function destroyAll(flows: Flow[]): void {
+  for (const flow of flows) {
+    flow.sender.socket.destroy();
+    for (const receiver of flow.receivers) receiver.socket.destroy();
+  }
+}
+
+async function throughput(hubSocket: string | null, pairs: number, payloadSize: number): Promise<number> {
+  const flows: Flow[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const receiverId = `rcv-${i}`;
+    const [sender, receiver] = hubSocket === null ? await rawPair() : [await hubPeer(hubSocket, `snd-${i}`), await hubPeer(hubSocket, receiverId)];
+    const { batch, frames, frameBytes } = frameBatch(MessageKind.UNICAST, receiverId, payloadSize);
+    flows.push({ sender, receivers: [receiver], batch, batchFrames: frames, windowFrames: Math.max(frames * 2, Math.floor(WINDOW_BYTES / frameBytes)), sent: 0 });
+  }
+  const rate = await drive(flows);
+  destroyAll(flows);
+  return rate;
+}
+
+async function fanout(hubSocket: string | null, receivers: number, payloadSize: number): Promise<number> {
+  const { batch, frames, frameBytes } = frameBatch(hubSocket === null ? MessageKind.UNICAST : MessageKind.BROADCAST, '', payloadSize);
+  const windowFrames = Math.max(frames * 2, Math.floor(WINDOW_BYTES / frameBytes));
+  if (hubSocket !== null) {
+    const sender = await hubPeer(hubSocket, 'fan-sender');
+    const peers: Peer[] = [];
+    for (let i = 0; i < receivers; i++) peers.push(await hubPeer(hubSocket, `fan-${i}`));
+    const flows = [{ sender, receivers: peers, batch, batchFrames: frames, windowFrames, sent: 0 }];
+    const rate = await drive(flows);
+    destroyAll(flows);
+    return rate;
+  }
+  // Raw baseline for a fan-out: the sender itself writes every message to each receiver.
+  const flows: Flow[] = [];
+  for (let i = 0; i < receivers; i++) {
+    const [sender, receiver] = await rawPair();
+    flows.push({ sender, receivers: [receiver], batch, batchFrames: frames, windowFrames, sent: 0 });
+  }
+  const perReceiver = await drive(flows);
+  destroyAll(flows);
+  return perReceiver / receivers;
+}
+
+/** Sequential request/reply round trips; returns latencies in microseconds, sorted. */
+async function roundTrips(hubSocket: string | null, count: number): Promise<number[]> {
+  const [requester, responder] = hubSocket === null ? await rawPair() : [await hubPeer(hubSocket, 'rtt-client'), await hubPeer(hubSocket, 'rtt-server')];
+  const request = encodeMessage(MessageKind.REQUEST, 'rtt-server', Buffer.alloc(64, 0x71), 1);
+  const reply = encodeMessage(MessageKind.REPLY, 'rtt-client', Buffer.alloc(64, 0x72), 1);
+  responder.onFrame = () => responder.socket.write(reply);
+  const latencies: number[] = [];
+  const warmup = Math.floor(count / 10);
+  await new Promise<void>((resolve) => {
+    let sentAt = 0;
+    requester.onFrame = () => {
+      const micros = (performance.now() - sentAt) * 1000;
+      if (requester.frames > warmup) latencies.push(micros);
+      if (requester.frames >= count + warmup) return resolve();
+      sentAt = performance.now();
+      requester.socket.write(request);
+    };
+    sentAt = performance.now();
+    requester.socket.write(request);
+  });
+  requester.socket.destroy();
+  responder.socket.destroy();
+  return latencies.sort((a, b) => a - b);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function startChild(script: string, socketPath: string): Promise<ChildProcess> {
+  const child = fork(path.join(__dirname, script), [socketPath], { execArgv: process.env.BENCH_PROF && script === 'hubProcess.js' ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(`${script} said ${String(m)}`))));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+function ask<T>(child: ChildProcess, question: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send(question);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send('stop');
+  await Promise.race([exited, sleep(3000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface Row {
+  scenario: string;
+  raw: number;
+  hub: number;
+  monitored: number;
+  bytesPerMessage: number;
+}
+
+function printThroughputTable(rows: Row[]): void {
+  const header = ['scenario', 'raw msgs/s', 'hub msgs/s', 'hub MB/s', 'hub/raw', '+monitor msgs/s', 'monitored/hub'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    fmt(r.raw),
+    fmt(r.hub),
+    fmt((r.hub * r.bytesPerMessage) / 1e6, 1),
+    `${fmt((r.hub / r.raw) * 100, 1)}%`,
+    fmt(r.monitored),
+    `${fmt((r.monitored / r.hub) * 100, 1)}%`,
+  ]);
+  printTable(header, lines);
+}
+
+function printTable(header: string[], lines: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(row(header));
+  console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const l of lines) console.log(row(l));
+}
+
+/**
+ * Full load on one pair plus a slow consumer that reads about 256 KiB/s and is sent a share of the
+ * traffic: under the default policy the hub disconnects it when its queue passes the limit, and it
+ * reconnects, as a misbehaving module would. RSS is sampled every second.
+ */
+async function soak(hubSocket: string, hub: ChildProcess): Promise<void> {
+  const [sender, receiver] = [await hubPeer(hubSocket, 'soak-sender'), await hubPeer(hubSocket, 'soak-receiver')];
+  const { batch, frames, frameBytes } = frameBatch(MessageKind.UNICAST, 'soak-receiver', 64);
+  const slowFrame = encodeMessage(MessageKind.UNICAST, 'soak-slow', Buffer.alloc(1024, 0x73));
+  let slow: Peer | null = null;
+  let slowReconnects = 0;
+  let stopping = false;
+  const connectSlow = async (): Promise<void> => {
+    if (stopping) return;
+    const peer = await hubPeer(hubSocket, 'soak-slow').catch(() => null);
+    if (peer === null) {
+      setTimeout(() => void connectSlow(), 100);
+      return;
+    }
+    slow = peer;
+    peer.socket.on('data', () => {
+      peer.socket.pause();
+      setTimeout(() => peer.socket.resume(), 250);
+    });
+    peer.socket.once('close', () => {
+      slow = null;
+      slowReconnects++;
+      setTimeout(() => void connectSlow(), 100);
+    });
+  };
+  await connectSlow();
+  const flow: Flow = { sender, receivers: [receiver], batch, batchFrames: frames, windowFrames: Math.floor(WINDOW_BYTES / frameBytes), sent: 0 };
+  let running = true;
+  const pump = (): void => {
+    while (running && flow.sent - receiver.frames + flow.batchFrames <= flow.windowFrames) {
+      sender.socket.write(flow.batch);
+      flow.sent += flow.batchFrames;
+      // Every batch also sends 8 KiB to the slow consumer: far more than it reads.
+      if (slow !== null) for (let i = 0; i < 8; i++) sender.socket.write(slowFrame);
+    }
+  };
+  receiver.onChunk = pump;
+  pump();
+  const samples: { second: number; rss: number; messages: number }[] = [];
+  for (let second = 1; second <= soakSeconds; second++) {
+    await sleep(1000);
+    const { rss } = await ask<{ rss: number }>(hub, 'rss');
+    samples.push({ second, rss, messages: receiver.frames });
+  }
+  running = false;
+  stopping = true;
+  const final = await ask<{ rss: number; slowConsumerDisconnects: number; drops: number }>(hub, 'rss');
+  sender.socket.destroy();
+  receiver.socket.destroy();
+  (slow as Peer | null)?.socket.destroy();
+  // The first 10 s are warm-up (JIT, heap growth to its working size); flatness is judged after.
+  const steady = samples.filter((s) => s.second > Math.min(10, soakSeconds / 4));
+  const rssValues = steady.map((s) => s.rss);
+  const mean = rssValues.reduce((a, b) => a + b, 0) / rssValues.length;
+  const min = Math.min(...rssValues);
+  const max = Math.max(...rssValues);
+  const mb = (n: number): string => fmt(n / 1048576, 1);
+  const firstTen = steady.slice(0, 10).map((s) => s.rss);
+  const lastTen = steady.slice(-10).map((s) => s.rss);
+  const avg = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+  console.log(`\nMemory soak: ${soakSeconds} s of full load on one pair (64 B) plus a slow consumer`);
+  console.log(`  messages relayed to the fast receiver: ${fmt(receiver.frames)} (${fmt(receiver.frames / soakSeconds)} msgs/s)`);
+  console.log(`  slow consumer disconnected by the hub ${final.slowConsumerDisconnects} times, reconnected ${slowReconnects} times; messages not delivered to it: ${fmt(final.drops)}`);
+  console.log(`  hub RSS after warm-up: min ${mb(min)} MiB, max ${mb(max)} MiB, mean ${mb(mean)} MiB; spread ${fmt(((max - min) / mean) * 100, 1)}% of mean`);
+  console.log(`  first 10 s after warm-up ${mb(avg(firstTen))} MiB, last 10 s ${mb(avg(lastTen))} MiB: drift ${fmt(((avg(lastTen) - avg(firstTen)) / avg(firstTen)) * 100, 1)}%`);
+  console.log(`  RSS every 10 s (MiB): ${samples.filter((s) => s.second % 10 === 0).map((s) => mb(s.rss)).join(' ')}`);
+}
+
+async function main(): Promise<void> {
+  tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relayscope-bench-'));
+  const hubSocket = path.join(tempDir, 'hub.sock');
+  const cpus = os.cpus();
+  console.log(`Relayscope bench — Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${runSeconds} s per run`);
+  console.log('Hub and monitor in their own processes; load generator in this one; raw = the same generator over a connected AF_UNIX socket pair.\n');
+  const hub = await startChild('hubProcess.js', hubSocket);
+  try {
+    if (!only || only === 'throughput' || only === 'fanout') {
+      const scenarios: { name: string; run: (socket: string | null) => Promise<number>; bytes: number }[] = [];
+      if (!only || only === 'throughput') {
+        for (const size of [64, 4096]) {
+          for (const pairs of [1, 8]) {
+            scenarios.push({ name: `one-hop ${size === 64 ? '64 B' : '4 KiB'}, ${pairs} pair${pairs > 1 ? 's' : ''}`, run: (s) => throughput(s, pairs, size), bytes: size });
+          }
+        }
+      }
+      if (!only || only === 'fanout') scenarios.push({ name: 'broadcast 64 B to 8', run: (s) => fanout(s, 8, 64), bytes: 64 });
+      for (const mode of ['message', 'batch'] as const) {
+      writeMode = mode;
+      console.log(mode === 'message' ? 'Throughput, one write() per message (how modules send):' : '\nThroughput, pre-built 32 KiB writes (a generator with no per-message cost: the hub\'s ceiling):');
+      const rows: Row[] = [];
+      for (const scenario of scenarios) {
+        const raw = await scenario.run(null);
+        const viaHub = await scenario.run(hubSocket);
+        const monitor = await startChild('monitorProcess.js', hubSocket);
+        const monitored = await scenario.run(hubSocket);
+        const { traffic } = await ask<{ traffic: number }>(monitor, 'count');
+        await stopChild(monitor);
+        if (traffic === 0) throw new Error(`the monitor saw no traffic during "${scenario.name}"`);
+        rows.push({ scenario: scenario.name, raw, hub: viaHub, monitored, bytesPerMessage: scenario.bytes });
+      }
+      printThroughputTable(rows);
+      }
+      console.log('(a broadcast counts once per message; each reached 8 receivers. Raw fan-out = the sender writing to 8 sockets itself.)');
+    }
+    if (!only || only === 'rtt') {
+      const count = quick ? 5000 : 20000;
+      const raw = await roundTrips(null, count);
+      const viaHub = await roundTrips(hubSocket, count);
+      const monitor = await startChild('monitorProcess.js', hubSocket);
+      const monitored = await roundTrips(hubSocket, count);
+      await stopChild(monitor);
+      console.log(`\nRequest/reply round trip, 64 B, ${fmt(count)} sequential round trips (µs):`);
+      printTable(
+        ['path', 'p50', 'p99', 'p50 / raw p50'],
+        [
+          ['raw socket pair', fmt(percentile(raw, 50), 1), fmt(percentile(raw, 99), 1), '1.00×'],
+          ['through the hub', fmt(percentile(viaHub, 50), 1), fmt(percentile(viaHub, 99), 1), `${fmt(percentile(viaHub, 50) / percentile(raw, 50), 2)}×`],
+          ['through the hub, monitored', fmt(percentile(monitored, 50), 1), fmt(percentile(monitored, 99), 1), `${fmt(percentile(monitored, 50) / percentile(raw, 50), 2)}×`],
+        ],
+      );
+    }
+    if (!only || only === 'soak') await soak(hubSocket, hub);
+  } finally {
+    await stopChild(hub);
+    fs.rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+/**
+ * The hub under benchmark, in its own process (as in production), started by bench.ts with fork().
+ * argv: socket path. Answers 'rss' with its resident set size; exits on 'stop'.
+ */
+import { listen, parseSocketAddress, RelayHub } from '../electron/hub';
+
+async function main(): Promise<void> {
+  const socketPath = process.argv[2];
+  const hub = new RelayHub({ idleTimeoutMs: 0 });
+  const listener = await listen(hub, parseSocketAddress(socketPath));
+  process.on('message', (message: string) => {
+    if (message === 'rss') {
+      process.send?.({ rss: process.memoryUsage.rss(), drops: hub.snapshot().totals.drops, slowConsumerDisconnects: hub.snapshot().totals.slowConsumerDisconnects });
+    } else if (message === 'stop') {
+      void hub.close().then(() => listener.close()).then(() => process.exit(0));
+    }
+  });
+  process.send?.('ready');
+}
+
+void main();
