@@ -55,6 +55,8 @@ export class HubConnection {
   /** Last destination this connection sent to: routing a run of messages to one peer skips the lookup. */
   lastDestinationBytes: Buffer = Buffer.alloc(0);
   lastDestination: HubConnection | null = null;
+  /** For monitors: takes relayed traffic as TRAFFIC_RUN frames (HelloFlag.TRAFFIC_RUNS). */
+  wantsRuns = false;
   /** For monitors: TRAFFIC copies dropped since the last MONITOR_DROPPED notice. */
   monitorDropped = 0;
   /** Requests this module received and has not answered: key "requesterSerial:correlationId". */

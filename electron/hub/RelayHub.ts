@@ -33,6 +33,7 @@ import {
   maxFrameLength,
   PresenceEvent,
   PROTOCOL_VERSION,
+  TrafficFlag,
 } from './protocol';
 
 export interface RelayHubOptions {
@@ -117,6 +118,18 @@ export class RelayHub {
   private readonly modules = new Map<string, HubConnection>();
   private readonly monitorsById = new Map<string, HubConnection>();
   private monitors: HubConnection[] = [];
+  /** Monitors that take per-message TRAFFIC frames, and those that take TRAFFIC_RUN frames. */
+  private frameMonitors: HubConnection[] = [];
+  private runMonitors: HubConnection[] = [];
+  /**
+   * The run of relayed MESSAGE frames, contiguous in one read chunk from one source, not yet copied
+   * to the run monitors: [runStart, runEnd) of runBuffer.
+   */
+  private runSource: HubConnection | null = null;
+  private runBuffer: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+  private runCount = 0;
   private serial = 0;
   private monitorSerial = 0;
   private seq = 0;
@@ -229,6 +242,7 @@ export class RelayHub {
       if (err instanceof FrameError) this.fail(conn, err.code, err.message);
       else this.fail(conn, ErrorCode.MALFORMED_FRAME, `the hub could not handle a frame: ${(err as Error).message}`);
     }
+    this.flushRun();
     this.flushDirty();
   }
 
@@ -282,6 +296,7 @@ export class RelayHub {
     const idBytesStart = start + 3;
     const id = decodeModuleId(buf, idBytesStart, idBytesStart + buf[start + 2]);
     if (hello.flags & HelloFlag.MONITOR) {
+      conn.wantsRuns = (hello.flags & HelloFlag.TRAFFIC_RUNS) !== 0;
       this.welcomeMonitor(conn, id);
       return;
     }
@@ -320,7 +335,7 @@ export class RelayHub {
     conn.id = id;
     conn.idBytes = Buffer.from(id, 'utf8');
     this.monitorsById.set(id, conn);
-    this.monitors = [...this.monitors, conn];
+    this.setMonitors([...this.monitors, conn]);
     this.rateState.set(conn, { in: 0, out: 0, inRate: 0, outRate: 0 });
     this.sendControl(conn, encodeWelcome({ version: PROTOCOL_VERSION, maxPayload: this.limits.maxPayload, queueLimit: this.limits.queueLimit, idleTimeoutMs: this.limits.idleTimeoutMs, id }));
     this.log(`+ monitor ${id} attached via ${conn.origin.listener}`);
@@ -399,6 +414,7 @@ export class RelayHub {
         if (target !== conn) this.deliver(conn, conn.idBytes, target, kind, buf, start + 2, payloadStart, end);
       }
       this.tap(conn.idBytes, null, kind, buf, start + 2, payloadStart, end, conn.id, false);
+      if (this.runMonitors.length > 0) this.extendRun(conn, buf, start, end);
       return;
     }
     if (kind > MessageKind.REPLY) {
@@ -412,6 +428,7 @@ export class RelayHub {
         this.totals.messages++;
         this.totals.bytes += payloadLength;
         this.tap(conn.idBytes, HUB_ENDPOINT_BYTES, kind, buf, start + 2, payloadStart, end, conn.id, false);
+        if (this.runMonitors.length > 0) this.extendRun(conn, buf, start, end);
         this.resolveInProcess(conn.id, buf.readUInt32BE(start + 2), Buffer.from(buf.subarray(payloadStart, end)));
         return;
       }
@@ -424,6 +441,73 @@ export class RelayHub {
     else if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(`${target.serial}:${buf.readUInt32BE(start + 2)}`);
     this.deliver(conn, conn.idBytes, target, kind, buf, start + 2, payloadStart, end);
     this.tap(conn.idBytes, target.idBytes, kind, buf, start + 2, payloadStart, end, conn.id, false);
+    if (this.runMonitors.length > 0) this.extendRun(conn, buf, start, end);
+  }
+
+  /**
+   * Adds a relayed MESSAGE (body buf[start, end)) to the pending run for TRAFFIC_RUN monitors. A frame
+   * that directly follows the run in the same chunk just extends it; anything else starts a new run.
+   */
+  private extendRun(source: HubConnection, buf: Buffer, start: number, end: number): void {
+    const frameStart = start - 5;
+    if (frameStart >= 0 && this.runBuffer === buf && this.runSource === source && this.runEnd === frameStart) {
+      this.runEnd = end;
+      this.runCount++;
+      return;
+    }
+    this.flushRun();
+    if (frameStart < 0) {
+      // The frame was reassembled across chunks, so its length prefix is not in `buf`: rebuild it.
+      const frame = Buffer.allocUnsafe(end - start + 5);
+      writeU32(frame, 0, end - start + 1);
+      frame[4] = FrameType.MESSAGE;
+      buf.copy(frame, 5, start, end);
+      buf = frame;
+      start = 5;
+      end = frame.length;
+    }
+    this.runSource = source;
+    this.runBuffer = buf;
+    this.runStart = start - 5;
+    this.runEnd = end;
+    this.runCount = 1;
+  }
+
+  /** Copies the pending run to every TRAFFIC_RUN monitor; called before anything else reaches monitors, keeping order. */
+  private flushRun(): void {
+    const count = this.runCount;
+    if (count === 0) return;
+    const source = (this.runSource as HubConnection).idBytes;
+    const buf = this.runBuffer as Buffer;
+    const runStart = this.runStart;
+    const runEnd = this.runEnd;
+    this.runCount = 0;
+    this.runSource = null;
+    this.runBuffer = null;
+    const runBytes = runEnd - runStart;
+    const headerLength = 4 + 1 + 8 + 1 + source.length + 4;
+    const zeroCopy = runBytes >= ZERO_COPY_THRESHOLD;
+    for (const monitor of this.runMonitors) {
+      if (monitor.role === 'closed') continue;
+      if (monitor.queuedBytes > this.limits.queueLimit) {
+        monitor.monitorDropped += count;
+        monitor.stats.drops += count;
+        continue;
+      }
+      const [slab, o] = monitor.reserve(zeroCopy ? headerLength : headerLength + runBytes);
+      writeU32(slab, o, headerLength - 4 + runBytes);
+      slab[o + 4] = FrameType.TRAFFIC_RUN;
+      writeU32(slab, o + 5, this.chunkMicrosHi);
+      writeU32(slab, o + 9, this.chunkMicrosLo);
+      slab[o + 13] = source.length;
+      for (let i = 0; i < source.length; i++) slab[o + 14 + i] = source[i];
+      writeU32(slab, o + 14 + source.length, count);
+      if (zeroCopy) monitor.writeBuffer(buf.subarray(runStart, runEnd));
+      else copyBytes(buf, runStart, runEnd, slab, o + headerLength);
+      monitor.stats.messagesOut += count;
+      monitor.stats.bytesOut += runBytes;
+      this.markDirty(monitor);
+    }
   }
 
   /** Finds the connection a module addressed: the previous destination when the bytes match, else a lookup. */
@@ -502,7 +586,9 @@ export class RelayHub {
 
   /** Copies one relayed message to every monitor and, when subscribed, to the in-process event stream. */
   private tap(sourceId: Buffer, destinationId: Buffer | null, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number, sourceName: string, injected: boolean): void {
-    const monitors = this.monitors;
+    // Relayed traffic reaches run monitors through extendRun(); injected messages reach every monitor here.
+    if (injected) this.flushRun();
+    const monitors = injected ? this.monitors : this.frameMonitors;
     if (monitors.length > 0) {
       const dstLen = destinationId === null ? 0 : destinationId.length;
       const payloadLength = payloadEnd - payloadStart;
@@ -524,7 +610,7 @@ export class RelayHub {
         writeU32(slab, o + 5, this.chunkMicrosHi);
         writeU32(slab, o + 9, this.chunkMicrosLo);
         slab[o + 13] = kind;
-        slab[o + 14] = 0;
+        slab[o + 14] = injected ? TrafficFlag.INJECTED : 0;
         slab[o + 15] = buf[corrAt];
         slab[o + 16] = buf[corrAt + 1];
         slab[o + 17] = buf[corrAt + 2];
@@ -733,11 +819,17 @@ export class RelayHub {
       this.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'module', reason: conn.leaveReason, code: conn.leaveCode });
     } else if (role === 'monitor') {
       this.monitorsById.delete(conn.id);
-      this.monitors = this.monitors.filter((m) => m !== conn);
+      this.setMonitors(this.monitors.filter((m) => m !== conn));
       this.log(`- monitor ${conn.id} detached: ${conn.leaveReason}`);
       this.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'monitor', reason: conn.leaveReason, code: conn.leaveCode });
     }
     this.flushDirty();
+  }
+
+  private setMonitors(monitors: HubConnection[]): void {
+    this.monitors = monitors;
+    this.frameMonitors = monitors.filter((m) => !m.wantsRuns);
+    this.runMonitors = monitors.filter((m) => m.wantsRuns);
   }
 
   /** Tells presence subscribers and monitors that a module joined or left. */
@@ -751,6 +843,7 @@ export class RelayHub {
 
   private eventToMonitors(event: number, code: number, id: string, detail: string): void {
     if (this.monitors.length === 0) return;
+    this.flushRun();
     const frame = encodeEvent({ timestampMicros: this.nowMicros(), event, code, id, detail });
     for (const monitor of this.monitors) this.sendControl(monitor, frame);
   }

@@ -302,6 +302,8 @@ export interface MessageFrame {
 
 export interface TrafficFrame {
   timestampMicros: number;
+  /** TrafficFlag bits; INJECTED for a message a monitor or the app injected. */
+  flags: number;
   kind: MessageKind;
   correlationId: number;
   source: string;
@@ -472,7 +474,7 @@ export function encodeTraffic(t: TrafficFrame): Buffer {
   return new FrameBuilder()
     .u64(t.timestampMicros)
     .u8(t.kind)
-    .u8(0)
+    .u8(t.flags)
     .u32(t.correlationId)
     .shortString(t.source, 'source')
     .shortString(t.destination, 'destination')
@@ -484,11 +486,39 @@ export function parseTraffic(buf: Buffer, start: number, end: number): TrafficFr
   const r = new BodyReader(buf, start, end, 'TRAFFIC');
   const timestampMicros = r.u64('timestamp');
   const kind = r.u8('kind') as MessageKind;
-  r.u8('flags');
+  const flags = r.u8('flags');
   const correlationId = r.u32('correlationId');
   const source = r.shortString('source');
   const destination = r.shortString('destination');
-  return { timestampMicros, kind, correlationId, source, destination, payload: r.restBytes() };
+  return { timestampMicros, kind, flags, correlationId, source, destination, payload: r.restBytes() };
+}
+
+/** Builds a TRAFFIC_RUN from MESSAGE frames as a source sent them (encodeMessage output, peer = destination). */
+export function encodeTrafficRun(timestampMicros: number, source: string, messageFrames: readonly Buffer[]): Buffer {
+  const b = new FrameBuilder().u64(timestampMicros).shortString(source, 'source').u32(messageFrames.length);
+  for (const frame of messageFrames) b.bytes(frame);
+  return b.finish(FrameType.TRAFFIC_RUN);
+}
+
+/** Expands a TRAFFIC_RUN into one TrafficFrame per embedded message, in order. */
+export function parseTrafficRun(buf: Buffer, start: number, end: number): TrafficFrame[] {
+  const r = new BodyReader(buf, start, end, 'TRAFFIC_RUN');
+  const timestampMicros = r.u64('timestamp');
+  const source = r.shortString('source');
+  const count = r.u32('count');
+  const frames: TrafficFrame[] = [];
+  let offset = r.position;
+  for (let i = 0; i < count; i++) {
+    if (offset + 5 > end) throw new FrameError(MALFORMED_FRAME, `TRAFFIC_RUN is truncated: message ${i + 1} of ${count} is missing`);
+    const length = buf.readUInt32BE(offset);
+    const frameEnd = offset + 4 + length;
+    if (length < 1 || frameEnd > end || buf[offset + 4] !== FrameType.MESSAGE) throw new FrameError(MALFORMED_FRAME, `TRAFFIC_RUN message ${i + 1} of ${count} is not a whole MESSAGE frame`);
+    const message = parseMessage(buf, offset + 5, frameEnd);
+    frames.push({ timestampMicros, kind: message.kind, flags: 0, correlationId: message.correlationId, source, destination: message.peer, payload: message.payload });
+    offset = frameEnd;
+  }
+  if (offset !== end) throw new FrameError(MALFORMED_FRAME, `TRAFFIC_RUN has ${end - offset} bytes after its ${count} messages`);
+  return frames;
 }
 
 export function encodeEvent(e: EventFrame): Buffer {

@@ -63,7 +63,7 @@ export const FrameType = {
   /** hub → client: u8 event (PresenceEvent), u8 idLen, id */
   PRESENCE: 0x16,
   /**
-   * hub → monitor, a copy of one relayed message: u64 timestampMicros, u8 kind, u8 flags, u32 correlationId,
+   * hub → monitor, a copy of one relayed message: u64 timestampMicros, u8 kind, u8 flags (TrafficFlag), u32 correlationId,
    * u8 srcLen, src, u8 dstLen, dst (empty for broadcast), payload
    */
   TRAFFIC: 0x20,
@@ -72,6 +72,13 @@ export const FrameType = {
    * u8 idLen, id, detail (UTF-8, rest of frame)
    */
   EVENT: 0x21,
+  /**
+   * hub → monitor that set HelloFlag.TRAFFIC_RUNS: u64 timestampMicros, u8 srcLen, src, u32 count, then
+   * `count` MESSAGE frames exactly as the source sent them (length prefix included; their peer field is
+   * the destination, empty for a broadcast). The hub forwards a run of relayed frames without
+   * re-encoding them, so a monitor of this kind costs the relay almost nothing per message.
+   */
+  TRAFFIC_RUN: 0x22,
   /** monitor → hub: u8 kind, u8 flags, u32 correlationId, u8 srcLen, src, u8 dstLen, dst, payload */
   INJECT: 0x30,
   /** monitor → hub: u32 correlationId, u8 idLen, id, reason (UTF-8, rest of frame) */
@@ -84,6 +91,13 @@ export const HelloFlag = {
   MONITOR: 0x01,
   /** If the ID is held, probe the holder and take the ID over when the holder does not answer. */
   TAKEOVER: 0x02,
+  /** Monitor capability: receive relayed traffic as TRAFFIC_RUN frames (injected messages still come as TRAFFIC). */
+  TRAFFIC_RUNS: 0x04,
+} as const;
+
+export const TrafficFlag = {
+  /** The message was injected by a monitor or the app, not sent by its source module. */
+  INJECTED: 0x01,
 } as const;
 
 export const MessageKind = {
