@@ -46,6 +46,10 @@ export class HubConnection {
   readonly decoder: FrameDecoder;
   readonly stats: ModuleStats = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0, drops: 0 };
   readonly connectedAt = Date.now();
+  /** performance.now() at accept: the handshake deadline counts from here, not from the last byte. */
+  readonly acceptedAt = performance.now();
+  /** Reading is paused because this connection's own output queue is over the limit. */
+  readPaused = false;
   /** performance.now() of the last bytes received; drives keepalive. */
   lastReceived = performance.now();
   pingOutstanding = false;

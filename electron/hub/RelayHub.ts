@@ -33,6 +33,7 @@ import {
   maxFrameLength,
   PresenceEvent,
   PROTOCOL_VERSION,
+  MAX_HELLO_FRAME_LENGTH,
   TrafficFlag,
 } from './protocol';
 
@@ -98,6 +99,8 @@ const MAX_HELD_BYTES = 1024 * 1024;
 const MESSAGE_HEADER_BYTES = 4 + 1 + 1 + 1 + 4 + 1;
 const TRAFFIC_HEADER_BYTES = 4 + 1 + 8 + 1 + 1 + 4 + 1 + 1;
 const TWO_POW_32 = 2 ** 32;
+/** A TRAFFIC_RUN never exceeds this, whatever size of chunk an attached stream delivers. */
+const MAX_RUN_BYTES = 1024 * 1024;
 
 /**
  * The relay hub: registry of modules and monitors, router, statistics and the in-process API.
@@ -201,7 +204,7 @@ export class RelayHub {
 
   /** Takes over a connected stream; the hub reads, writes and eventually destroys it. */
   attach(stream: Duplex, origin: ConnectionOrigin): void {
-    const conn = new HubConnection(++this.serial, stream, origin, this.maxFrame);
+    const conn = new HubConnection(++this.serial, stream, origin, MAX_HELLO_FRAME_LENGTH);
     stream.on('error', (err) => {
       conn.leaveReason = `socket error: ${err.message}`;
     });
@@ -244,6 +247,21 @@ export class RelayHub {
     }
     this.flushRun();
     this.flushDirty();
+    if (conn.isOpen && conn.queuedBytes > this.limits.queueLimit) this.pauseUntilDrained(conn);
+  }
+
+  /**
+   * A connection whose own answers (LIST replies, errors) pile up unread is not read from until they
+   * drain: its requests cannot make the hub buffer without bound, and nobody else waits on it.
+   */
+  private pauseUntilDrained(conn: HubConnection): void {
+    if (conn.readPaused) return;
+    conn.readPaused = true;
+    conn.stream.pause();
+    conn.stream.once('drain', () => {
+      conn.readPaused = false;
+      if (conn.role !== 'closed') conn.stream.resume();
+    });
   }
 
   private flushDirty(): void {
@@ -278,11 +296,13 @@ export class RelayHub {
   // ---------------------------------------------------------------- handshake
 
   private handleHello(conn: HubConnection, buf: Buffer, start: number, end: number): void {
-    const hello = parseHello(buf, start, end);
-    if (hello.version !== PROTOCOL_VERSION) {
-      this.fail(conn, ErrorCode.BAD_VERSION, `protocol version ${hello.version} is not supported; this hub speaks version ${PROTOCOL_VERSION}`);
+    // The version byte is read before the rest: a later version's HELLO may be laid out differently.
+    const version = end > start ? buf[start] : -1;
+    if (version !== PROTOCOL_VERSION) {
+      this.fail(conn, ErrorCode.BAD_VERSION, version < 0 ? 'HELLO is empty: it must start with the protocol version' : `protocol version ${version} is not supported; this hub speaks version ${PROTOCOL_VERSION}`);
       return;
     }
+    const hello = parseHello(buf, start, end);
     if (conn.origin.requireToken || this.token !== null) {
       if (conn.origin.requireToken && this.token === null) {
         this.fail(conn, ErrorCode.BAD_TOKEN, 'this listener requires a token but the hub has none configured');
@@ -305,6 +325,10 @@ export class RelayHub {
       this.fail(conn, ErrorCode.INVALID_ID, problem ?? 'invalid module ID');
       return;
     }
+    if (this.monitorsById.has(id)) {
+      this.fail(conn, ErrorCode.ID_IN_USE, `"${id}" is the name of a connected monitor`, id);
+      return;
+    }
     const holder = this.modules.get(id);
     if (holder === undefined) {
       this.welcomeModule(conn, id);
@@ -317,6 +341,7 @@ export class RelayHub {
 
   private welcomeModule(conn: HubConnection, id: string): void {
     conn.role = 'module';
+    conn.decoder.maxFrameLength = this.maxFrame;
     conn.id = id;
     conn.idBytes = Buffer.from(id, 'utf8');
     this.modules.set(id, conn);
@@ -331,7 +356,9 @@ export class RelayHub {
     let id = requested ?? '';
     // "$hub" is the in-process endpoint: a monitor under that name would receive the replies meant for request().
     if (id === '' || id === HUB_ENDPOINT_ID || this.monitorsById.has(id) || moduleIdProblem(id, { allowReserved: true }) !== null) id = `$monitor-${++this.monitorSerial}`;
+    while (this.monitorsById.has(id) || this.modules.has(id)) id = `$monitor-${++this.monitorSerial}`;
     conn.role = 'monitor';
+    conn.decoder.maxFrameLength = this.maxFrame;
     conn.id = id;
     conn.idBytes = Buffer.from(id, 'utf8');
     this.monitorsById.set(id, conn);
@@ -369,6 +396,7 @@ export class RelayHub {
       newcomer.heldFrames = null;
       this.welcomeModule(newcomer, id);
       for (const f of held) this.handleFrame(newcomer, f.type, f.body, 0, f.body.length);
+      this.flushRun();
       this.flushDirty();
     }, this.takeoverProbeMs);
     timer.unref();
@@ -404,6 +432,10 @@ export class RelayHub {
       this.fail(conn, ErrorCode.FRAME_TOO_LARGE, `payload of ${payloadLength} bytes exceeds the limit of ${this.limits.maxPayload}`);
       return;
     }
+    if (buf[start + 1] !== 0 || (kind === MessageKind.BROADCAST && peerLen !== 0) || kind > MessageKind.REPLY) {
+      this.fail(conn, ErrorCode.MALFORMED_FRAME, kind > MessageKind.REPLY ? `message kind ${kind} is not one of 0 (unicast), 1 (broadcast), 2 (request), 3 (reply)` : buf[start + 1] !== 0 ? 'MESSAGE flags must be 0 in protocol version 1' : 'a BROADCAST must have an empty destination');
+      return;
+    }
     const stats = conn.stats;
     stats.messagesIn++;
     stats.bytesIn += payloadLength;
@@ -415,10 +447,6 @@ export class RelayHub {
       }
       this.tap(conn.idBytes, null, kind, buf, start + 2, payloadStart, end, conn.id, false);
       if (this.runMonitors.length > 0) this.extendRun(conn, buf, start, end);
-      return;
-    }
-    if (kind > MessageKind.REPLY) {
-      this.sendError(conn, ErrorCode.MALFORMED_FRAME, buf.readUInt32BE(start + 2), '', `message kind ${kind} is not one of 0 (unicast), 1 (broadcast), 2 (request), 3 (reply)`);
       return;
     }
     const target = this.resolve(conn, buf, peerStart, peerLen);
@@ -437,9 +465,9 @@ export class RelayHub {
     }
     this.totals.messages++;
     this.totals.bytes += payloadLength;
+    if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(`${target.serial}:${buf.readUInt32BE(start + 2)}`);
+    if (!this.deliver(conn, conn.idBytes, target, kind, buf, start + 2, payloadStart, end)) return;
     if (kind === MessageKind.REQUEST) this.trackRequest(conn, target, buf.readUInt32BE(start + 2));
-    else if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(`${target.serial}:${buf.readUInt32BE(start + 2)}`);
-    this.deliver(conn, conn.idBytes, target, kind, buf, start + 2, payloadStart, end);
     this.tap(conn.idBytes, target.idBytes, kind, buf, start + 2, payloadStart, end, conn.id, false);
     if (this.runMonitors.length > 0) this.extendRun(conn, buf, start, end);
   }
@@ -450,7 +478,7 @@ export class RelayHub {
    */
   private extendRun(source: HubConnection, buf: Buffer, start: number, end: number): void {
     const frameStart = start - 5;
-    if (frameStart >= 0 && this.runBuffer === buf && this.runSource === source && this.runEnd === frameStart) {
+    if (frameStart >= 0 && this.runBuffer === buf && this.runSource === source && this.runEnd === frameStart && end - this.runStart <= MAX_RUN_BYTES) {
       this.runEnd = end;
       this.runCount++;
       return;
@@ -540,10 +568,13 @@ export class RelayHub {
    * Appends one MESSAGE to `target`: kind, the 4 correlation bytes at buf[corrAt], the source ID,
    * and the payload buf[payloadStart, payloadEnd).
    */
-  private deliver(source: HubConnection | null, sourceId: Buffer, target: HubConnection, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number): void {
+  private deliver(source: HubConnection | null, sourceId: Buffer, target: HubConnection, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number): boolean {
     const payloadLength = payloadEnd - payloadStart;
-    if (target.role === 'closed') return;
-    if (target.queuedBytes > this.limits.queueLimit && !this.overloaded(source, target, buf.readUInt32BE(corrAt))) return;
+    if (target.role === 'closed') return false;
+    if (target.queuedBytes > this.limits.queueLimit) {
+      this.overloaded(source, target, buf.readUInt32BE(corrAt));
+      return false;
+    }
     const srcLen = sourceId.length;
     const headerLength = MESSAGE_HEADER_BYTES + srcLen;
     const zeroCopy = payloadLength >= ZERO_COPY_THRESHOLD;
@@ -568,10 +599,11 @@ export class RelayHub {
     stats.messagesOut++;
     stats.bytesOut += payloadLength;
     this.markDirty(target);
+    return true;
   }
 
-  /** Applies the slow-consumer policy; returns true when the message should still be delivered. */
-  private overloaded(source: HubConnection | null, target: HubConnection, correlationId: number): boolean {
+  /** Applies the slow-consumer policy to a message that did not fit in `target`'s queue. */
+  private overloaded(source: HubConnection | null, target: HubConnection, correlationId: number): void {
     target.stats.drops++;
     this.totals.drops++;
     if (source !== null) {
@@ -581,7 +613,6 @@ export class RelayHub {
       this.totals.slowConsumerDisconnects++;
       this.fail(target, ErrorCode.SLOW_CONSUMER, `disconnected as a slow consumer: more than ${this.limits.queueLimit} bytes were waiting for it`);
     }
-    return false;
   }
 
   /** Copies one relayed message to every monitor and, when subscribed, to the in-process event stream. */
@@ -808,14 +839,14 @@ export class RelayHub {
     conn.role = 'closed';
     this.connections.delete(conn);
     conn.discardPending();
+    for (const { requester, correlationId } of conn.pendingRequests.values()) {
+      this.sendError(requester, ErrorCode.PEER_GONE, correlationId, conn.id, `"${conn.id}" left before replying: ${conn.leaveReason}`);
+    }
+    conn.pendingRequests.clear();
     if (role === 'module') {
       if (this.modules.get(conn.id) === conn) this.modules.delete(conn.id);
       this.log(`- ${conn.id} left: ${conn.leaveReason}`);
       this.announce(conn, PresenceEvent.LEAVE, HubEventCode.LEAVE, conn.leaveCode, conn.leaveReason);
-      for (const { requester, correlationId } of conn.pendingRequests.values()) {
-        this.sendError(requester, ErrorCode.PEER_GONE, correlationId, conn.id, `"${conn.id}" left before replying: ${conn.leaveReason}`);
-      }
-      conn.pendingRequests.clear();
       this.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'module', reason: conn.leaveReason, code: conn.leaveCode });
     } else if (role === 'monitor') {
       this.monitorsById.delete(conn.id);
@@ -845,7 +876,11 @@ export class RelayHub {
     if (this.monitors.length === 0) return;
     this.flushRun();
     const frame = encodeEvent({ timestampMicros: this.nowMicros(), event, code, id, detail });
-    for (const monitor of this.monitors) this.sendControl(monitor, frame);
+    for (const monitor of this.monitors) {
+      // A monitor that does not keep up misses events the same way it misses traffic: counted, never buffered without bound.
+      if (monitor.queuedBytes > this.limits.queueLimit) monitor.monitorDropped++;
+      else this.sendControl(monitor, frame);
+    }
   }
 
   // ---------------------------------------------------------------- timers
@@ -856,7 +891,7 @@ export class RelayHub {
     const idle = this.limits.idleTimeoutMs;
     for (const conn of this.connections) {
       const silentFor = now - conn.lastReceived;
-      if (conn.role === 'pending' && conn.heldFrames === null && silentFor > this.handshakeTimeoutMs) {
+      if (conn.role === 'pending' && conn.heldFrames === null && now - conn.acceptedAt > this.handshakeTimeoutMs) {
         this.fail(conn, ErrorCode.HELLO_REQUIRED, `no HELLO within ${this.handshakeTimeoutMs} ms`);
       } else if (idle > 0 && silentFor > idle) {
         this.fail(conn, ErrorCode.IDLE_TIMEOUT, `nothing received for ${idle} ms (not even a PONG)`);
@@ -1002,7 +1037,10 @@ export class RelayHub {
   private deliverInjected(sourceId: Buffer, target: HubConnection | null, kind: number, corr: Buffer, payload: Buffer, source: string): void {
     const frame = Buffer.concat([corr, payload]);
     if (target !== null) {
-      this.deliver(null, sourceId, target, kind, frame, 0, 4, frame.length);
+      if (!this.deliver(null, sourceId, target, kind, frame, 0, 4, frame.length)) {
+        this.flushDirty();
+        throw new HubCommandError(ErrorCode.DESTINATION_OVERLOADED, `"${target.id}" is not reading fast enough (or just left); the message was not delivered`);
+      }
     } else {
       for (const module of this.modules.values()) if (module.id !== source) this.deliver(null, sourceId, module, kind, frame, 0, 4, frame.length);
     }

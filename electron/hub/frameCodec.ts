@@ -34,7 +34,8 @@ export class FrameDecoder {
   private header = Buffer.alloc(LENGTH_PREFIX_BYTES);
   private headerFilled = 0;
 
-  constructor(private readonly maxFrameLength: number) {}
+  /** Largest length field accepted; the hub raises it once HELLO is accepted. */
+  constructor(public maxFrameLength: number) {}
 
   /** Bytes held back waiting for the rest of a frame. */
   get bufferedBytes(): number {

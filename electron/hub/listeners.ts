@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { abstractSocketHelper } from './abstractSocket';
 import type { ConnectionOrigin } from './HubConnection';
 import type { RelayHub } from './RelayHub';
@@ -112,17 +113,35 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
     fs.unlinkSync(address.path);
     options.warn?.(`removed stale socket file ${description} (nothing was listening on it)`);
   }
+  // libuv unlinks the name it bound when the server closes, whatever file is there by then. Binding a
+  // private name and hard-linking it into place means close() only ever removes that private name,
+  // and link() fails rather than replace a path someone else created meanwhile.
+  const privateName = path.join(path.dirname(address.path), `.${path.basename(address.path)}.${process.pid}.${Date.now().toString(36)}`);
+  const bindPath = Buffer.byteLength(privateName) <= MAX_SOCKET_PATH_BYTES ? privateName : address.path;
   // The umask covers the moment between bind() and chmod(), so the socket is never more open than asked.
   const previousUmask = process.umask(0o777 & ~mode);
   try {
-    await bindServer(server, () => server.listen(address.path), description);
+    await bindServer(server, () => server.listen(bindPath), description);
   } finally {
     process.umask(previousUmask);
   }
-  fs.chmodSync(address.path, mode);
+  fs.chmodSync(bindPath, mode);
+  if (bindPath !== address.path) {
+    try {
+      fs.linkSync(bindPath, address.path);
+    } catch (err) {
+      server.close();
+      throw new ListenError(`cannot listen on ${description}: ${(err as NodeJS.ErrnoException).code === 'EEXIST' ? 'another hub created it at the same moment' : (err as Error).message}`);
+    } finally {
+      fs.rmSync(bindPath, { force: true });
+    }
+  }
   const stat = fs.lstatSync(address.path);
   return new HubListener(address, server, { dev: stat.dev, ino: stat.ino });
 }
+
+/** sun_path holds 108 bytes including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
 
 function lstatOrNull(file: string): fs.Stats | null {
   try {

@@ -26,6 +26,12 @@ export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
  */
 export const MAX_FRAME_OVERHEAD = 1 + 8 + 1 + 1 + 4 + 1 + 255 + 1 + 255;
 
+/**
+ * Largest frame the hub reads before HELLO is accepted: a HELLO with a 255-byte ID and a 65,535-byte
+ * token. It keeps a connection that has not identified itself from making the hub buffer 16 MiB.
+ */
+export const MAX_HELLO_FRAME_LENGTH = 1 + 3 + 255 + 2 + 0xffff;
+
 export function maxFrameLength(maxPayload: number): number {
   return maxPayload + MAX_FRAME_OVERHEAD;
 }
@@ -167,6 +173,7 @@ export const FATAL_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.KICKED,
   ErrorCode.REPLACED,
   ErrorCode.DUPLICATE_HELLO,
+  ErrorCode.SHUTDOWN,
 ]);
 
 export function errorName(code: number): string {

@@ -111,9 +111,9 @@ describe('Unix socket paths', () => {
     expect(fs.existsSync(address.path)).toBe(false);
   });
 
-  // Known bug, reported: libuv unlinks a bound pipe's path when the server closes, whatever file is
-  // there by then, so HubListener's identity check cannot protect a replacement. Flip to it() once fixed.
-  it.fails('leaves alone a file that replaced its socket file before close', async () => {
+  // libuv unlinks the path it bound when the server closes; the listener binds a private name and
+  // links it into place so that a file put at the public path later is never removed.
+  it('leaves alone a file that replaced its socket file before close', async () => {
     const address: SocketAddress = { kind: 'path', path: path.join(dir, 'replaced.sock') };
     const listener = await listen(newHub(), address);
     fs.unlinkSync(address.path);
