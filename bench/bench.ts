@@ -182,12 +182,18 @@ async function fanout(hubSocket: string | null, receivers: number, payloadSize: 
   return perReceiver / receivers;
 }
 
-/** Sequential request/reply round trips; returns latencies in microseconds, sorted. */
+/**
+ * Sequential request/reply round trips to a responder in another process (echoProcess): over a
+ * socketpair() shared with it (raw), or through the hub. Returns latencies in microseconds, sorted.
+ */
 async function roundTrips(hubSocket: string | null, count: number): Promise<number[]> {
-  const [requester, responder] = hubSocket === null ? await rawPair() : [await hubPeer(hubSocket, 'rtt-client'), await hubPeer(hubSocket, 'rtt-server')];
+  const responderProcess = fork(path.join(__dirname, 'echoProcess.js'), [hubSocket ?? 'socketpair'], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    responderProcess.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`rtt responder: ${String(m)}`))));
+  });
+  const requester = hubSocket === null ? new Peer(responderProcess.stdio[3] as net.Socket) : await hubPeer(hubSocket, 'rtt-client');
+  await ready;
   const request = encodeMessage(MessageKind.REQUEST, 'rtt-server', Buffer.alloc(64, 0x71), 1);
-  const reply = encodeMessage(MessageKind.REPLY, 'rtt-client', Buffer.alloc(64, 0x72), 1);
-  responder.onFrame = () => responder.socket.write(reply);
   const latencies: number[] = [];
   const warmup = Math.floor(count / 10);
   await new Promise<void>((resolve) => {
@@ -203,7 +209,7 @@ async function roundTrips(hubSocket: string | null, count: number): Promise<numb
     requester.socket.write(request);
   });
   requester.socket.destroy();
-  responder.socket.destroy();
+  await stopChild(responderProcess);
   return latencies.sort((a, b) => a - b);
 }
 
@@ -299,12 +305,14 @@ async function soak(hubSocket: string, hub: ChildProcess): Promise<void> {
   await connectSlow();
   const flow: Flow = { sender, receivers: [receiver], batch, batchFrames: frames, windowFrames: Math.floor(WINDOW_BYTES / frameBytes), sent: 0 };
   let running = true;
+  let sinceSlow = 0;
   const pump = (): void => {
     while (running && flow.sent - receiver.frames + flow.batchFrames <= flow.windowFrames) {
       sender.socket.write(flow.batch);
       flow.sent += flow.batchFrames;
-      // Every batch also sends 8 KiB to the slow consumer: far more than it reads.
-      if (slow !== null) for (let i = 0; i < 8; i++) sender.socket.write(slowFrame);
+      // One 1 KiB message to the slow consumer per 64 ordinary ones: far more than it reads.
+      sinceSlow += flow.batchFrames;
+      for (; sinceSlow >= 64; sinceSlow -= 64) if (slow !== null) sender.socket.write(slowFrame);
     }
   };
   receiver.onChunk = pump;
@@ -382,11 +390,11 @@ async function main(): Promise<void> {
       const monitor = await startChild('monitorProcess.js', hubSocket);
       const monitored = await roundTrips(hubSocket, count);
       await stopChild(monitor);
-      console.log(`\nRequest/reply round trip, 64 B, ${fmt(count)} sequential round trips (µs):`);
+      console.log(`\nRequest/reply round trip, 64 B, ${fmt(count)} sequential round trips to a responder process (µs):`);
       printTable(
         ['path', 'p50', 'p99', 'p50 / raw p50'],
         [
-          ['raw socket pair', fmt(percentile(raw, 50), 1), fmt(percentile(raw, 99), 1), '1.00×'],
+          ['raw socketpair()', fmt(percentile(raw, 50), 1), fmt(percentile(raw, 99), 1), '1.00×'],
           ['through the hub', fmt(percentile(viaHub, 50), 1), fmt(percentile(viaHub, 99), 1), `${fmt(percentile(viaHub, 50) / percentile(raw, 50), 2)}×`],
           ['through the hub, monitored', fmt(percentile(monitored, 50), 1), fmt(percentile(monitored, 99), 1), `${fmt(percentile(monitored, 50) / percentile(raw, 50), 2)}×`],
         ],

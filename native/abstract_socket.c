@@ -20,7 +20,7 @@ static napi_value throw_errno(napi_env env, const char *syscall, int err) {
   char message[160];
   snprintf(message, sizeof message, "%s: %s", syscall, strerror(err));
   napi_value code, msg, error, errno_value, syscall_value;
-  const char *name = err == EADDRINUSE ? "EADDRINUSE" : err == ECONNREFUSED ? "ECONNREFUSED" : err == ENOENT ? "ENOENT" : err == EACCES ? "EACCES" : "ESYSCALL";
+  const char *name = err == EADDRINUSE ? "EADDRINUSE" : err == ECONNREFUSED ? "ECONNREFUSED" : err == ENOENT ? "ENOENT" : err == EACCES ? "EACCES" : err == EAGAIN ? "EAGAIN" : "ESYSCALL";
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, code, msg, &error);

@@ -41,10 +41,12 @@ export class HubListener {
     return typeof bound === 'object' && bound !== null ? bound.port : undefined;
   }
 
+  /** Stops accepting at once; connections already accepted belong to the hub and stay open. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Not awaiting server.close()'s callback: it waits for every accepted connection to end, which is the hub's business.
+    this.server.close();
     if (this.address.kind === 'path' && this.fileIdentity !== null) {
       try {
         const now = fs.lstatSync(this.address.path);
