@@ -1,0 +1,339 @@
+import { RelayClient, RelayError, type ReceivedMessage, type RelayClientOptions } from '../client';
+import {
+  AddressError,
+  defaultSocket,
+  errorName,
+  formatSocketAddress,
+  HubEventCode,
+  MESSAGE_KIND_NAMES,
+  MessageKind,
+  moduleIdProblem,
+  parseSocketAddress,
+  PREVIEW_BYTES,
+  type EventFrame,
+  type HubSnapshot,
+  type ModuleInfo,
+  type TrafficFrame,
+} from '../hub';
+import { CommandError, type FlagValues } from './args';
+import { clockMicros, escapeBytes, formatBytes, formatDuration, formatRate, formatTable, hexBytes, isoMicros, utf8OrNull } from './format';
+import { flushOutput, note, readStdin, untilSignal, writeOut } from './io';
+
+/** Where and how a client command reaches the hub. */
+interface HubConnectionFlags {
+  socket: string;
+  /** The socket as the user should read it in messages (paths resolved). */
+  socketDescription: string;
+  token: string | undefined;
+}
+
+/** How long a reconnecting listen or monitor waits between attempts: quick at first, since a restarting hub is usually back soon. */
+const RECONNECT_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000 };
+
+function hubConnectionFlags(flags: FlagValues): HubConnectionFlags {
+  const socket = flags.string('socket') ?? defaultSocket();
+  let socketDescription: string;
+  try {
+    socketDescription = formatSocketAddress(parseSocketAddress(socket));
+  } catch (err) {
+    if (err instanceof AddressError) throw flags.usage(`--socket: ${err.message}`);
+    throw err;
+  }
+  return { socket, socketDescription, token: flags.string('token') ?? (process.env.RELAYSCOPE_TOKEN || undefined) };
+}
+
+function moduleIdFlag(flags: FlagValues, name: 'as' | 'to'): string {
+  const id = flags.required(name);
+  const problem = moduleIdProblem(id, { allowReserved: name === 'to' });
+  if (problem !== null) throw flags.usage(`--${name} "${id}": ${problem}`);
+  return id;
+}
+
+function connect(hub: HubConnectionFlags, options: Omit<RelayClientOptions, 'socket' | 'token'>): Promise<RelayClient> {
+  return RelayClient.connect({ ...options, socket: hub.socket, token: hub.token });
+}
+
+/** The hub's own words for a RelayError ("no module "X" is connected"), without the code-name prefix. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof RelayError && err.message.startsWith(`${err.codeName}: `)) return err.message.slice(err.codeName.length + 2);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The PAYLOAD argument, or all of standard input when it is absent. */
+async function payloadArgument(flags: FlagValues): Promise<Buffer> {
+  const text = flags.positional;
+  return text === undefined ? readStdin() : Buffer.from(text, 'utf8');
+}
+
+// ---------------------------------------------------------------- send, broadcast
+
+export async function runSend(flags: FlagValues): Promise<number> {
+  const id = moduleIdFlag(flags, 'as');
+  const to = moduleIdFlag(flags, 'to');
+  const hub = hubConnectionFlags(flags);
+  const payload = await payloadArgument(flags);
+  return deliverOnce(hub, id, (client) => client.send(to, payload));
+}
+
+export async function runBroadcast(flags: FlagValues): Promise<number> {
+  const id = moduleIdFlag(flags, 'as');
+  const hub = hubConnectionFlags(flags);
+  const payload = await payloadArgument(flags);
+  return deliverOnce(hub, id, (client) => client.broadcast(payload));
+}
+
+/**
+ * Connects, hands one message to the client, and returns only once the hub has taken it or refused it.
+ * The hub handles a connection's frames in order, so when the LIST sent after the message is answered,
+ * every byte was flushed and any ERROR about the message (e.g. NO_SUCH_MODULE) has already arrived.
+ */
+async function deliverOnce(hub: HubConnectionFlags, id: string, deliver: (client: RelayClient) => void): Promise<number> {
+  const client = await connect(hub, { id, reconnect: false });
+  let refusal: RelayError | null = null;
+  client.on('remoteError', (err: RelayError) => {
+    refusal ??= err;
+  });
+  try {
+    deliver(client);
+    await client.list();
+  } catch (err) {
+    // A fatal ERROR (e.g. FRAME_TOO_LARGE) also fails the LIST; the ERROR is the reason worth showing.
+    throw refusal ?? err;
+  } finally {
+    await client.close();
+  }
+  if (refusal !== null) throw refusal;
+  return 0;
+}
+
+// ---------------------------------------------------------------- request
+
+export async function runRequest(flags: FlagValues): Promise<number> {
+  const id = moduleIdFlag(flags, 'as');
+  const to = moduleIdFlag(flags, 'to');
+  const timeoutMs = flags.integer('timeout', 1) ?? 5000;
+  const format = flags.choice('format', ['text', 'hex', 'json'] as const, 'text');
+  const hub = hubConnectionFlags(flags);
+  const payload = await payloadArgument(flags);
+  const client = await connect(hub, { id, reconnect: false });
+  try {
+    const reply = await client.request(to, payload, { timeoutMs });
+    if (format === 'json') writeOut(`${messageJson(reply)}\n`);
+    else if (format === 'hex') writeOut(`${hexBytes(reply.payload)}\n`);
+    else writeOut(reply.payload.length > 0 && reply.payload[reply.payload.length - 1] === 0x0a ? reply.payload : Buffer.concat([reply.payload, Buffer.from('\n')]));
+  } finally {
+    await client.close();
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- listen
+
+export async function runListen(flags: FlagValues): Promise<number> {
+  const id = moduleIdFlag(flags, 'as');
+  const count = flags.integer('count', 1);
+  const format = flags.choice('format', ['text', 'hex', 'json'] as const, 'text');
+  if (flags.has('reply') && flags.boolean('echo')) throw flags.usage('--reply and --echo cannot be used together');
+  const replyText = flags.string('reply');
+  const answer = replyText !== undefined ? () => replyText : flags.boolean('echo') ? (request: ReceivedMessage) => request.payload : null;
+  const hub = hubConnectionFlags(flags);
+  const signal = untilSignal();
+
+  const client = await connect(hub, { id, reconnect: RECONNECT_BACKOFF });
+  note(`listening as ${client.id} on ${hub.socketDescription}`);
+  followConnection(client, hub);
+
+  const enough = new Promise<void>((resolve) => {
+    let received = 0;
+    const onMessage = (message: ReceivedMessage): void => {
+      if (count !== undefined && received >= count) return;
+      received++;
+      writeOut(formatReceived(message, format));
+      if (message.kind === 'request' && answer !== null) client.reply(message, answer(message));
+      if (received === count) resolve();
+    };
+    // 'message' carries requests too ('request' repeats them), so one listener sees each message once.
+    client.on('message', onMessage);
+  });
+  return runUntil(client, hub, Promise.race([enough, signal]));
+}
+
+function formatReceived(message: ReceivedMessage, format: 'text' | 'hex' | 'json'): string {
+  if (format === 'json') return `${messageJson(message)}\n`;
+  const label = message.kind === 'unicast' ? message.source : message.kind === 'broadcast' ? `${message.source} (broadcast)` : `${message.source} (${message.kind} #${message.correlationId})`;
+  const body = format === 'hex' ? hexBytes(message.payload) : escapeBytes(message.payload);
+  return `${label}: ${body}\n`;
+}
+
+/** One line of JSON for a received message, stamped with the time it was printed. */
+function messageJson(message: ReceivedMessage): string {
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    source: message.source,
+    kind: message.kind,
+    correlationId: message.correlationId,
+    size: message.payload.length,
+    text: utf8OrNull(message.payload),
+    base64: message.payload.toString('base64'),
+  });
+}
+
+// ---------------------------------------------------------------- monitor
+
+const HUB_EVENT_NAMES: Record<number, string> = {
+  [HubEventCode.JOIN]: 'join',
+  [HubEventCode.LEAVE]: 'leave',
+  [HubEventCode.ERROR]: 'error',
+  [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped',
+};
+
+export async function runMonitor(flags: FlagValues): Promise<number> {
+  const format = flags.choice('format', ['text', 'json'] as const, 'text');
+  const hub = hubConnectionFlags(flags);
+  const signal = untilSignal();
+  const client = await connect(hub, { id: 'relayscope-monitor', monitor: true, reconnect: RECONNECT_BACKOFF });
+  note(`monitoring ${hub.socketDescription} as ${client.id}`);
+  followConnection(client, hub);
+  client.on('traffic', (traffic: TrafficFrame) => writeOut(format === 'json' ? `${trafficJson(traffic)}\n` : `${trafficLine(traffic)}\n`));
+  client.on('hubEvent', (event: EventFrame) => writeOut(format === 'json' ? `${hubEventJson(event)}\n` : `${hubEventLine(event)}\n`));
+  return runUntil(client, hub, signal);
+}
+
+function kindLabel(kind: number, correlationId: number): string {
+  const name = MESSAGE_KIND_NAMES[kind] ?? `kind-${kind}`;
+  return kind === MessageKind.REQUEST || kind === MessageKind.REPLY ? `${name}#${correlationId}` : name;
+}
+
+/** "12:00:01.123456 A -> B unicast 5B hello" */
+function trafficLine(traffic: TrafficFrame): string {
+  const preview = escapeBytes(traffic.payload.subarray(0, PREVIEW_BYTES)) + (traffic.payload.length > PREVIEW_BYTES ? '…' : '');
+  const destination = traffic.destination === '' ? '*' : traffic.destination;
+  return `${clockMicros(traffic.timestampMicros)} ${traffic.source} -> ${destination} ${kindLabel(traffic.kind, traffic.correlationId)} ${traffic.payload.length}B ${preview}`.trimEnd();
+}
+
+function trafficJson(traffic: TrafficFrame): string {
+  return JSON.stringify({
+    type: 'traffic',
+    time: isoMicros(traffic.timestampMicros),
+    timestampMicros: traffic.timestampMicros,
+    kind: MESSAGE_KIND_NAMES[traffic.kind] ?? traffic.kind,
+    source: traffic.source,
+    destination: traffic.destination === '' ? null : traffic.destination,
+    correlationId: traffic.correlationId,
+    size: traffic.payload.length,
+    text: utf8OrNull(traffic.payload),
+    base64: traffic.payload.toString('base64'),
+  });
+}
+
+/** "12:00:01.123456 leave A: said goodbye", "12:00:01.2 error A NO_SUCH_MODULE: no module "X" is connected" */
+function hubEventLine(event: EventFrame): string {
+  const name = HUB_EVENT_NAMES[event.event] ?? `event-${event.event}`;
+  const code = event.event === HubEventCode.ERROR ? ` ${errorName(event.code)}` : '';
+  // A connection refused before HELLO was accepted has no ID yet.
+  const id = event.id === '' ? '-' : event.id;
+  return `${clockMicros(event.timestampMicros)} ${name} ${id}${code}${event.detail === '' ? '' : `: ${event.detail}`}`;
+}
+
+function hubEventJson(event: EventFrame): string {
+  return JSON.stringify({
+    type: 'event',
+    time: isoMicros(event.timestampMicros),
+    timestampMicros: event.timestampMicros,
+    event: HUB_EVENT_NAMES[event.event] ?? event.event,
+    id: event.id,
+    code: event.code,
+    codeName: event.code === 0 ? null : errorName(event.code),
+    detail: event.detail,
+  });
+}
+
+// ---------------------------------------------------------------- list
+
+export async function runList(flags: FlagValues): Promise<number> {
+  const format = flags.choice('format', ['text', 'json'] as const, 'text');
+  const hub = hubConnectionFlags(flags);
+  const client = await connect(hub, { id: 'relayscope-list', monitor: true, reconnect: false });
+  let snapshot: HubSnapshot;
+  try {
+    snapshot = await client.stats();
+  } finally {
+    await client.close();
+  }
+  if (format === 'json') writeOut(`${JSON.stringify(snapshot, null, 2)}\n`);
+  else writeOut(snapshotTable(snapshot, client.id).map((line) => `${line}\n`).join(''));
+  return 0;
+}
+
+const TABLE_HEADERS = ['ID', 'TRANSPORT', 'CONNECTED', 'MSGS IN', 'MSGS OUT', 'BYTES IN', 'BYTES OUT', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S IN/OUT'];
+const NUMERIC_COLUMNS = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+
+/** The module table and a totals line; `selfId` (this command's own monitor connection) is left out. */
+function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
+  const monitors = snapshot.monitors.filter((monitor) => monitor.id !== selfId);
+  const row = (info: ModuleInfo): string[] => {
+    const { stats } = info;
+    return [
+      info.role === 'monitor' ? `${info.id} (monitor)` : info.id,
+      info.transport,
+      formatDuration(snapshot.now - info.connectedAt),
+      String(stats.messagesIn),
+      String(stats.messagesOut),
+      formatBytes(stats.bytesIn),
+      formatBytes(stats.bytesOut),
+      String(stats.errors),
+      String(stats.drops),
+      formatBytes(stats.queuedBytes),
+      `${formatRate(stats.messagesInPerSecond)}/${formatRate(stats.messagesOutPerSecond)}`,
+    ];
+  };
+  const rows = [...snapshot.modules, ...monitors].map(row);
+  const { totals } = snapshot;
+  const summary =
+    `total: ${plural(snapshot.modules.length, 'module')}, ${plural(monitors.length, 'other monitor')}; ` +
+    `${plural(totals.messages, 'message')} (${formatBytes(totals.bytes)}) relayed, ${plural(totals.errors, 'error')}, ${plural(totals.drops, 'drop')}, ` +
+    `${formatRate(totals.messagesPerSecond)} msg/s; hub up ${formatDuration(snapshot.now - snapshot.startedAt)}`;
+  return [...(rows.length === 0 ? ['no modules are connected'] : formatTable(TABLE_HEADERS, rows, NUMERIC_COLUMNS)), summary];
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------- long-running clients
+
+/**
+ * Tells the user on stderr when a reconnecting client loses the hub and when it is back. The note
+ * waits for the first 'reconnecting' so that a disconnect the client will not retry (a kick) is
+ * reported by runUntil instead of promising a reconnect.
+ */
+function followConnection(client: RelayClient, hub: HubConnectionFlags): void {
+  let reason: Error | undefined;
+  client.on('disconnect', ({ error }: { error?: Error }) => {
+    reason = error;
+  });
+  client.on('reconnecting', ({ attempt }: { attempt: number }) => {
+    if (attempt === 1) note(`disconnected from ${hub.socketDescription}${reason === undefined ? '' : ` (${reason.message})`}; reconnecting`);
+  });
+  client.on('reconnect', () => note(`reconnected to ${hub.socketDescription} as ${client.id}`));
+}
+
+/**
+ * Runs until `done` settles or the client stops for good (kicked, or refused while reconnecting),
+ * then closes the client and makes sure everything printed reached stdout.
+ */
+async function runUntil(client: RelayClient, hub: HubConnectionFlags, done: Promise<unknown>): Promise<number> {
+  let lastError: Error | undefined;
+  client.on('disconnect', ({ error }: { error?: Error }) => {
+    lastError = error;
+  });
+  const stopped = new Promise<'stopped'>((resolve) => client.once('close', () => resolve('stopped')));
+  const outcome = await Promise.race([done, stopped]);
+  if (outcome === 'stopped') {
+    // The full message keeps the code name: "KICKED: reason" says more than the reason alone.
+    throw new CommandError(`disconnected from ${hub.socketDescription}${lastError === undefined ? '' : ` (${lastError.message})`}; not reconnecting`);
+  }
+  await client.close();
+  await flushOutput();
+  return 0;
+}

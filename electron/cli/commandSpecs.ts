@@ -1,0 +1,108 @@
+import type { CommandSpec, FlagSpec } from './args';
+
+const socketFlag: FlagSpec = {
+  type: 'string',
+  valueName: 'S',
+  description: 'hub address: a socket path, @name (Linux abstract socket) or tcp://HOST:PORT; default $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID.sock',
+};
+const tokenFlag: FlagSpec = { type: 'string', valueName: 'T', description: 'token the hub requires (default $RELAYSCOPE_TOKEN)' };
+const helpFlag: FlagSpec = { type: 'boolean', description: 'show this help' };
+const asFlag: FlagSpec = { type: 'string', valueName: 'ID', description: 'module ID to register as (required)' };
+const toFlag: FlagSpec = { type: 'string', valueName: 'DEST', description: 'module ID to send to (required)' };
+const payloadPositional = {
+  name: 'PAYLOAD',
+  description: 'the message; when omitted, standard input is read to its end (binary-safe). Put "--" before a payload that starts with "-".',
+};
+
+export const COMMAND_SPECS: readonly CommandSpec[] = [
+  {
+    name: 'hub',
+    summary: 'run a relay hub until SIGINT/SIGTERM',
+    synopsis: '[--socket S]... [--tcp HOST:PORT] [options]',
+    flags: {
+      socket: { type: 'string', multiple: true, valueName: 'S', description: 'listen on a socket path or @name; repeatable (default: the default socket, unless --tcp is given)' },
+      tcp: { type: 'string', valueName: 'HOST:PORT', description: 'also listen on TCP; a non-loopback host requires a token' },
+      'max-connections': { type: 'string', valueName: 'N', description: 'connections accepted at once (default 1024)' },
+      'max-frame': { type: 'string', valueName: 'BYTES', description: 'largest message payload (default 16777216)' },
+      'queue-bytes': { type: 'string', valueName: 'N', description: 'bytes queued towards one connection before the slow-consumer policy applies (default 8388608)' },
+      'idle-timeout': { type: 'string', valueName: 'MS', description: 'close connections silent this long, 0 to never (default 30000)' },
+      mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
+      token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN)' },
+      'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },
+      help: helpFlag,
+    },
+    notes: ['Prints one line per listening address, then a timestamped line per connect and disconnect.'],
+  },
+  {
+    name: 'send',
+    summary: 'send one message to a module',
+    synopsis: '--as ID --to DEST [PAYLOAD]',
+    positional: payloadPositional,
+    flags: { as: asFlag, to: toFlag, socket: socketFlag, token: tokenFlag, help: helpFlag },
+    notes: ['Exits 0 once the hub has taken the message, 1 when it refuses it (e.g. no such module).'],
+  },
+  {
+    name: 'broadcast',
+    summary: 'send one message to every other module',
+    synopsis: '--as ID [PAYLOAD]',
+    positional: payloadPositional,
+    flags: { as: asFlag, socket: socketFlag, token: tokenFlag, help: helpFlag },
+  },
+  {
+    name: 'request',
+    summary: 'send a request and print the reply',
+    synopsis: '--as ID --to DEST [PAYLOAD] [--timeout MS]',
+    positional: payloadPositional,
+    flags: {
+      as: asFlag,
+      to: toFlag,
+      timeout: { type: 'string', valueName: 'MS', description: 'how long to wait for the reply (default 5000)' },
+      format: { type: 'string', valueName: 'text|hex|json', description: 'how to print the reply (default text: the payload itself)' },
+      socket: socketFlag,
+      token: tokenFlag,
+      help: helpFlag,
+    },
+  },
+  {
+    name: 'listen',
+    summary: 'register a module and print the messages it receives',
+    synopsis: '--as ID [--count N] [--format text|hex|json] [--reply TEXT | --echo]',
+    flags: {
+      as: asFlag,
+      count: { type: 'string', valueName: 'N', description: 'exit after N messages (default: run until killed)' },
+      format: { type: 'string', valueName: 'text|hex|json', description: 'text: "SOURCE: payload" with unprintable bytes escaped; hex: the bytes in hex; json: one object per line' },
+      reply: { type: 'string', valueName: 'TEXT', description: 'answer every request with TEXT' },
+      echo: { type: 'boolean', description: 'answer every request with its own payload' },
+      socket: socketFlag,
+      token: tokenFlag,
+      help: helpFlag,
+    },
+    notes: ['Keeps reconnecting when the hub goes away; notes about the connection go to standard error.'],
+  },
+  {
+    name: 'monitor',
+    summary: 'print every message relayed and every hub event',
+    synopsis: '[--format text|json]',
+    flags: {
+      format: { type: 'string', valueName: 'text|json', description: 'text: "TIME SRC -> DST kind size preview" (* is a broadcast); json: one object per line' },
+      socket: socketFlag,
+      token: tokenFlag,
+      help: helpFlag,
+    },
+  },
+  {
+    name: 'list',
+    summary: 'show the connected modules and their statistics',
+    synopsis: '[--format text|json]',
+    flags: {
+      format: { type: 'string', valueName: 'text|json', description: 'text: a table and a totals line; json: the hub snapshot' },
+      socket: socketFlag,
+      token: tokenFlag,
+      help: helpFlag,
+    },
+  },
+];
+
+export function findCommandSpec(name: string): CommandSpec | undefined {
+  return COMMAND_SPECS.find((spec) => spec.name === name);
+}
