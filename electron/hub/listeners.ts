@@ -78,9 +78,15 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
   server.maxConnections = Number.MAX_SAFE_INTEGER;
 
   switch (address.kind) {
-    case 'tcp':
+    case 'tcp': {
       await bindServer(server, () => server.listen({ host: address.host, port: address.port }), description);
-      return new HubListener(address, server, null);
+      // Port 0 asks the system for a port: name the listener after the one it gave.
+      const bound = server.address();
+      const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
+      const listening = { ...address, port };
+      origin.listener = formatSocketAddress(listening);
+      return new HubListener(listening, server, null);
+    }
     case 'abstract':
       return listenAbstract(server, address, description, options);
     case 'path':
