@@ -10,7 +10,7 @@ export class RelayError extends Error {
   readonly ref: string;
   /** The correlation ID of the operation it answers, 0 when it answers none */
   readonly correlationId: number;
-  /** True when the hub closes the connection after it */
+  /** True when the hub closes the connection after it: a fatal code sent with correlation 0 (PROTOCOL.md, errors). */
   readonly fatal: boolean;
 
   constructor(code: number, detail: string, options: { ref?: string; correlationId?: number; fatal?: boolean } = {}) {
@@ -21,7 +21,7 @@ export class RelayError extends Error {
     this.codeName = codeName;
     this.ref = options.ref ?? '';
     this.correlationId = options.correlationId ?? 0;
-    this.fatal = options.fatal ?? FATAL_ERRORS.has(code);
+    this.fatal = options.fatal ?? (FATAL_ERRORS.has(code) && this.correlationId === 0);
   }
 }
 

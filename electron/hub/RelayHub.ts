@@ -236,9 +236,7 @@ export class RelayHub {
     const now = performance.now();
     conn.lastReceived = now;
     conn.pingOutstanding = false;
-    this.chunkMicros = Math.floor((performance.timeOrigin + now) * 1000);
-    this.chunkMicrosHi = Math.floor(this.chunkMicros / TWO_POW_32);
-    this.chunkMicrosLo = this.chunkMicros >>> 0;
+    this.stampTime(now);
     try {
       conn.decoder.push(chunk, visit);
     } catch (err) {
@@ -262,6 +260,13 @@ export class RelayHub {
       conn.readPaused = false;
       if (conn.role !== 'closed') conn.stream.resume();
     });
+  }
+
+  /** Sets the timestamp that monitor copies of the frames about to be handled carry. */
+  private stampTime(now = performance.now()): void {
+    this.chunkMicros = Math.floor((performance.timeOrigin + now) * 1000);
+    this.chunkMicrosHi = Math.floor(this.chunkMicros / TWO_POW_32);
+    this.chunkMicrosLo = this.chunkMicros >>> 0;
   }
 
   private flushDirty(): void {
@@ -386,15 +391,17 @@ export class RelayHub {
       holder.probedBy = null;
       if (newcomer.role !== 'pending') return;
       if (holder.role === 'module' && holder.lastReceived === probeStartedAt) {
+        // Silent for the whole probe: presumed dead.
         this.fail(holder, ErrorCode.REPLACED, `module ID "${id}" was taken over by a new connection after no answer for ${this.takeoverProbeMs} ms`, id);
       }
-      if (this.modules.has(id)) {
+      if (this.modules.has(id) || this.monitorsById.has(id)) {
         this.fail(newcomer, ErrorCode.ID_IN_USE, `module ID "${id}" is held by a connection that answered`, id);
         return;
       }
       const held = newcomer.heldFrames ?? [];
       newcomer.heldFrames = null;
       this.welcomeModule(newcomer, id);
+      this.stampTime();
       for (const f of held) this.handleFrame(newcomer, f.type, f.body, 0, f.body.length);
       this.flushRun();
       this.flushDirty();
@@ -463,10 +470,11 @@ export class RelayHub {
       this.sendError(conn, ErrorCode.NO_SUCH_MODULE, buf.readUInt32BE(start + 2), destination, destination === '' ? `a ${MESSAGE_KIND_NAMES[kind]} needs a destination ID` : `no module "${destination}" is connected`);
       return;
     }
+    if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(`${target.serial}:${buf.readUInt32BE(start + 2)}`);
+    // A message the destination had no room for was answered with an ERROR: it is not relayed, counted or copied.
+    if (!this.deliver(conn, conn.idBytes, target, kind, buf, start + 2, payloadStart, end)) return;
     this.totals.messages++;
     this.totals.bytes += payloadLength;
-    if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(`${target.serial}:${buf.readUInt32BE(start + 2)}`);
-    if (!this.deliver(conn, conn.idBytes, target, kind, buf, start + 2, payloadStart, end)) return;
     if (kind === MessageKind.REQUEST) this.trackRequest(conn, target, buf.readUInt32BE(start + 2));
     this.tap(conn.idBytes, target.idBytes, kind, buf, start + 2, payloadStart, end, conn.id, false);
     if (this.runMonitors.length > 0) this.extendRun(conn, buf, start, end);
@@ -1027,6 +1035,10 @@ export class RelayHub {
     }
     const target = this.modules.get(destination) ?? this.monitorsById.get(destination);
     if (target === undefined) throw new HubCommandError(ErrorCode.NO_SUCH_MODULE, destination === '' ? `a ${kindName} needs a destination` : `no module "${destination}" is connected`);
+    if (kind === MessageKind.REPLY) {
+      // A monitor answering a request it received, in the name of the ID the request went to.
+      (this.monitorsById.get(source) ?? this.modules.get(source))?.pendingRequests.delete(`${target.serial}:${(options.correlationId ?? 0) >>> 0}`);
+    }
     this.deliverInjected(sourceId, target, kind, corr, payload, source);
   }
 
@@ -1046,9 +1058,7 @@ export class RelayHub {
     }
     this.totals.messages++;
     this.totals.bytes += payload.length;
-    this.chunkMicros = this.nowMicros();
-    this.chunkMicrosHi = Math.floor(this.chunkMicros / TWO_POW_32);
-    this.chunkMicrosLo = this.chunkMicros >>> 0;
+    this.stampTime();
     this.tap(sourceId, target === null ? null : target.idBytes, kind, frame, 0, 4, frame.length, source, true);
     this.flushDirty();
   }
