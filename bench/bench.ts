@@ -6,15 +6,21 @@
  * generator is this process. The raw baseline is the same generator talking over a connected pair of
  * AF_UNIX stream sockets with no hub between, so the ratio is exactly what the hop through the hub costs.
  *
+ * "Driven from C" repeats the throughput, fan-out and round-trip measurements with bench/c/loadgen.c, a
+ * C generator compiled here (one process, poll(), non-blocking sockets) so the generator is not the
+ * bottleneck, and, when mosquitto is installed, pushes the same 64 B one-to-one load through Mosquitto.
+ *
  * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --quick (1 s runs,
- * 20 s soak), --only NAME (throughput|rtt|fanout|soak).
+ * 20 s soak), --only NAME (throughput|rtt|fanout|soak|c).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeHello, encodeMessage, FrameDecoder, FrameType, maxFrameLength, DEFAULT_MAX_PAYLOAD, MessageKind } from '../electron/hub';
+import { encodeHello, encodeMessage, FrameDecoder, FrameType, maxFrameLength, DEFAULT_MAX_PAYLOAD, MessageKind, type HubTotals } from '../electron/hub';
+import { RelayClient } from '../electron/client';
+import { findMosquitto, startMosquitto } from './mqtt/mosquitto';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -347,6 +353,173 @@ async function soak(hubSocket: string, hub: ChildProcess): Promise<void> {
   console.log(`  RSS every 10 s (MiB): ${samples.filter((s) => s.second % 10 === 0).map((s) => mb(s.rss)).join(' ')}`);
 }
 
+/** What bench/c/loadgen.c prints for a throughput or fan-out run (one JSON line). */
+interface LoadgenLoad {
+  rate: number;
+  sent_total: number;
+  delivered_total: number;
+  lost: number;
+}
+
+/** What bench/c/loadgen.c prints for a round-trip run. */
+interface LoadgenRoundTrips {
+  count: number;
+  warmup: number;
+  p50_us: number;
+  p99_us: number;
+}
+
+const CC_FLAGS = ['-O2', '-std=c99', '-Wall', '-Wextra', '-Werror'];
+
+/** Compiles the C generator into the temp dir; returns its path, or why the C section is skipped. */
+function compileLoadgen(): { binary: string } | { skipped: string } {
+  const compiler = process.env.CC || 'cc';
+  const source = path.join(__dirname, '..', '..', 'bench', 'c', 'loadgen.c');
+  const binary = path.join(tempDir, 'loadgen');
+  const result = spawnSync(compiler, [...CC_FLAGS, '-o', binary, source], { encoding: 'utf8' });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { skipped: `no C compiler: "${compiler}" was not found (set CC to use another)` };
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`${compiler} ${CC_FLAGS.join(' ')} ${source} failed:\n${result.stderr}`);
+  return { binary };
+}
+
+function runLoadgen<T>(binary: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    // Bounded: a run is warm-up + runSeconds + at most a 5 s drain; round trips time out per reply.
+    execFile(binary, args, { timeout: (runSeconds + 60) * 1000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`loadgen ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as T);
+    });
+  });
+}
+
+/** The hub's counters, read by a monitor that connects only for the question (it would get TRAFFIC copies otherwise). */
+async function hubTotals(hubSocket: string): Promise<HubTotals> {
+  const client = await RelayClient.connect({ id: '', socket: hubSocket, monitor: true, reconnect: false });
+  try {
+    return (await client.stats()).totals;
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Runs the generator against the hub and checks the hub's own count: it must have relayed exactly the
+ * messages the generator sent (counted at the receivers by the generator itself), and dropped none.
+ */
+async function hubLoadgenRun<T>(binary: string, hubSocket: string, args: string[], expectedRelayed: (result: T) => number): Promise<T> {
+  const before = await hubTotals(hubSocket);
+  const result = await runLoadgen<T>(binary, args);
+  const after = await hubTotals(hubSocket);
+  const relayed = after.messages - before.messages;
+  const drops = after.drops - before.drops;
+  if (relayed !== expectedRelayed(result) || drops !== 0) {
+    throw new Error(`loadgen ${args.join(' ')}: the hub relayed ${relayed} messages and dropped ${drops}; the generator sent ${expectedRelayed(result)}`);
+  }
+  return result;
+}
+
+function checkDelivered(result: LoadgenLoad, what: string): LoadgenLoad {
+  if (result.lost !== 0) throw new Error(`${what}: ${result.lost} of ${result.sent_total} messages sent never reached their receivers`);
+  return result;
+}
+
+async function drivenFromC(hubSocket: string): Promise<void> {
+  const compiled = compileLoadgen();
+  if ('skipped' in compiled) {
+    console.log(`\nDriven from C: skipped, ${compiled.skipped}.`);
+    return;
+  }
+  const { binary } = compiled;
+  console.log(`\nDriven from C: load from bench/c/loadgen.c (${process.env.CC || 'cc'} ${CC_FLAGS.join(' ')}), one process, poll(), non-blocking sockets.`);
+  console.log('Messages are counted at the receivers; after every hub run the hub\'s own counters must show exactly the messages sent, none dropped.');
+  // mosquittoLoad marks the scenario the Mosquitto run repeats, so its hub figure is the one compared.
+  const scenarios: { name: string; args: string[]; bytes: number; mosquittoLoad: boolean }[] = [];
+  for (const size of [64, 4096]) {
+    for (const pairs of [1, 8]) {
+      scenarios.push({
+        name: `one-hop ${size === 64 ? '64 B' : '4 KiB'}, ${pairs} pair${pairs > 1 ? 's' : ''}`,
+        args: ['throughput', '--pairs', String(pairs), '--payload', String(size)],
+        bytes: size,
+        mosquittoLoad: size === 64 && pairs === 1,
+      });
+    }
+  }
+  scenarios.push({ name: 'broadcast 64 B to 8', args: ['fanout', '--receivers', '8', '--payload', '64'], bytes: 64, mosquittoLoad: false });
+  const mosquittoScenario = scenarios.find((scenario) => scenario.mosquittoLoad) as (typeof scenarios)[number];
+
+  const loadArgs = (scenarioArgs: string[], target: string, batched: boolean): string[] => [
+    scenarioArgs[0],
+    target,
+    ...scenarioArgs.slice(1),
+    '--seconds', String(runSeconds),
+    '--warmup-ms', String(WARMUP_MS),
+    '--window-bytes', String(WINDOW_BYTES),
+    '--batch-bytes', batched ? String(BATCH_BYTES) : '0',
+  ];
+  const hubRate: Record<'message' | 'batch', number> = { message: 0, batch: 0 };
+  const monitorNotes: string[] = [];
+  for (const batched of [false, true]) {
+    console.log(batched ? '\nThroughput, 32 KiB of frames per send() (the hub\'s ceiling):' : '\nThroughput, one send() per message (how a C module sends):');
+    const rows: Row[] = [];
+    for (const scenario of scenarios) {
+      const raw = checkDelivered(await runLoadgen<LoadgenLoad>(binary, loadArgs(scenario.args, 'raw', batched)), `raw ${scenario.name}`);
+      const hubArgs = loadArgs(scenario.args, `hub:${hubSocket}`, batched);
+      const viaHub = checkDelivered(await hubLoadgenRun<LoadgenLoad>(binary, hubSocket, hubArgs, (r) => r.sent_total), `hub ${scenario.name}`);
+      const monitor = await startChild('monitorProcess.js', hubSocket);
+      const monitored = checkDelivered(await hubLoadgenRun<LoadgenLoad>(binary, hubSocket, hubArgs, (r) => r.sent_total), `monitored hub ${scenario.name}`);
+      const { traffic } = await ask<{ traffic: number }>(monitor, 'count');
+      await stopChild(monitor);
+      if (traffic === 0) throw new Error(`the monitor saw no traffic during "${scenario.name}" (C)`);
+      if (traffic < monitored.sent_total) monitorNotes.push(`${scenario.name}${batched ? ' (batched)' : ''}: the monitor got ${fmt((traffic / monitored.sent_total) * 100, 1)}% of the copies`);
+      if (scenario.mosquittoLoad) hubRate[batched ? 'batch' : 'message'] = viaHub.rate;
+      rows.push({ scenario: scenario.name, raw: raw.rate, hub: viaHub.rate, monitored: monitored.rate, bytesPerMessage: scenario.bytes });
+    }
+    printThroughputTable(rows);
+  }
+  console.log('(raw = the same frames over socketpair()s in the generator process; raw fan-out = the sender writing each message to 8 socketpairs.)');
+  if (monitorNotes.length > 0) console.log(`(monitor copies dropped by the hub under load, as the protocol allows: ${monitorNotes.join('; ')}.)`);
+
+  const count = quick ? 5000 : 20000;
+  const rttArgs = (target: string): string[] => ['rtt', target, '--count', String(count), '--payload', '64'];
+  const roundTripsRelayed = (r: LoadgenRoundTrips): number => 2 * (r.count + r.warmup);
+  const raw = await runLoadgen<LoadgenRoundTrips>(binary, rttArgs('raw'));
+  const viaHub = await hubLoadgenRun<LoadgenRoundTrips>(binary, hubSocket, rttArgs(`hub:${hubSocket}`), roundTripsRelayed);
+  const monitor = await startChild('monitorProcess.js', hubSocket);
+  const monitored = await hubLoadgenRun<LoadgenRoundTrips>(binary, hubSocket, rttArgs(`hub:${hubSocket}`), roundTripsRelayed);
+  await stopChild(monitor);
+  console.log(`\nRequest/reply round trip from C, 64 B, ${fmt(count)} sequential round trips to a forked responder process (µs):`);
+  printTable(
+    ['path', 'p50', 'p99', 'p50 / raw p50'],
+    [
+      ['raw socketpair()', fmt(raw.p50_us, 1), fmt(raw.p99_us, 1), '1.00×'],
+      ['through the hub', fmt(viaHub.p50_us, 1), fmt(viaHub.p99_us, 1), `${fmt(viaHub.p50_us / raw.p50_us, 2)}×`],
+      ['through the hub, monitored', fmt(monitored.p50_us, 1), fmt(monitored.p99_us, 1), `${fmt(monitored.p50_us / raw.p50_us, 2)}×`],
+    ],
+  );
+
+  const mosquittoBinary = findMosquitto();
+  if (mosquittoBinary === null) {
+    console.log('\nhub vs Mosquitto: skipped, mosquitto is not installed (apt-get install mosquitto enables it).');
+    return;
+  }
+  const brokerDir = fs.mkdtempSync(path.join(tempDir, 'mosquitto-'));
+  const broker = await startMosquitto(mosquittoBinary, brokerDir);
+  try {
+    const lines: string[][] = [];
+    for (const batched of [false, true]) {
+      const args = loadArgs(mosquittoScenario.args, `mqtt:${broker.socketPath}`, batched);
+      const viaBroker = checkDelivered(await runLoadgen<LoadgenLoad>(binary, args), 'Mosquitto 64 B, 1 pair');
+      const hub = hubRate[batched ? 'batch' : 'message'];
+      lines.push([batched ? '32 KiB of frames per send()' : 'one send() per message', fmt(viaBroker.rate), fmt(hub), `${fmt(hub / viaBroker.rate, 2)}×`]);
+    }
+    console.log(`\nhub vs Mosquitto ${broker.version}: 64 B one-to-one, 1 pair, MQTT 3.1.1 QoS 0 over a Unix socket, same window (hub figures from the table above):`);
+    printTable(['sender writes', 'Mosquitto msgs/s', 'hub msgs/s', 'hub vs Mosquitto'], lines);
+  } finally {
+    await broker.stop();
+  }
+}
+
 async function main(): Promise<void> {
   tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relayscope-bench-'));
   const hubSocket = path.join(tempDir, 'hub.sock');
@@ -400,6 +573,7 @@ async function main(): Promise<void> {
         ],
       );
     }
+    if (!only || only === 'c') await drivenFromC(hubSocket);
     if (!only || only === 'soak') await soak(hubSocket, hub);
   } finally {
     await stopChild(hub);
