@@ -594,6 +594,8 @@ class Client(object):
     def _read_frame(self, deadline):
         """The next (type, body) from the hub, answering PINGs on the way; None when `deadline`
         (a time.monotonic() value, None = no limit) passes first."""
+        # Even a deadline already past gets one look at the socket: receive(timeout=0) polls.
+        looked_once = False
         while True:
             try:
                 frame = self._take_buffered_frame()
@@ -609,7 +611,10 @@ class Client(object):
             self._live_socket()
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
-                return None
+                if looked_once:
+                    return None
+                looked_once = True
+                remaining = 0
             if self._wait(select.POLLIN, remaining):
                 self._recv_available()
 

@@ -52,6 +52,12 @@ export class HubConnection {
   readPaused = false;
   /** performance.now() of the last bytes received; drives keepalive. */
   lastReceived = performance.now();
+  /**
+   * performance.now() when output last left the stream's buffer: a peer busy reading a long queue is
+   * alive even if its PONG waits behind that queue.
+   */
+  lastWriteProgress = 0;
+  dispatchedAtLastSweep = 0;
   pingOutstanding = false;
   presenceSubscribed = false;
   /** Set on the output list of the hub's current pass so a connection is flushed once. */
@@ -73,6 +79,8 @@ export class HubConnection {
   leaveReason = 'connection closed';
   leaveCode = 0;
 
+  /** Bytes ever handed to the stream; minus what it still buffers, what reached the kernel. */
+  private handedToStream = 0;
   private slab: Buffer | null = null;
   /** Bytes of `slab` already handed to the stream. */
   private flushed = 0;
@@ -90,6 +98,11 @@ export class HubConnection {
 
   get isOpen(): boolean {
     return this.role !== 'closed';
+  }
+
+  /** Bytes that have left the stream's own buffer towards the peer. */
+  get bytesDispatched(): number {
+    return this.handedToStream - this.stream.writableLength;
   }
 
   /** Bytes waiting to reach the peer: in the stream's buffer plus not yet flushed. */
@@ -118,13 +131,19 @@ export class HubConnection {
   /** Writes a whole buffer after whatever is pending, keeping frame order. */
   writeBuffer(buffer: Buffer): void {
     this.flush();
-    if (!this.stream.destroyed && this.stream.writable) this.stream.write(buffer);
+    if (!this.stream.destroyed && this.stream.writable) {
+      this.handedToStream += buffer.length;
+      this.stream.write(buffer);
+    }
   }
 
   /** Hands pending slab bytes to the stream. Slab bytes already handed over are never touched again. */
   flush(): void {
     if (this.filled > this.flushed && this.slab !== null) {
-      if (!this.stream.destroyed && this.stream.writable) this.stream.write(this.slab.subarray(this.flushed, this.filled));
+      if (!this.stream.destroyed && this.stream.writable) {
+        this.handedToStream += this.filled - this.flushed;
+        this.stream.write(this.slab.subarray(this.flushed, this.filled));
+      }
       this.flushed = this.filled;
     }
   }

@@ -898,11 +898,16 @@ export class RelayHub {
     this.sampleRates(now);
     const idle = this.limits.idleTimeoutMs;
     for (const conn of this.connections) {
-      const silentFor = now - conn.lastReceived;
+      const dispatched = conn.bytesDispatched;
+      if (dispatched > conn.dispatchedAtLastSweep) {
+        conn.dispatchedAtLastSweep = dispatched;
+        conn.lastWriteProgress = now;
+      }
+      const silentFor = now - Math.max(conn.lastReceived, conn.lastWriteProgress);
       if (conn.role === 'pending' && conn.heldFrames === null && now - conn.acceptedAt > this.handshakeTimeoutMs) {
         this.fail(conn, ErrorCode.HELLO_REQUIRED, `no HELLO within ${this.handshakeTimeoutMs} ms`);
       } else if (idle > 0 && silentFor > idle) {
-        this.fail(conn, ErrorCode.IDLE_TIMEOUT, `nothing received for ${idle} ms (not even a PONG)`);
+        this.fail(conn, ErrorCode.IDLE_TIMEOUT, `nothing received for ${idle} ms (not even a PONG) and nothing read of what was sent to it`);
       } else if (idle > 0 && silentFor > idle / 2 && !conn.pingOutstanding && conn.role !== 'pending') {
         conn.pingOutstanding = true;
         this.sendControl(conn, encodePing(FrameType.PING));
