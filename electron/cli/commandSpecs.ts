@@ -14,23 +14,25 @@ const payloadPositional = {
   description: 'the message; when omitted, standard input is read to its end (binary-safe). Put "--" before a payload that starts with "-".',
 };
 
+/** The flags that configure a hub, shared by `hub` and `serve`. */
+const hubFlags: Record<string, FlagSpec> = {
+  socket: { type: 'string', multiple: true, valueName: 'S', description: 'listen on a socket path or @name; repeatable (default: the default socket, unless --tcp is given)' },
+  tcp: { type: 'string', valueName: 'HOST:PORT', description: 'also listen on TCP; a non-loopback host requires a token' },
+  'max-connections': { type: 'string', valueName: 'N', description: 'connections accepted at once (default 1024)' },
+  'max-frame': { type: 'string', valueName: 'BYTES', description: 'largest message payload (default 16777216)' },
+  'queue-bytes': { type: 'string', valueName: 'N', description: 'bytes queued towards one connection before the slow-consumer policy applies (default 8388608)' },
+  'idle-timeout': { type: 'string', valueName: 'MS', description: 'close connections silent this long, 0 to never (default 30000)' },
+  mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
+  token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN)' },
+  'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },
+};
+
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'hub',
     summary: 'run a relay hub until SIGINT/SIGTERM',
     synopsis: '[--socket S]... [--tcp HOST:PORT] [options]',
-    flags: {
-      socket: { type: 'string', multiple: true, valueName: 'S', description: 'listen on a socket path or @name; repeatable (default: the default socket, unless --tcp is given)' },
-      tcp: { type: 'string', valueName: 'HOST:PORT', description: 'also listen on TCP; a non-loopback host requires a token' },
-      'max-connections': { type: 'string', valueName: 'N', description: 'connections accepted at once (default 1024)' },
-      'max-frame': { type: 'string', valueName: 'BYTES', description: 'largest message payload (default 16777216)' },
-      'queue-bytes': { type: 'string', valueName: 'N', description: 'bytes queued towards one connection before the slow-consumer policy applies (default 8388608)' },
-      'idle-timeout': { type: 'string', valueName: 'MS', description: 'close connections silent this long, 0 to never (default 30000)' },
-      mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
-      token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN)' },
-      'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },
-      help: helpFlag,
-    },
+    flags: { ...hubFlags, help: helpFlag },
     notes: ['Prints one line per listening address, then a timestamped line per connect and disconnect.'],
   },
   {
@@ -100,6 +102,21 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       token: tokenFlag,
       help: helpFlag,
     },
+  },
+  {
+    name: 'serve',
+    summary: 'run a hub (or attach to one) and show the monitor UI in a browser',
+    synopsis: '[hub flags] [--port P] | --attach S [--token T] [--port P]',
+    flags: {
+      ...hubFlags,
+      port: { type: 'string', valueName: 'P', description: 'HTTP port on 127.0.0.1 (default: one the system picks)' },
+      attach: { type: 'string', valueName: 'S', description: 'run no hub: attach as a monitor to the hub already running on S (a path, @name or tcp://HOST:PORT)' },
+      help: helpFlag,
+    },
+    notes: [
+      'Prints "relayscope serve: open http://127.0.0.1:PORT/?token=TOKEN": open that URL; the token (new on every start) keeps other web pages and users away from the bus.',
+      'Serves the built UI from dist/renderer (npx vite build). SIGINT/SIGTERM stop it and the hub it runs.',
+    ],
   },
 ];
 

@@ -5,6 +5,7 @@ import { errorMessage, runBroadcast, runList, runListen, runMonitor, runRequest,
 import { findCommandSpec } from './commandSpecs';
 import { commandHelp, overviewHelp } from './help';
 import { runHub } from './hubCommand';
+import { runServe } from '../serve/serveCommand';
 import { exitQuietlyOnBrokenPipe, flushOutput, note, writeOut } from './io';
 
 const RUNNERS: Record<string, (flags: FlagValues) => Promise<number>> = {
@@ -15,6 +16,7 @@ const RUNNERS: Record<string, (flags: FlagValues) => Promise<number>> = {
   listen: runListen,
   monitor: runMonitor,
   list: runList,
+  serve: runServe,
 };
 
 /** Entry point of bin/relayscope.js: runs one command and exits with 0 (ok), 1 (runtime error) or 2 (usage error). */

@@ -1,0 +1,276 @@
+import { ClosedError, RelayError, TimeoutError } from '../client/errors';
+import { RelayClient } from '../client/RelayClient';
+import type { EventFrame, TrafficFrame } from '../hub/frameCodec';
+import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
+import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../hub/protocol';
+import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
+import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
+
+export interface AttachOptions {
+  /** The hub's address: a path, @name or tcp://host:port. */
+  socket: string;
+  token?: string;
+  /** Bytes of full payloads kept for payload(seq) while anyone subscribes; the oldest are evicted first. */
+  payloadStoreBytes?: number;
+  /** Events held before further ones are counted as lost. */
+  maxPendingEvents?: number;
+  eventBatchMs?: number;
+}
+
+/** The ID asked for in HELLO; the hub assigns "$monitor-N" when it is taken. */
+export const ATTACHED_MONITOR_ID = 'relayscope-ui';
+
+const DEFAULT_PAYLOAD_STORE_BYTES = 64 * 1024 * 1024;
+const RECONNECT_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000 };
+/**
+ * request() correlation IDs start in the upper half of the u32 range, away from the ones the
+ * client allocates from 1 upwards for its own operations (an INJECT's ID is also the ID of the
+ * injected request).
+ */
+const FIRST_REQUEST_CORRELATION = 0x8000_0000;
+const MAX_CORRELATION = 0xffff_ffff;
+const MONITOR_DROPPED_COUNT = /^(\d+) /;
+
+interface PendingRequest {
+  destination: string;
+  resolve: (reply: InProcessReply) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A hub run by someone else, seen through a monitor connection. Traffic copies become message
+ * events with a local sequence number and the full payloads are kept in a bounded store, so the
+ * UI works the same as with a hub in this process.
+ */
+export class AttachedHubBackend implements HubBackend {
+  private readonly attachedTo: string;
+  private readonly transport: 'unix' | 'abstract' | 'tcp';
+  private readonly payloadStoreBytes: number;
+  private readonly maxPendingEvents: number;
+  private readonly eventBatchMs: number;
+
+  private readonly subscribers = new Set<(batch: HubEvent[]) => void>();
+  private pendingEvents: HubEvent[] = [];
+  private lostEvents = 0;
+  private eventTimer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  /** Insertion order is eviction order. */
+  private readonly payloads = new Map<number, Buffer>();
+  private payloadBytes = 0;
+
+  private readonly requests = new Map<number, PendingRequest>();
+  private nextRequestCorrelation = FIRST_REQUEST_CORRELATION;
+
+  private constructor(
+    private readonly client: RelayClient,
+    address: SocketAddress,
+    options: AttachOptions,
+  ) {
+    this.attachedTo = formatSocketAddress(address);
+    this.transport = address.kind === 'path' ? 'unix' : address.kind;
+    this.payloadStoreBytes = options.payloadStoreBytes ?? DEFAULT_PAYLOAD_STORE_BYTES;
+    this.maxPendingEvents = options.maxPendingEvents ?? 50_000;
+    this.eventBatchMs = options.eventBatchMs ?? 50;
+    client.on('traffic', (traffic) => this.onTraffic(traffic));
+    client.on('hubEvent', (event) => this.onHubEvent(event));
+  }
+
+  /** Connects as a monitor (reconnecting by itself afterwards); rejects with the client's ConnectError or RelayError. */
+  static async attach(options: AttachOptions): Promise<AttachedHubBackend> {
+    const address = parseSocketAddress(options.socket);
+    const client = await RelayClient.connect({ id: ATTACHED_MONITOR_ID, monitor: true, socket: options.socket, token: options.token, reconnect: RECONNECT_BACKOFF });
+    return new AttachedHubBackend(client, address, options);
+  }
+
+  /** The monitor's ID on the hub, for the log. */
+  get monitorId(): string {
+    return this.client.id;
+  }
+
+  describe(): HubBackendDescription {
+    return { listeners: [this.attachedTo], attachedTo: this.attachedTo };
+  }
+
+  async snapshot(): Promise<HubSnapshot> {
+    try {
+      return await this.client.stats();
+    } catch (err) {
+      throw backendError(err);
+    }
+  }
+
+  onEvents(callback: (batch: HubEvent[]) => void): () => void {
+    this.subscribers.add(callback);
+    return () => {
+      this.subscribers.delete(callback);
+      if (this.subscribers.size === 0) {
+        this.pendingEvents = [];
+        this.lostEvents = 0;
+        this.payloads.clear();
+        this.payloadBytes = 0;
+      }
+    };
+  }
+
+  async inject(options: InjectOptions): Promise<void> {
+    try {
+      await this.client.inject({ ...options, source: options.source ?? '' });
+    } catch (err) {
+      throw backendError(err);
+    }
+  }
+
+  /**
+   * Injects a REQUEST from this monitor's ID and resolves with the REPLY the module addresses to it.
+   * The client itself drops replies it did not ask for, so the reply is taken from the TRAFFIC copy
+   * the hub makes of every message delivered to a monitor (PROTOCOL.md 8.1).
+   */
+  request(options: { destination: string; payload: Buffer; timeoutMs: number }): Promise<InProcessReply> {
+    const correlationId = this.allocateRequestCorrelation();
+    return new Promise<InProcessReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(correlationId);
+        reject(new BackendError('TIMEOUT', `no reply from "${options.destination}" within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      this.requests.set(correlationId, { destination: options.destination, resolve, timer });
+      this.client.inject({ source: '', destination: options.destination, kind: 'request', payload: options.payload, correlationId }).catch((err: unknown) => {
+        clearTimeout(timer);
+        this.requests.delete(correlationId);
+        reject(backendError(err));
+      });
+    });
+  }
+
+  private allocateRequestCorrelation(): number {
+    let id: number;
+    do {
+      id = this.nextRequestCorrelation;
+      this.nextRequestCorrelation = id === MAX_CORRELATION ? FIRST_REQUEST_CORRELATION : id + 1;
+    } while (this.requests.has(id));
+    return id;
+  }
+
+  async kick(id: string, reason?: string): Promise<void> {
+    try {
+      await this.client.kick(id, reason);
+    } catch (err) {
+      throw backendError(err);
+    }
+  }
+
+  async payload(seq: number): Promise<Buffer | undefined> {
+    return this.payloads.get(seq);
+  }
+
+  async close(): Promise<void> {
+    if (this.eventTimer !== null) clearTimeout(this.eventTimer);
+    this.eventTimer = null;
+    for (const request of this.requests.values()) clearTimeout(request.timer);
+    this.requests.clear();
+    this.subscribers.clear();
+    await this.client.close();
+  }
+
+  // ---------------------------------------------------------------- from the monitor connection
+
+  private onTraffic(traffic: TrafficFrame): void {
+    if (traffic.kind === MessageKind.REPLY && traffic.destination === this.client.id) this.resolveRequest(traffic);
+    if (this.subscribers.size === 0) return;
+    const kind = MESSAGE_KIND_NAMES[traffic.kind];
+    if (kind === undefined) return;
+    const seq = ++this.seq;
+    if (this.pendingEvents.length >= this.maxPendingEvents) {
+      this.lostEvents++;
+      this.scheduleDelivery();
+      return;
+    }
+    this.storePayload(seq, traffic.payload);
+    this.pendingEvents.push({
+      type: 'message',
+      seq,
+      time: traffic.timestampMicros,
+      kind,
+      source: traffic.source,
+      destination: traffic.destination === '' ? null : traffic.destination,
+      correlationId: traffic.correlationId,
+      size: traffic.payload.length,
+      preview: Uint8Array.prototype.slice.call(traffic.payload, 0, PREVIEW_BYTES),
+      injected: (traffic.flags & TrafficFlag.INJECTED) !== 0,
+    });
+    this.scheduleDelivery();
+  }
+
+  private resolveRequest(traffic: TrafficFrame): void {
+    const request = this.requests.get(traffic.correlationId);
+    if (request === undefined || request.destination !== traffic.source) return;
+    clearTimeout(request.timer);
+    this.requests.delete(traffic.correlationId);
+    request.resolve({ source: traffic.source, payload: traffic.payload, correlationId: traffic.correlationId });
+  }
+
+  private storePayload(seq: number, payload: Buffer): void {
+    if (payload.length > this.payloadStoreBytes) return;
+    this.payloads.set(seq, payload);
+    this.payloadBytes += payload.length;
+    for (const [oldest, bytes] of this.payloads) {
+      if (this.payloadBytes <= this.payloadStoreBytes) break;
+      this.payloads.delete(oldest);
+      this.payloadBytes -= bytes.length;
+    }
+  }
+
+  private onHubEvent(frame: EventFrame): void {
+    if (this.subscribers.size === 0) return;
+    const event = this.hubEvent(frame);
+    if (event === null) return;
+    // Registry events are kept even when the stream is behind: they are rare and the UI's module list depends on them.
+    if (this.pendingEvents.length >= this.maxPendingEvents && event.type === 'error') this.lostEvents++;
+    else this.pendingEvents.push(event);
+    this.scheduleDelivery();
+  }
+
+  private hubEvent(frame: EventFrame): HubEvent | null {
+    const time = frame.timestampMicros;
+    switch (frame.event) {
+      case HubEventCode.JOIN:
+        // EVENT carries no transport or listener; the address this monitor reached the hub on is the best guess, and the snapshot has the truth.
+        return { type: 'join', time, id: frame.id, role: 'module', transport: this.transport, listener: this.attachedTo };
+      case HubEventCode.LEAVE:
+        return { type: 'leave', time, id: frame.id, role: 'module', reason: frame.detail, code: frame.code };
+      case HubEventCode.ERROR:
+        return { type: 'error', time, id: frame.id, code: frame.code, codeName: errorName(frame.code), message: frame.detail };
+      case HubEventCode.MONITOR_DROPPED: {
+        const count = MONITOR_DROPPED_COUNT.exec(frame.detail);
+        return { type: 'lost', time, count: count === null ? 1 : Number(count[1]) };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private scheduleDelivery(): void {
+    if (this.eventTimer !== null) return;
+    this.eventTimer = setTimeout(() => this.deliverEvents(), this.eventBatchMs);
+  }
+
+  private deliverEvents(): void {
+    this.eventTimer = null;
+    const batch = this.pendingEvents;
+    this.pendingEvents = [];
+    if (this.lostEvents > 0) {
+      batch.push({ type: 'lost', time: Date.now() * 1000, count: this.lostEvents });
+      this.lostEvents = 0;
+    }
+    if (batch.length === 0) return;
+    for (const subscriber of this.subscribers) subscriber(batch);
+  }
+}
+
+function backendError(err: unknown): unknown {
+  if (err instanceof RelayError) return new BackendError(err.codeName, err.message.startsWith(`${err.codeName}: `) ? err.message.slice(err.codeName.length + 2) : err.message);
+  if (err instanceof TimeoutError) return new BackendError('TIMEOUT', err.message);
+  if (err instanceof ClosedError) return new BackendError('NOT_CONNECTED', err.message);
+  if (err instanceof RangeError) return new BackendError('INVALID_ARGUMENTS', err.message);
+  return err;
+}

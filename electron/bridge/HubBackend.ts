@@ -1,0 +1,36 @@
+import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
+import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
+
+/** Where the backend's hub is: the addresses it listens on, and the address it is attached to when it runs elsewhere. */
+export interface HubBackendDescription {
+  listeners: string[];
+  attachedTo: string | null;
+}
+
+/**
+ * The hub as the UI bridge sees it, whether it runs in this process (LocalHubBackend) or elsewhere
+ * with this process attached as a monitor (AttachedHubBackend). Failures reject with BackendError.
+ */
+export interface HubBackend {
+  describe(): HubBackendDescription;
+  snapshot(): Promise<HubSnapshot>;
+  /** Batched registry and traffic events; returns the unsubscribe function. */
+  onEvents(callback: (batch: HubEvent[]) => void): () => void;
+  inject(options: InjectOptions): Promise<void>;
+  request(options: { destination: string; payload: Buffer; timeoutMs: number }): Promise<InProcessReply>;
+  kick(id: string, reason?: string): Promise<void>;
+  /** The full payload of a message event still held, or undefined once evicted. */
+  payload(seq: number): Promise<Buffer | undefined>;
+  close(): Promise<void>;
+}
+
+/** A failure the UI shows inline: `code` is a protocol error name (NO_SUCH_MODULE…) or TIMEOUT, NOT_CONNECTED. */
+export class BackendError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}

@@ -1,0 +1,80 @@
+import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
+import { listen, type HubListener, type ListenOptions } from '../hub/listeners';
+import { errorName } from '../hub/protocol';
+import { HubCommandError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
+import type { SocketAddress } from '../hub/socketAddress';
+import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
+
+/** A hub running in this process, with the listeners that feed it. */
+export class LocalHubBackend implements HubBackend {
+  constructor(
+    readonly hub: RelayHub,
+    readonly listeners: readonly HubListener[],
+  ) {}
+
+  /**
+   * Starts a hub listening on every address. When one cannot be bound (ListenError, e.g. a live hub
+   * already serves it) everything opened so far is closed again and the error is rethrown.
+   */
+  static async start(addresses: readonly SocketAddress[], hubOptions: RelayHubOptions = {}, listenOptions: ListenOptions = {}): Promise<LocalHubBackend> {
+    const hub = new RelayHub(hubOptions);
+    const listeners: HubListener[] = [];
+    try {
+      for (const address of addresses) listeners.push(await listen(hub, address, listenOptions));
+    } catch (err) {
+      await new LocalHubBackend(hub, listeners).close();
+      throw err;
+    }
+    return new LocalHubBackend(hub, listeners);
+  }
+
+  describe(): HubBackendDescription {
+    return { listeners: this.listeners.map((listener) => listener.description), attachedTo: null };
+  }
+
+  async snapshot(): Promise<HubSnapshot> {
+    return this.hub.snapshot();
+  }
+
+  onEvents(callback: (batch: HubEvent[]) => void): () => void {
+    return this.hub.onEvents(callback);
+  }
+
+  async inject(options: InjectOptions): Promise<void> {
+    hubCommand(() => this.hub.inject(options));
+  }
+
+  async request(options: { destination: string; payload: Buffer; timeoutMs: number }): Promise<InProcessReply> {
+    try {
+      return await this.hub.request(options);
+    } catch (err) {
+      throw backendError(err);
+    }
+  }
+
+  async kick(id: string, reason?: string): Promise<void> {
+    hubCommand(() => this.hub.kick(id, reason));
+  }
+
+  async payload(seq: number): Promise<Buffer | undefined> {
+    return this.hub.payload(seq);
+  }
+
+  /** Says BYE to every connection and lets it drain, then stops listening and removes the socket files. */
+  async close(): Promise<void> {
+    await this.hub.close();
+    await Promise.all(this.listeners.map((listener) => listener.close()));
+  }
+}
+
+function hubCommand(command: () => void): void {
+  try {
+    command();
+  } catch (err) {
+    throw backendError(err);
+  }
+}
+
+function backendError(err: unknown): unknown {
+  return err instanceof HubCommandError ? new BackendError(errorName(err.code), err.message) : err;
+}

@@ -1,0 +1,294 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import * as path from 'node:path';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { PushChannel, SocketServerMessage, WireEvent } from '../bridge/contract';
+import type { BridgeService } from '../bridge/BridgeService';
+
+export interface BrowserModeServerOptions {
+  bridge: BridgeService;
+  /** The built renderer (dist/renderer). */
+  rootDir: string;
+  /** 0 lets the system pick one. */
+  port?: number;
+  /** Defaults to 32 random bytes in hex. */
+  token?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Browsers send a 127.0.0.1 cookie to every port on that host, so the name carries the port: another
+ * local server the user visits sees no cookie of ours.
+ */
+export function tokenCookieName(port: number): string {
+  return `relayscope_token_${port}`;
+}
+export const BRIDGE_PATH = '/bridge';
+
+const HOST = '127.0.0.1';
+/** An inject of the largest hub payload (16 MiB) in base64, with room for the JSON around it. */
+const MAX_SOCKET_MESSAGE_BYTES = 32 * 1024 * 1024;
+/** Past this much unsent data to one page, event batches are skipped (and counted as lost) until it catches up. */
+const MAX_SOCKET_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * The browser mode: the renderer over HTTP and the UI contract over a WebSocket, on 127.0.0.1 only.
+ * A web page the user happens to visit must not be able to read or drive the bus, so every request
+ * needs the random token (as a cookie set from the printed URL, or ?token=), a Host naming this
+ * server (against DNS rebinding) and, for the WebSocket, an Origin of this server.
+ */
+export class BrowserModeServer {
+  readonly token: string;
+  private readonly bridge: BridgeService;
+  private readonly rootDir: string;
+  private readonly requestedPort: number;
+  private readonly log: (line: string) => void;
+  private readonly server: http.Server;
+  private readonly sockets: WebSocketServer;
+  private boundPort = 0;
+
+  constructor(options: BrowserModeServerOptions) {
+    this.bridge = options.bridge;
+    this.rootDir = path.resolve(options.rootDir);
+    this.requestedPort = options.port ?? 0;
+    this.token = options.token ?? randomBytes(32).toString('hex');
+    this.log = options.log ?? (() => {});
+    this.server = http.createServer((request, response) => this.onRequest(request, response));
+    this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head));
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
+    this.sockets.on('connection', (socket: WebSocket) => this.onConnection(socket));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The address to open in a browser; it carries the token. */
+  get url(): string {
+    return `http://${HOST}:${this.boundPort}/?token=${this.token}`;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(new Error(`cannot listen on ${HOST}:${this.requestedPort}: ${err.code === 'EADDRINUSE' ? 'the port is already in use' : err.message}`));
+      };
+      this.server.once('error', onError);
+      this.server.listen({ host: HOST, port: this.requestedPort }, () => {
+        this.server.removeListener('error', onError);
+        resolve();
+      });
+    });
+    const bound = this.server.address();
+    this.boundPort = typeof bound === 'object' && bound !== null ? bound.port : this.requestedPort;
+  }
+
+  /** Closes every page's WebSocket (1001 going away) and the HTTP server. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets.clients) socket.close(1001, 'relayscope serve is stopping');
+    await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const url = new URL(request.url ?? '/', `http://${HOST}`);
+    if (!this.hostAllowed(request)) return this.refuse(response, 403, 'This server answers only to http://127.0.0.1 or http://localhost on its own port.');
+    const queryToken = url.searchParams.get('token');
+    if (url.pathname === '/' && queryToken !== null) {
+      if (!this.tokenMatches(queryToken)) return this.refuse(response, 403, 'Wrong token: open the URL that relayscope serve printed.');
+      // The token moves into a cookie and out of the address bar (and the history) at once.
+      response.writeHead(302, { ...securityHeaders(this.boundPort), Location: '/', 'Set-Cookie': `${tokenCookieName(this.boundPort)}=${this.token}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Length': '0' });
+      response.end();
+      return;
+    }
+    if (!this.authorized(request, url)) return this.refuse(response, 403, 'Not authorized: open the URL that relayscope serve printed (it carries the token).');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { ...securityHeaders(this.boundPort), Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('Only GET and HEAD are served.\n');
+      return;
+    }
+    this.serveFile(request, response, url.pathname);
+  }
+
+  private serveFile(request: http.IncomingMessage, response: http.ServerResponse, pathname: string): void {
+    if (!fs.existsSync(path.join(this.rootDir, 'index.html'))) {
+      return this.refuse(response, 503, `The user interface is not built: ${this.rootDir} has no index.html. Run "npx vite build" (or "npm run build") and reload.`);
+    }
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname);
+    } catch {
+      return this.refuse(response, 400, 'Malformed path.');
+    }
+    if (relative.includes('\0')) return this.refuse(response, 400, 'Malformed path.');
+    if (relative.endsWith('/')) relative += 'index.html';
+    const file = path.resolve(this.rootDir, `.${path.posix.normalize(relative)}`);
+    if (!file.startsWith(this.rootDir + path.sep)) return this.refuse(response, 404, 'Not found.');
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return this.refuse(response, 404, 'Not found.');
+    }
+    if (!stat.isFile()) return this.refuse(response, 404, 'Not found.');
+    response.writeHead(200, {
+      ...securityHeaders(this.boundPort),
+      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(stat.size),
+      'Cache-Control': 'no-cache',
+    });
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+    fs.createReadStream(file)
+      .on('error', () => response.destroy())
+      .pipe(response);
+  }
+
+  private refuse(response: http.ServerResponse, status: number, message: string): void {
+    const body = `<!doctype html><meta charset="utf-8"><title>Relayscope</title><p>${escapeHtml(message)}</p>\n`;
+    response.writeHead(status, { ...securityHeaders(this.boundPort), 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
+    response.end(body);
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  private hostAllowed(request: http.IncomingMessage): boolean {
+    const host = request.headers.host;
+    return host === `${HOST}:${this.boundPort}` || host === `localhost:${this.boundPort}`;
+  }
+
+  private originAllowed(request: http.IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    return origin === `http://${HOST}:${this.boundPort}` || origin === `http://localhost:${this.boundPort}`;
+  }
+
+  private authorized(request: http.IncomingMessage, url: URL): boolean {
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null) return this.tokenMatches(queryToken);
+    const cookieToken = cookieValue(request.headers.cookie, tokenCookieName(this.boundPort));
+    return cookieToken !== undefined && this.tokenMatches(cookieToken);
+  }
+
+  private tokenMatches(given: string): boolean {
+    const expected = Buffer.from(this.token, 'utf8');
+    const actual = Buffer.from(given, 'utf8');
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+
+  private onUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', `http://${HOST}`);
+    if (url.pathname !== BRIDGE_PATH) return rejectUpgrade(socket, 404, 'no WebSocket here');
+    if (!this.hostAllowed(request)) return rejectUpgrade(socket, 403, 'wrong Host');
+    if (!this.originAllowed(request)) return rejectUpgrade(socket, 403, 'wrong Origin');
+    if (!this.authorized(request, url)) return rejectUpgrade(socket, 403, 'missing or wrong token');
+    this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.sockets.emit('connection', webSocket, request));
+  }
+
+  private onConnection(socket: WebSocket): void {
+    this.log('a page connected to the bridge');
+    let skippedEvents = 0;
+    const send = (message: SocketServerMessage): void => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    };
+    const unsubscribe = this.bridge.subscribe((channel: PushChannel, data: unknown) => {
+      if (channel === 'hub:events') {
+        const batch = data as WireEvent[];
+        // A page that reads slower than the bus produces drops its events here rather than growing this process.
+        if (socket.bufferedAmount > MAX_SOCKET_BUFFERED_BYTES) {
+          skippedEvents += batch.reduce((count, event) => count + (event.type === 'lost' ? event.count : 1), 0);
+          return;
+        }
+        if (skippedEvents > 0) {
+          send({ push: channel, data: [...batch, { type: 'lost', time: Date.now() * 1000, count: skippedEvents }] });
+          skippedEvents = 0;
+          return;
+        }
+      }
+      send({ push: channel, data });
+    });
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const message = isBinary ? null : parseClientMessage(data);
+      if (message === null) {
+        socket.close(1008, 'expected JSON text messages { id, channel, args }');
+        return;
+      }
+      void this.bridge.call(message.channel, message.args).then((result) => send({ id: message.id, result }));
+    });
+    socket.on('error', () => socket.terminate());
+    socket.on('close', () => {
+      unsubscribe();
+      this.log('a page disconnected from the bridge');
+    });
+  }
+}
+
+/** { id, channel, args } with a numeric id and a string channel; null for anything else. The channel itself is checked by the bridge. */
+function parseClientMessage(data: RawData): { id: number; channel: string; args: unknown } | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(rawText(data));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { id, channel, args } = value as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof channel !== 'string') return null;
+  return { id, channel, args };
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Buffer.from(new Uint8Array(data)).toString('utf8');
+}
+
+function rejectUpgrade(socket: Duplex, status: 403 | 404, reason: string): void {
+  const statusText = status === 403 ? 'Forbidden' : 'Not Found';
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+}
+
+function securityHeaders(port: number): Record<string, string> {
+  return {
+    'Content-Security-Policy': `default-src 'self'; connect-src 'self' ws://${HOST}:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+  };
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const equals = part.indexOf('=');
+    if (equals > 0 && part.slice(0, equals).trim() === name) return part.slice(equals + 1).trim();
+  }
+  return undefined;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

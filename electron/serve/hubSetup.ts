@@ -1,0 +1,46 @@
+import type { FlagValues } from '../cli/args';
+import { maxFrameLength } from '../hub/protocol';
+import type { RelayHubOptions } from '../hub/RelayHub';
+import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+
+/** Hub flag names that only make sense when this process runs the hub (not with --attach). */
+export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'mode', 'slow-consumer'] as const;
+
+/** What the hub flags (`relayscope hub --help`) ask for: where to listen and how the hub behaves. */
+export interface HubSetup {
+  addresses: SocketAddress[];
+  hubOptions: RelayHubOptions;
+  /** File mode of socket paths. */
+  mode: number | undefined;
+}
+
+/** Reads the hub flags; throws UsageError for a bad value. The log callback is left to the caller. */
+export function hubSetupFromFlags(flags: FlagValues): HubSetup {
+  const addresses = hubAddresses(flags);
+  const mode = flags.octal('mode');
+  const slowConsumerPolicy = flags.choice('slow-consumer', ['disconnect', 'drop'] as const, 'disconnect');
+  const maxConnections = flags.integer('max-connections', 1);
+  const maxPayload = flags.integer('max-frame', 1);
+  const queueLimit = flags.integer('queue-bytes', 1);
+  const idleTimeoutMs = flags.integer('idle-timeout', 0);
+  const token = flags.string('token') ?? process.env.RELAYSCOPE_TOKEN;
+
+  // The frame length is a u32 that also covers the largest header, so the payload limit stays below 4 GiB by that much.
+  const largestPayload = 0xffffffff - maxFrameLength(0);
+  if (maxPayload !== undefined && maxPayload > largestPayload) throw flags.usage(`--max-frame can be at most ${largestPayload} bytes`);
+
+  return { addresses, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, slowConsumerPolicy, token: token || undefined } };
+}
+
+function hubAddresses(flags: FlagValues): SocketAddress[] {
+  try {
+    const addresses = flags.strings('socket').map(parseSocketAddress);
+    const tcp = flags.string('tcp');
+    if (tcp !== undefined) addresses.push(parseHostPort(tcp));
+    if (addresses.length === 0) addresses.push(parseSocketAddress(defaultSocket()));
+    return addresses;
+  } catch (err) {
+    if (err instanceof AddressError) throw flags.usage(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+import * as path from 'node:path';
+import { AttachedHubBackend } from '../bridge/AttachedHubBackend';
+import { BridgeService } from '../bridge/BridgeService';
+import type { HubBackend } from '../bridge/HubBackend';
+import { LocalHubBackend } from '../bridge/LocalHubBackend';
+import type { FlagValues } from '../cli/args';
+import { clockMillis } from '../cli/format';
+import { note, untilSignal, writeOut } from '../cli/io';
+import { ListenError } from '../hub/listeners';
+import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { BrowserModeServer } from './BrowserModeServer';
+import { HUB_ONLY_FLAGS, hubSetupFromFlags } from './hubSetup';
+
+/** dist/renderer, from dist/electron/serve where this file runs. */
+const RENDERER_DIR = path.resolve(__dirname, '..', '..', 'renderer');
+
+/**
+ * `relayscope serve`: runs a hub (or attaches to one with --attach) and serves the UI to a browser
+ * on 127.0.0.1 until SIGINT or SIGTERM; returns the exit code.
+ */
+export async function runServe(flags: FlagValues): Promise<number> {
+  const port = flags.integer('port', 0);
+  if (port !== undefined && port > 65535) throw flags.usage(`--port must be at most 65535, not ${port}`);
+  const attach = flags.string('attach');
+  // Registered before anything opens, so a signal during startup still closes what was opened.
+  const stop = untilSignal();
+  const log = (line: string): void => writeOut(`${clockMillis()} ${line}\n`);
+
+  const started = attach === undefined ? await startHub(flags, log) : await attachTo(flags, attach);
+  if (started === null) return 1;
+  const { backend, announcements } = started;
+  const server = new BrowserModeServer({ bridge: new BridgeService(backend), rootDir: RENDERER_DIR, port, log });
+  try {
+    await server.start();
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+  writeOut(`relayscope serve: open ${server.url}\n`);
+  for (const line of announcements) writeOut(`${line}\n`);
+
+  await stop;
+  await server.close();
+  await backend.close();
+  writeOut('relayscope serve stopped\n');
+  return 0;
+}
+
+/** The backend, and the lines that say where it is once the URL is printed. */
+interface StartedBackend {
+  backend: HubBackend;
+  announcements: string[];
+}
+
+/** The hub this process runs; null (after one line on stderr) when a live hub already serves one of its addresses. */
+async function startHub(flags: FlagValues, log: (line: string) => void): Promise<StartedBackend | null> {
+  const setup = hubSetupFromFlags(flags);
+  try {
+    const backend = await LocalHubBackend.start(setup.addresses, { ...setup.hubOptions, log }, { mode: setup.mode, warn: (line) => note(`warning: ${line}`) });
+    return { backend, announcements: backend.describe().listeners.map((listener) => `relayscope hub listening on ${listener}`) };
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    const live = await firstLiveHub(setup.addresses);
+    if (live === null) throw err;
+    note(`a hub is already running on ${live}; to watch it, run: relayscope serve --attach ${live}`);
+    return null;
+  }
+}
+
+async function firstLiveHub(addresses: readonly SocketAddress[]): Promise<string | null> {
+  for (const address of addresses) {
+    try {
+      const socket = await connectSocket(address, 1000);
+      socket.destroy();
+      return formatSocketAddress(address);
+    } catch {
+      // Nothing answers there: not the address that was in the way.
+    }
+  }
+  return null;
+}
+
+async function attachTo(flags: FlagValues, socket: string): Promise<StartedBackend> {
+  const hubOnly = HUB_ONLY_FLAGS.find((name) => flags.has(name)) ?? (flags.has('socket') ? 'socket' : undefined);
+  if (hubOnly !== undefined) throw flags.usage(`--${hubOnly} configures a hub this process runs, so it cannot be combined with --attach`);
+  try {
+    parseSocketAddress(socket);
+  } catch (err) {
+    if (err instanceof AddressError) throw flags.usage(`--attach: ${err.message}`);
+    throw err;
+  }
+  const backend = await AttachedHubBackend.attach({ socket, token: flags.string('token') ?? (process.env.RELAYSCOPE_TOKEN || undefined) });
+  return { backend, announcements: [`relayscope serve: attached to the hub on ${backend.describe().attachedTo} as ${backend.monitorId}`] };
+}

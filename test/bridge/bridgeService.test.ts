@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BridgeService, MAX_EVENTS_PER_BATCH } from '../../electron/bridge/BridgeService';
+import type { WireEvent, WireSnapshot } from '../../electron/bridge/contract';
+import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
+import { RelayClient } from '../../electron/client';
+import { Cleanup } from '../support/cleanup';
+import { makeTempDir, removeTempDir } from '../support/tempDir';
+import { waitUntil } from '../support/waitUntil';
+import { describeContract, type ContractUnderTest } from './contractBehaviour';
+
+async function startLocalBridge(cleanup: Cleanup): Promise<ContractUnderTest & { batches: WireEvent[][] }> {
+  const dir = makeTempDir();
+  cleanup.add(() => removeTempDir(dir));
+  const socket = path.join(dir, 'hub.sock');
+  const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
+  cleanup.add(() => backend.close());
+  const service = new BridgeService(backend);
+  const batches: WireEvent[][] = [];
+  const events: WireEvent[] = [];
+  const snapshots: WireSnapshot[] = [];
+  const unsubscribe = service.subscribe((channel, data) => {
+    if (channel === 'hub:events') {
+      batches.push(data as WireEvent[]);
+      events.push(...(data as WireEvent[]));
+    } else {
+      snapshots.push(data as WireSnapshot);
+    }
+  });
+  cleanup.add(unsubscribe);
+  return { driver: { call: (channel, args) => service.call(channel, args), events, snapshots }, socket, batches };
+}
+
+describeContract('BridgeService over a hub in this process', startLocalBridge);
+
+describe('BridgeService event batches', () => {
+  it('caps each batch and counts what it skipped in a lost event, so every message is accounted for', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const { socket, batches } = await startLocalBridge(cleanup);
+      const receiver = await RelayClient.connect({ id: 'sink', socket, reconnect: false });
+      cleanup.add(() => receiver.close());
+      const sender = await RelayClient.connect({ id: 'burst', socket, reconnect: false });
+      cleanup.add(() => sender.close());
+      const total = MAX_EVENTS_PER_BATCH * 3;
+      let received = 0;
+      receiver.on('message', () => received++);
+      for (let i = 0; i < total; i++) sender.send('sink', 'x');
+      await waitUntil(() => received === total, 'every message at the receiver', 20_000);
+
+      const accounted = (): number =>
+        batches.flat().reduce((sum, event) => sum + (event.type === 'message' && event.source === 'burst' ? 1 : event.type === 'lost' ? event.count : 0), 0);
+      await waitUntil(() => accounted() === total, `${total} messages in events or lost counts`, 5000);
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(MAX_EVENTS_PER_BATCH + 1);
+      expect(batches.flat().some((event) => event.type === 'lost')).toBe(true);
+    } finally {
+      await cleanup.run();
+    }
+  });
+
+  it('stops pushing once unsubscribed', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const dir = makeTempDir();
+      cleanup.add(() => removeTempDir(dir));
+      const socket = path.join(dir, 'hub.sock');
+      const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
+      cleanup.add(() => backend.close());
+      const service = new BridgeService(backend);
+      const pushed: string[] = [];
+      const unsubscribe = service.subscribe((channel) => pushed.push(channel));
+      await waitUntil(() => pushed.includes('hub:snapshot'), 'the first snapshot');
+      unsubscribe();
+      const countAfterUnsubscribe = pushed.length;
+      const module = await RelayClient.connect({ id: 'late', socket, reconnect: false });
+      cleanup.add(() => module.close());
+      // A join event and the next snapshot would both have been pushed within this time.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(pushed.length).toBe(countAfterUnsubscribe);
+    } finally {
+      await cleanup.run();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeContract } from '../bridge/contractBehaviour';
+import { Cleanup } from '../support/cleanup';
+import { buildUnlessBuilt, CliProcesses, type CliProcess } from '../support/cliProcess';
+import { makeTempDir, removeTempDir } from '../support/tempDir';
+import { socketDriver } from './socketDriver';
+
+const URL_LINE = /^relayscope serve: open http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64})$/;
+
+async function servedUrl(serve: CliProcess): Promise<{ port: number; token: string }> {
+  const match = URL_LINE.exec(await serve.waitForStdout(URL_LINE, 10_000)) as RegExpExecArray;
+  return { port: Number(match[1]), token: match[2] };
+}
+
+beforeAll(() => buildUnlessBuilt(), 180_000);
+
+describeContract('the contract over `relayscope serve --attach` to a CLI hub', async (cleanup) => {
+  const dir = makeTempDir();
+  cleanup.add(() => removeTempDir(dir));
+  const socket = path.join(dir, 'hub.sock');
+  const cli = new CliProcesses();
+  cleanup.add(() => cli.stopAll());
+  const hub = cli.start(['hub', '--socket', socket]);
+  await hub.waitForStdout(`relayscope hub listening on ${socket}`);
+  const serve = cli.start(['serve', '--attach', socket, '--port', '0']);
+  const { port, token } = await servedUrl(serve);
+  await serve.waitForStdout(`relayscope serve: attached to the hub on ${socket} as relayscope-ui`);
+  return { driver: await socketDriver(cleanup, port, token), socket };
+});
+
+describe('relayscope serve', () => {
+  let cleanup: Cleanup;
+  let cli: CliProcesses;
+  let dir: string;
+  let socket: string;
+
+  beforeEach(() => {
+    cleanup = new Cleanup();
+    cli = new CliProcesses();
+    dir = makeTempDir();
+    socket = path.join(dir, 'hub.sock');
+  });
+
+  afterEach(async () => {
+    await cleanup.run();
+    await cli.stopAll();
+    removeTempDir(dir);
+  });
+
+  it('runs a hub, serves the contract, and on SIGTERM says goodbye, removes the socket and exits 0', async () => {
+    const serve = cli.start(['serve', '--socket', socket, '--port', '0']);
+    const { port, token } = await servedUrl(serve);
+    await serve.waitForStdout(`relayscope hub listening on ${socket}`);
+    const driver = await socketDriver(cleanup, port, token);
+    const snapshot = await driver.call('hub:snapshot', null);
+    expect(snapshot).toMatchObject({ ok: true, value: { listeners: [socket], attachedTo: null, modules: [] } });
+    serve.signal('SIGTERM');
+    expect(await serve.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(fs.existsSync(socket)).toBe(false);
+  });
+
+  it('suggests --attach and exits 1 when a live hub already serves the socket', async () => {
+    const hub = cli.start(['hub', '--socket', socket]);
+    await hub.waitForStdout(`relayscope hub listening on ${socket}`);
+    const { exit, stderr, stdout } = await cli.run(['serve', '--socket', socket, '--port', '0']);
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(stderr).toBe(`relayscope: a hub is already running on ${socket}; to watch it, run: relayscope serve --attach ${socket}\n`);
+    expect(stdout).toBe('');
+  });
+
+  it('refuses hub flags together with --attach as a usage error', async () => {
+    const { exit, stderr } = await cli.run(['serve', '--attach', socket, '--max-connections', '5']);
+    expect(exit.code).toBe(2);
+    expect(stderr).toMatch(/--max-connections configures a hub this process runs/);
+  });
+});
