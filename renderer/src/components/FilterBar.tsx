@@ -1,0 +1,126 @@
+import { type RefObject, useEffect, useState, useSyncExternalStore } from 'react';
+import { formatCount } from '../format/numberFormat';
+import type { ModuleDirectory } from '../state/ModuleDirectory';
+import { compileFilter, type FilterSpec, INITIAL_FILTER, type ModuleSide } from '../state/rowFilter';
+import { type RowKind, ROW_KINDS } from '../state/rowKinds';
+import type { TrafficStore } from '../state/TrafficStore';
+
+// Applying a filter rescans every stored row once; waiting for a pause in typing avoids one rescan per keystroke.
+const TEXT_SETTLE_MS = 120;
+
+export function FilterBar({ store, directory, filterInputRef }: {
+  store: TrafficStore;
+  directory: ModuleDirectory;
+  filterInputRef: RefObject<HTMLInputElement | null>;
+}) {
+  useSyncExternalStore(store.subscribe, store.getVersion);
+  useSyncExternalStore(directory.subscribe, directory.getVersion);
+  const [spec, setSpec] = useState<FilterSpec>(INITIAL_FILTER);
+  const [appliedText, setAppliedText] = useState({ text: '', regex: false });
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const timer = setTimeout(() => setAppliedText({ text: spec.text, regex: spec.regex }), TEXT_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [spec.text, spec.regex]);
+
+  useEffect(() => {
+    const result = compileFilter({ ...spec, text: appliedText.text, regex: appliedText.regex });
+    if (result.ok) {
+      setError(null);
+      store.setFilter(result.filter);
+    } else {
+      // Keep the last valid filter applied while the expression is being fixed.
+      setError(result.error);
+    }
+    // spec.text and spec.regex reach the store through appliedText, once typing settles.
+  }, [store, spec.module, spec.moduleSide, spec.kinds, appliedText]);
+
+  const update = (change: Partial<FilterSpec>): void => setSpec((previous) => ({ ...previous, ...change }));
+  const toggleKind = (kind: RowKind): void =>
+    update({ kinds: spec.kinds.includes(kind) ? spec.kinds.filter((k) => k !== kind) : ROW_KINDS.filter((k) => k === kind || spec.kinds.includes(k)) });
+
+  const moduleIds = directory.entries().map((entry) => entry.id);
+  if (spec.module !== '' && !moduleIds.includes(spec.module)) moduleIds.push(spec.module);
+
+  return (
+    <div className="filter-bar">
+      <label className="field">
+        <span>module</span>
+        <select value={spec.module} onChange={(event) => update({ module: event.target.value })} data-testid="filter-module">
+          <option value="">any</option>
+          {moduleIds.map((id) => (
+            <option key={id} value={id}>{id}</option>
+          ))}
+        </select>
+        <select value={spec.moduleSide} onChange={(event) => update({ moduleSide: event.target.value as ModuleSide })} disabled={spec.module === ''} data-testid="filter-module-side" aria-label="module is">
+          <option value="either">either side</option>
+          <option value="source">as source</option>
+          <option value="destination">as destination</option>
+        </select>
+      </label>
+      <div className="kind-toggles" role="group" aria-label="kinds">
+        {ROW_KINDS.map((kind) => (
+          <button
+            key={kind}
+            type="button"
+            className={`kind-toggle kind-${kind}`}
+            aria-pressed={spec.kinds.includes(kind)}
+            data-testid="kind-toggle"
+            data-kind={kind}
+            onClick={() => toggleKind(kind)}
+          >
+            {kind}
+          </button>
+        ))}
+      </div>
+      <label className="field text-filter">
+        <input
+          ref={filterInputRef}
+          type="search"
+          value={spec.text}
+          placeholder={spec.regex ? 'regular expression over the payload  ( / )' : 'text in the payload  ( / )'}
+          onChange={(event) => update({ text: event.target.value })}
+          aria-invalid={error !== null}
+          data-testid="filter-text"
+          spellCheck={false}
+        />
+      </label>
+      <label className="field checkbox" title="Treat the text as a regular expression (case-insensitive)">
+        <input type="checkbox" checked={spec.regex} onChange={(event) => update({ regex: event.target.checked })} data-testid="filter-regex" />
+        <span>regex</span>
+      </label>
+      <span className="match-count mono" data-testid="match-count" data-match-count={store.matchCount} data-row-count={store.rowCount}>
+        {formatCount(store.matchCount)} of {formatCount(store.rowCount)} rows match
+      </span>
+      <span className="spacer" />
+      <LiveTailControls store={store} />
+      {error !== null && (
+        <p className="inline-error filter-error" data-testid="filter-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function LiveTailControls({ store }: { store: TrafficStore }) {
+  return (
+    <div className="live-tail">
+      {store.paused && (
+        <span className="pending mono" title={`${formatCount(store.arrivedWhilePaused)} rows arrived while paused; the ${formatCount(store.pendingCount)} that match the filter appear on resume`}>
+          +<span data-testid="pending-count">{store.pendingCount}</span> new
+          {store.evictedWhilePaused > 0 && (
+            <span className="warn"> · {formatCount(store.evictedWhilePaused)} older rows evicted (ring holds {formatCount(store.capacity)})</span>
+          )}
+        </span>
+      )}
+      <button type="button" className={store.paused ? 'primary' : ''} data-testid="pause-toggle" aria-pressed={store.paused} onClick={() => (store.paused ? store.resume() : store.pause())} title="Pause or resume the live tail (space)">
+        {store.paused ? '▶ resume' : '❚❚ pause'}
+      </button>
+      <button type="button" onClick={() => store.clear()} title="Drop every stored row">
+        clear
+      </button>
+    </div>
+  );
+}

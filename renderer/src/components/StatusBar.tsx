@@ -1,0 +1,80 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { WireSnapshot } from '../../../electron/bridge/contract';
+import { formatBytes, formatCount, formatRate } from '../format/numberFormat';
+import { formatDuration } from '../format/timeFormat';
+import { ROW_CAPACITY_CHOICES, saveRowCapacity } from '../state/rowCapacitySetting';
+import type { TrafficStore } from '../state/TrafficStore';
+import type { BackendTransport, ConnectionState } from '../transport/BackendTransport';
+
+function connectionText(connection: ConnectionState, transport: BackendTransport, now: number): string {
+  switch (connection.status) {
+    case 'connected':
+      return 'backend: connected';
+    case 'connecting':
+      return `backend: connecting to ${transport.description}…`;
+    case 'disconnected': {
+      const retryIn = connection.nextAttemptAt === null ? null : Math.max(0, Math.ceil((connection.nextAttemptAt - now) / 1000));
+      return `backend: DISCONNECTED — ${connection.detail}${retryIn !== null ? `; retrying in ${retryIn} s` : ''}`;
+    }
+  }
+}
+
+export function StatusBar({ snapshot, connection, store, transport }: {
+  snapshot: WireSnapshot | null;
+  connection: ConnectionState;
+  store: TrafficStore;
+  transport: BackendTransport;
+}) {
+  useSyncExternalStore(store.subscribe, store.getVersion);
+  const [now, setNow] = useState(Date.now());
+  const down = connection.status !== 'connected';
+
+  // Snapshots stop while the backend is down; tick so the retry countdown still moves.
+  useEffect(() => {
+    if (!down) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [down]);
+
+  const capacityChoices = ROW_CAPACITY_CHOICES.includes(store.capacity) ? ROW_CAPACITY_CHOICES : [...ROW_CAPACITY_CHOICES, store.capacity].sort((a, b) => a - b);
+
+  return (
+    <footer className={`status-bar${down ? ' down' : ''}`} data-testid="status-bar" data-connection={connection.status}>
+      <span className={`connection ${connection.status}`} data-testid="connection-state" title={`via ${transport.description}`}>
+        {connectionText(connection, transport, now)}
+      </span>
+      {snapshot !== null && (
+        <>
+          <span title="Where the hub listens">
+            {snapshot.attachedTo !== null ? `attached to ${snapshot.attachedTo}` : `listening on ${snapshot.listeners.join(', ') || '(nothing)'}`}
+          </span>
+          <span>up {formatDuration(snapshot.now - snapshot.startedAt)}</span>
+          <span>{snapshot.modules.length} module{snapshot.modules.length === 1 ? '' : 's'}</span>
+          <span title="Messages and payload bytes relayed since the hub started">{formatCount(snapshot.totals.messages)} msgs · {formatBytes(snapshot.totals.bytes)}</span>
+          <span>{formatRate(snapshot.totals.messagesPerSecond)} msg/s · {formatBytes(Math.round(snapshot.totals.bytesPerSecond))}/s</span>
+          <span className={snapshot.totals.drops > 0 ? 'warn' : ''}>drops {formatCount(snapshot.totals.drops)}</span>
+          <span className={snapshot.totals.errors > 0 ? 'warn' : ''}>errors {formatCount(snapshot.totals.errors)}</span>
+        </>
+      )}
+      <span className={store.lostEvents > 0 ? 'warn' : ''} data-testid="events-lost" title="Events the backend's event stream skipped to keep up; the relay itself lost nothing">
+        events lost {formatCount(store.lostEvents)}
+      </span>
+      <span className="spacer" />
+      <label title={`Rows kept in memory; the oldest are evicted beyond this${store.evictedCount > 0 ? ` (${formatCount(store.evictedCount)} evicted so far)` : ''}`}>
+        rows {formatCount(store.rowCount)} /{' '}
+        <select
+          value={store.capacity}
+          onChange={(event) => {
+            const capacity = Number(event.target.value);
+            store.setCapacity(capacity);
+            saveRowCapacity(capacity);
+          }}
+        >
+          {capacityChoices.map((choice) => (
+            <option key={choice} value={choice}>{formatCount(choice)}</option>
+          ))}
+        </select>
+      </label>
+    </footer>
+  );
+}

@@ -1,0 +1,204 @@
+import type {
+  CallResult,
+  InjectArgs,
+  InvokeChannel,
+  InvokeChannels,
+  RequestArgs,
+  SocketClientMessage,
+  WireEvent,
+  WireReply,
+  WireSnapshot,
+} from '../../../electron/bridge/contract';
+import { BACKEND_DISCONNECTED, type BackendTransport, type ConnectionState } from './BackendTransport';
+
+/** The parts of the browser's WebSocket this transport uses (tests pass a fake). */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+  onopen: (() => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+const OPEN = 1;
+
+export interface WebSocketTransportOptions {
+  url: string;
+  createSocket?: (url: string) => SocketLike;
+  setTimer?: (callback: () => void, ms: number) => unknown;
+  clearTimer?: (timer: unknown) => void;
+  now?: () => number;
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+/** `ws://host/bridge` (or wss on https) for the page's own origin; access rides on the session cookie. */
+export function bridgeUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/bridge`;
+}
+
+/**
+ * The contract over the browser mode's WebSocket: numbered requests answered by id, pushes by
+ * channel, and reconnection with exponential backoff. Calls made while disconnected, and calls still
+ * waiting when the connection drops, answer with a BACKEND_DISCONNECTED failure.
+ */
+export class WebSocketTransport implements BackendTransport {
+  readonly description: string;
+  private socket: SocketLike | null = null;
+  private nextRequestId = 1;
+  private readonly pending = new Map<number, (result: CallResult<unknown>) => void>();
+  private readonly eventListeners = new Set<(batch: WireEvent[]) => void>();
+  private readonly snapshotListeners = new Set<(snapshot: WireSnapshot) => void>();
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  private state: ConnectionState = { status: 'connecting', detail: '', nextAttemptAt: null };
+  private retryMs: number;
+  private retryTimer: unknown = null;
+  private closed = false;
+
+  private readonly createSocket: (url: string) => SocketLike;
+  private readonly setTimer: (callback: () => void, ms: number) => unknown;
+  private readonly clearTimer: (timer: unknown) => void;
+  private readonly now: () => number;
+  private readonly firstRetryMs: number;
+  private readonly maxRetryMs: number;
+
+  constructor(options: WebSocketTransportOptions) {
+    this.description = options.url;
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
+    this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
+    this.now = options.now ?? Date.now;
+    this.firstRetryMs = options.firstRetryMs ?? 250;
+    this.maxRetryMs = options.maxRetryMs ?? 5000;
+    this.retryMs = this.firstRetryMs;
+    this.connect();
+  }
+
+  private connect(): void {
+    this.retryTimer = null;
+    this.setState({ status: 'connecting', detail: this.state.detail, nextAttemptAt: null });
+    let socket: SocketLike;
+    try {
+      socket = this.createSocket(this.description);
+    } catch (error) {
+      this.scheduleReconnect(`cannot open ${this.description}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retryMs = this.firstRetryMs;
+      this.setState({ status: 'connected', detail: '', nextAttemptAt: null });
+    };
+    socket.onmessage = (event) => this.receive(event.data);
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.failPending('the connection to the backend closed before it answered');
+      if (!this.closed) this.scheduleReconnect(`connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+    };
+  }
+
+  private scheduleReconnect(detail: string): void {
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.maxRetryMs, this.retryMs * 2);
+    this.setState({ status: 'disconnected', detail, nextAttemptAt: this.now() + delay });
+    this.retryTimer = this.setTimer(() => this.connect(), delay);
+  }
+
+  private receive(data: unknown): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(String(data));
+    } catch {
+      console.error('relayscope: the backend sent a WebSocket message that is not JSON', data);
+      return;
+    }
+    if (typeof message !== 'object' || message === null) return;
+    const record = message as Record<string, unknown>;
+    if (typeof record.id === 'number') {
+      const resolve = this.pending.get(record.id);
+      if (resolve === undefined) return;
+      this.pending.delete(record.id);
+      resolve(isCallResult(record.result) ? record.result : { ok: false, error: { code: 'BAD_RESPONSE', message: 'the backend answered with something that is not a call result' } });
+    } else if (record.push === 'hub:events' && Array.isArray(record.data)) {
+      for (const listener of this.eventListeners) listener(record.data as WireEvent[]);
+    } else if (record.push === 'hub:snapshot' && typeof record.data === 'object' && record.data !== null) {
+      for (const listener of this.snapshotListeners) listener(record.data as WireSnapshot);
+    }
+  }
+
+  private invoke<C extends InvokeChannel>(channel: C, args: InvokeChannels[C]['args']): Promise<CallResult<InvokeChannels[C]['result']>> {
+    const socket = this.socket;
+    if (socket === null || socket.readyState !== OPEN) {
+      return Promise.resolve({ ok: false, error: { code: BACKEND_DISCONNECTED, message: 'not connected to the backend (reconnecting)' } });
+    }
+    const id = this.nextRequestId++;
+    const message: SocketClientMessage = { id, channel, args };
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve as (result: CallResult<unknown>) => void);
+      socket.send(JSON.stringify(message));
+    });
+  }
+
+  private failPending(message: string): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const resolve of waiting) resolve({ ok: false, error: { code: BACKEND_DISCONNECTED, message } });
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  snapshot(): Promise<CallResult<WireSnapshot>> {
+    return this.invoke('hub:snapshot', null);
+  }
+  inject(args: InjectArgs): Promise<CallResult<null>> {
+    return this.invoke('hub:inject', args);
+  }
+  request(args: RequestArgs): Promise<CallResult<WireReply>> {
+    return this.invoke('hub:request', args);
+  }
+  kick(args: { id: string; reason?: string }): Promise<CallResult<null>> {
+    return this.invoke('hub:kick', args);
+  }
+  payload(args: { seq: number }): Promise<CallResult<{ payloadBase64: string } | null>> {
+    return this.invoke('hub:payload', args);
+  }
+
+  onEvents(callback: (batch: WireEvent[]) => void): () => void {
+    this.eventListeners.add(callback);
+    return () => this.eventListeners.delete(callback);
+  }
+  onSnapshot(callback: (snapshot: WireSnapshot) => void): () => void {
+    this.snapshotListeners.add(callback);
+    return () => this.snapshotListeners.delete(callback);
+  }
+  onConnectionState(callback: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(callback);
+    return () => this.stateListeners.delete(callback);
+  }
+  connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer !== null) this.clearTimer(this.retryTimer);
+    const socket = this.socket;
+    this.socket = null;
+    this.failPending('the transport was closed');
+    socket?.close();
+  }
+}
+
+function isCallResult(value: unknown): value is CallResult<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  if (record.ok === true) return 'value' in record;
+  if (record.ok !== false || typeof record.error !== 'object' || record.error === null) return false;
+  const error = record.error as Record<string, unknown>;
+  return typeof error.code === 'string' && typeof error.message === 'string';
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { WireModule, WireSnapshot } from '../../electron/bridge/contract';
+import { ModuleDirectory, UNSEEN_DEPARTURE_REASON } from '../../renderer/src/state/ModuleDirectory';
+import { RateHistory, RATE_WINDOW_MS } from '../../renderer/src/state/RateHistory';
+
+function moduleNamed(id: string, rates: { in?: number; out?: number } = {}): WireModule {
+  return {
+    id, role: 'module', transport: 'unix', listener: '/tmp/x.sock', connectedAt: 1_000,
+    stats: { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0, drops: 0, queuedBytes: 0, messagesInPerSecond: rates.in ?? 0, messagesOutPerSecond: rates.out ?? 0 },
+  };
+}
+
+function snapshotAt(now: number, modules: WireModule[], total = 0): WireSnapshot {
+  return {
+    startedAt: 0, now, listeners: ['/tmp/x.sock'], attachedTo: null, modules, monitors: [],
+    totals: { messages: 0, bytes: 0, errors: 0, drops: 0, slowConsumerDisconnects: 0, connectionsAccepted: 0, connectionsRejected: 0, messagesPerSecond: total, bytesPerSecond: 0 },
+    limits: { maxConnections: 1024, maxPayload: 16_777_216, queueLimit: 8_388_608, idleTimeoutMs: 30_000, slowConsumerPolicy: 'disconnect' },
+  };
+}
+
+describe('ModuleDirectory', () => {
+  it('keeps a module that left visible with when and why, until departed modules are cleared', () => {
+    const directory = new ModuleDirectory();
+    directory.applySnapshot(snapshotAt(1000, [moduleNamed('A'), moduleNamed('B')]));
+    directory.applyEvents([{ type: 'leave', time: 1_500_000, id: 'B', role: 'module', reason: 'KICKED: maintenance', code: 9 }]);
+    directory.applySnapshot(snapshotAt(2000, [moduleNamed('A')]));
+    expect(directory.entries().map((entry) => [entry.id, entry.departure])).toEqual([
+      ['A', null],
+      ['B', { leftAt: 1500, reason: 'KICKED: maintenance', code: 9 }],
+    ]);
+    expect(directory.entries()[1].module?.id).toBe('B');
+    directory.clearDeparted();
+    expect(directory.entries().map((entry) => entry.id)).toEqual(['A']);
+  });
+
+  it('shows a module as departed as soon as its leave event arrives, before the next snapshot', () => {
+    const directory = new ModuleDirectory();
+    directory.applySnapshot(snapshotAt(1000, [moduleNamed('A')]));
+    directory.applyEvents([{ type: 'leave', time: 1_200_000, id: 'A', role: 'module', reason: 'said goodbye', code: 0 }]);
+    expect(directory.entries()[0].departure?.reason).toBe('said goodbye');
+  });
+
+  it('remembers when and how a module that came and went between two snapshots joined', () => {
+    const directory = new ModuleDirectory();
+    directory.applyEvents([
+      { type: 'join', time: 1_100_000, id: 'A', role: 'module', transport: 'tcp', listener: 'tcp://127.0.0.1:7000' },
+      { type: 'leave', time: 1_300_000, id: 'A', role: 'module', reason: 'said goodbye', code: 0 },
+    ]);
+    expect(directory.entries()).toEqual([{ id: 'A', module: null, arrival: { joinedAt: 1100, transport: 'tcp' }, departure: { leftAt: 1300, reason: 'said goodbye', code: 0 } }]);
+    directory.clearDeparted();
+    directory.applySnapshot(snapshotAt(2000, []));
+    expect(directory.entries()).toEqual([]);
+  });
+
+  it('marks a module that vanished without a leave event as departed, saying so', () => {
+    const directory = new ModuleDirectory();
+    directory.applySnapshot(snapshotAt(1000, [moduleNamed('A')]));
+    directory.applySnapshot(snapshotAt(2000, []));
+    expect(directory.entries()[0].departure).toEqual({ leftAt: 2000, reason: UNSEEN_DEPARTURE_REASON, code: 0 });
+  });
+
+  it('brings a departed module back when it joins again', () => {
+    const directory = new ModuleDirectory();
+    directory.applySnapshot(snapshotAt(1000, [moduleNamed('A')]));
+    directory.applyEvents([{ type: 'leave', time: 1_100_000, id: 'A', role: 'module', reason: 'connection closed', code: 0 }]);
+    directory.applyEvents([{ type: 'join', time: 1_200_000, id: 'A', role: 'module', transport: 'unix', listener: '/tmp/x.sock' }]);
+    directory.applySnapshot(snapshotAt(2000, [moduleNamed('A')]));
+    expect(directory.entries()).toEqual([{ id: 'A', module: moduleNamed('A'), arrival: { joinedAt: 1200, transport: 'unix' }, departure: null }]);
+  });
+});
+
+describe('RateHistory', () => {
+  it('keeps five minutes of samples', () => {
+    const history = new RateHistory();
+    for (let second = 0; second <= 400; second++) history.add(snapshotAt(second * 1000, [], second));
+    expect(history.all[0].at).toBe(400_000 - RATE_WINDOW_MS);
+    expect(history.all[history.all.length - 1].total).toBe(400);
+  });
+
+  it('ranks modules by their traffic over the window', () => {
+    const history = new RateHistory();
+    history.add(snapshotAt(1000, [moduleNamed('quiet', { in: 1 }), moduleNamed('busy', { in: 50, out: 50 }), moduleNamed('mid', { out: 10 })]));
+    history.add(snapshotAt(2000, [moduleNamed('quiet', { in: 1 }), moduleNamed('busy', { in: 5 }), moduleNamed('mid', { out: 10 })]));
+    expect(history.topModules(2)).toEqual(['busy', 'mid']);
+    expect(history.peak).toBe(100);
+  });
+
+  it('starts over when the backend clock goes back', () => {
+    const history = new RateHistory();
+    history.add(snapshotAt(50_000, [], 3));
+    history.add(snapshotAt(1_000, [], 4));
+    expect(history.all.map((sample) => sample.total)).toEqual([4]);
+  });
+});
