@@ -1,0 +1,47 @@
+import { expect, screenshotPath, test } from './support/fixtures';
+
+/** Runs `steps` with at most `limit` of them in flight: each is a process start, and the machine has two cores. */
+async function runLimited(steps: (() => Promise<unknown>)[], limit: number): Promise<void> {
+  const queue = [...steps];
+  const worker = async (): Promise<void> => {
+    for (let step = queue.shift(); step !== undefined; step = queue.shift()) await step();
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+test('a busy session shows rows of every kind from several modules', async ({ session, ui }, testInfo) => {
+  await session.listen('logger');
+  await session.listen('dashboard');
+  await session.listen('echo', '--echo');
+
+  const steps: (() => Promise<unknown>)[] = [];
+  for (let round = 1; round <= 8; round++) {
+    for (const sensor of ['sensor-1', 'sensor-2', 'sensor-3']) {
+      steps.push(() => session.send(sensor, 'logger', `{"round":${round},"celsius":${20 + round / 10}}`));
+    }
+    steps.push(() => session.send('sensor-1', 'dashboard', `reading ${round} ok`));
+    if (round % 2 === 0) steps.push(() => session.broadcast('clock', `tick ${round}`));
+    if (round % 4 === 0) steps.push(() => session.request('client', 'echo', `ping ${round}`));
+  }
+  await runLimited(steps, 3);
+
+  // The traffic view renders only the rows in sight, so the counts come from the match counter.
+  await expect(ui.matchCount).toHaveAttribute('data-match-count', '40');
+  const matchesFor = async (text: string): Promise<string | null> => {
+    await ui.filterText.fill(text);
+    return ui.matchCount.getAttribute('data-match-count');
+  };
+  await expect.poll(() => matchesFor('celsius')).toBe('24');
+  await expect.poll(() => matchesFor('reading')).toBe('8');
+  await expect.poll(() => matchesFor('tick')).toBe('4');
+  // Two requests and their two replies.
+  await expect.poll(() => matchesFor('ping')).toBe('4');
+  await expect(ui.page.locator('[data-testid="traffic-row"][data-source="echo"][data-kind="reply"]')).toHaveCount(2);
+  await ui.filterText.fill('');
+  await expect(ui.matchCount).toHaveAttribute('data-match-count', '40');
+  for (const listener of ['logger', 'dashboard', 'echo']) await expect(ui.moduleRow(listener)).toBeVisible();
+
+  await ui.trafficRowsFrom('sensor-2', 'logger').last().click();
+  await expect(ui.detailPane).toBeVisible();
+  await ui.page.screenshot({ path: screenshotPath(testInfo, 'busy-session') });
+});
