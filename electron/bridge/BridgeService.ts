@@ -4,7 +4,7 @@ import { BackendError, type HubBackend } from './HubBackend';
 import { toWireEvent, toWireSnapshot } from './wireEvents';
 
 /** Events forwarded in one batch at most; the rest of a burst is counted in a 'lost' event, so a fast bus cannot flood the UI. */
-export const MAX_EVENTS_PER_BATCH = 5000;
+export const MAX_EVENTS_PER_BATCH = 2000;
 
 const BATCH_INTERVAL_MS = 1000 / EVENT_BATCHES_PER_SECOND;
 

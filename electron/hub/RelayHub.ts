@@ -54,10 +54,16 @@ export interface RelayHubOptions {
   handshakeTimeoutMs?: number;
   /** Interval of the in-process event batches. */
   eventBatchMs?: number;
-  /** Events held for in-process subscribers before further ones are counted as lost. */
+  /**
+   * Message events held for in-process subscribers per batch interval; further ones are only
+   * counted as lost. This bounds what watching costs the relay: creating an event (preview, payload
+   * copy) for every message of a bus doing millions a second would slow the relay itself.
+   */
   maxPendingEvents?: number;
   /** Bytes of full payloads kept for RelayHub.payload() while anyone subscribes to events. */
   payloadStoreBytes?: number;
+  /** Payloads kept for RelayHub.payload(), whatever their size (bounds the per-entry overhead). */
+  payloadStoreEntries?: number;
   /** Called with one line per connect/disconnect/refusal, for a headless hub's log. */
   log?: (line: string) => void;
 }
@@ -114,6 +120,7 @@ export class RelayHub {
   private readonly eventBatchMs: number;
   private readonly maxPendingEvents: number;
   private readonly payloadStoreBytes: number;
+  private readonly payloadStoreEntries: number;
   private readonly maxFrame: number;
   private readonly log: (line: string) => void;
 
@@ -187,8 +194,9 @@ export class RelayHub {
     this.takeoverProbeMs = options.takeoverProbeMs ?? 1000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.eventBatchMs = options.eventBatchMs ?? 50;
-    this.maxPendingEvents = options.maxPendingEvents ?? 50_000;
+    this.maxPendingEvents = options.maxPendingEvents ?? 2000;
     this.payloadStoreBytes = options.payloadStoreBytes ?? 64 * 1024 * 1024;
+    this.payloadStoreEntries = options.payloadStoreEntries ?? 100_000;
     this.maxFrame = maxFrameLength(this.limits.maxPayload);
     this.log = options.log ?? (() => {});
     const sweepEvery = Math.max(100, Math.min(1000, this.limits.idleTimeoutMs > 0 ? this.limits.idleTimeoutMs / 4 : 1000));
@@ -699,7 +707,7 @@ export class RelayHub {
     this.payloads.set(seq, Buffer.from(buf.subarray(start, end)));
     this.payloadBytes += size;
     for (const [oldSeq, old] of this.payloads) {
-      if (this.payloadBytes <= this.payloadStoreBytes) break;
+      if (this.payloadBytes <= this.payloadStoreBytes && this.payloads.size <= this.payloadStoreEntries) break;
       this.payloads.delete(oldSeq);
       this.payloadBytes -= old.length;
     }
