@@ -71,6 +71,8 @@ export function App({ transport }: { transport: BackendTransport }) {
       }
       wasConnected = state.status === 'connected';
     });
+    // The socket may have opened between the first render and this effect, with no listener yet.
+    setConnection(transport.connectionState());
     return () => {
       stopEvents();
       stopSnapshots();

@@ -14,16 +14,24 @@ test('a busy session shows rows of every kind from several modules', async ({ se
   await session.listen('dashboard');
   await session.listen('echo', '--echo');
 
-  const steps: (() => Promise<unknown>)[] = [];
+  // One chain of sends per sender ID: a module ID can be connected once at a time, so two `send`
+  // processes for the same ID must not overlap; different senders run side by side.
+  const chains = new Map<string, (() => Promise<unknown>)[]>();
+  const add = (sender: string, step: () => Promise<unknown>): void => {
+    chains.set(sender, [...(chains.get(sender) ?? []), step]);
+  };
   for (let round = 1; round <= 8; round++) {
     for (const sensor of ['sensor-1', 'sensor-2', 'sensor-3']) {
-      steps.push(() => session.send(sensor, 'logger', `{"round":${round},"celsius":${20 + round / 10}}`));
+      add(sensor, () => session.send(sensor, 'logger', `{"round":${round},"celsius":${20 + round / 10}}`));
     }
-    steps.push(() => session.send('sensor-1', 'dashboard', `reading ${round} ok`));
-    if (round % 2 === 0) steps.push(() => session.broadcast('clock', `tick ${round}`));
-    if (round % 4 === 0) steps.push(() => session.request('client', 'echo', `ping ${round}`));
+    add('sensor-1', () => session.send('sensor-1', 'dashboard', `reading ${round} ok`));
+    if (round % 2 === 0) add('clock', () => session.broadcast('clock', `tick ${round}`));
+    if (round % 4 === 0) add('client', () => session.request('client', 'echo', `ping ${round}`));
   }
-  await runLimited(steps, 3);
+  const runChain = (steps: (() => Promise<unknown>)[]) => async (): Promise<void> => {
+    for (const step of steps) await step();
+  };
+  await runLimited([...chains.values()].map(runChain), 3);
 
   // The traffic view renders only the rows in sight, so the counts come from the match counter.
   await expect(ui.matchCount).toHaveAttribute('data-match-count', '40');
