@@ -1,0 +1,95 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ListenError } from '../../electron/hub';
+import { attachBackend, chooseBackend, type BackendChoice } from '../../electron/shell/chooseBackend';
+import type { AppOptions } from '../../electron/shell/appOptions';
+import { Cleanup } from '../support/cleanup';
+import { startHub } from '../support/hubFixture';
+import { makeTempDir, removeTempDir } from '../support/tempDir';
+
+function hubOn(socket: string): AppOptions {
+  return { addresses: [{ kind: 'path', path: socket }], attach: null, token: undefined, ignored: [] };
+}
+
+/** A socket file with nothing listening, as a hub killed with SIGKILL leaves behind. */
+async function staleSocketFile(file: string): Promise<void> {
+  const server = net.createServer();
+  const boundName = `${file}.bound`;
+  await new Promise<void>((resolve) => server.listen(boundName, resolve));
+  fs.linkSync(boundName, file);
+  // Closing unlinks only the name it bound; the link stays, with nobody behind it.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+describe('choosing the backend', () => {
+  let cleanup: Cleanup;
+  let dir: string;
+
+  beforeEach(() => {
+    cleanup = new Cleanup();
+    dir = makeTempDir();
+    cleanup.add(() => removeTempDir(dir));
+  });
+
+  afterEach(() => cleanup.run());
+
+  function closeWhenDone(choice: BackendChoice): BackendChoice {
+    if (choice.outcome !== 'live hub found') cleanup.add(() => choice.backend.close());
+    return choice;
+  }
+
+  it('starts a local hub that modules can reach when the socket is free', async () => {
+    const socket = path.join(dir, 'hub.sock');
+    const choice = closeWhenDone(await chooseBackend(hubOn(socket)));
+    expect(choice.outcome).toBe('started local hub');
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    if (choice.outcome === 'started local hub') expect(choice.backend.describe()).toEqual({ listeners: [socket], attachedTo: null });
+  });
+
+  it('reports a live hub found, without touching it, when a hub already answers on the socket', async () => {
+    const live = await startHub(cleanup);
+    const socket = live.address.kind === 'path' ? live.address.path : '';
+    const choice = await chooseBackend(hubOn(socket));
+    expect(choice).toMatchObject({ outcome: 'live hub found', address: socket, reason: expect.stringContaining('already listening') });
+    // The running hub still accepts modules on its socket.
+    const module = await live.register('still-served');
+    expect(module).toBeDefined();
+  });
+
+  it('attaches as a monitor to the live hub it found, when the user agrees', async () => {
+    const live = await startHub(cleanup);
+    await live.register('worker');
+    const socket = live.address.kind === 'path' ? live.address.path : '';
+    const backend = await attachBackend(socket, undefined);
+    cleanup.add(() => backend.close());
+    expect(backend.describe()).toEqual({ listeners: [socket], attachedTo: socket });
+    expect((await backend.snapshot()).modules.map((m) => m.id)).toEqual(['worker']);
+  });
+
+  it('removes a stale socket file and starts a local hub in its place', async () => {
+    const socket = path.join(dir, 'hub.sock');
+    await staleSocketFile(socket);
+    const warnings: string[] = [];
+    const choice = closeWhenDone(await chooseBackend(hubOn(socket), (line) => warnings.push(line)));
+    expect(choice.outcome).toBe('started local hub');
+    expect(warnings).toEqual([`removed stale socket file ${socket} (nothing was listening on it)`]);
+  });
+
+  it('fails with the ListenError when the address cannot be used and no hub answers there', async () => {
+    const file = path.join(dir, 'not-a-socket');
+    fs.writeFileSync(file, 'data');
+    await expect(chooseBackend(hubOn(file))).rejects.toThrow(ListenError);
+    expect(fs.readFileSync(file, 'utf8')).toBe('data');
+  });
+
+  it('attaches directly with --attach, and fails with a clear error when nothing answers there', async () => {
+    const live = await startHub(cleanup);
+    const socket = live.address.kind === 'path' ? live.address.path : '';
+    const choice = closeWhenDone(await chooseBackend({ addresses: [], attach: socket, token: undefined, ignored: [] }));
+    expect(choice.outcome).toBe('attached');
+    const missing = path.join(dir, 'missing.sock');
+    await expect(chooseBackend({ addresses: [], attach: missing, token: undefined, ignored: [] })).rejects.toThrow(missing);
+  });
+});
