@@ -26,6 +26,7 @@ const api: RelayscopeApi = {
   request: (args) => invoke('hub:request', args),
   kick: (args) => invoke('hub:kick', args),
   payload: (args) => invoke('hub:payload', args),
+  listen: (args) => invoke('hub:listen', args),
   onEvents: (callback) => subscribe('hub:events', callback),
   onSnapshot: (callback) => subscribe('hub:snapshot', callback),
 };

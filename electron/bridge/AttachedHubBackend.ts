@@ -151,6 +151,10 @@ export class AttachedHubBackend implements HubBackend {
     return id;
   }
 
+  async setListeners(): Promise<string[]> {
+    throw new BackendError('NOT_SUPPORTED', 'this window is attached to a hub that runs elsewhere: its sockets are set where it runs');
+  }
+
   async kick(id: string, reason?: string): Promise<void> {
     try {
       await this.client.kick(id, reason);

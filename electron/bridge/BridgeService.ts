@@ -51,6 +51,10 @@ export class BridgeService {
         const payload = await this.backend.payload(seq);
         return payload === undefined ? null : { payloadBase64: payload.toString('base64') };
       }
+      case 'hub:listen': {
+        const { addresses } = validateInvoke('hub:listen', args);
+        return { listeners: await this.backend.setListeners(addresses) };
+      }
     }
   }
 

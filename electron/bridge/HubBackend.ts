@@ -21,6 +21,8 @@ export interface HubBackend {
   kick(id: string, reason?: string): Promise<void>;
   /** The full payload of a message event still held, or undefined once evicted. */
   payload(seq: number): Promise<Buffer | undefined>;
+  /** Listens on exactly `addresses` from now on; returns their descriptions. Modules already connected stay. */
+  setListeners(addresses: string[]): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -2,15 +2,20 @@ import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
 import { listen, type HubListener, type ListenOptions } from '../hub/listeners';
 import { errorName } from '../hub/protocol';
 import { HubCommandError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
-import type { SocketAddress } from '../hub/socketAddress';
+import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
 import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
 
 /** A hub running in this process, with the listeners that feed it. */
 export class LocalHubBackend implements HubBackend {
+  private listeners: HubListener[];
+
   constructor(
     readonly hub: RelayHub,
-    readonly listeners: readonly HubListener[],
-  ) {}
+    listeners: readonly HubListener[],
+    private readonly listenOptions: ListenOptions = {},
+  ) {
+    this.listeners = [...listeners];
+  }
 
   /**
    * Starts a hub listening on every address. When one cannot be bound (ListenError, e.g. a live hub
@@ -25,7 +30,33 @@ export class LocalHubBackend implements HubBackend {
       await new LocalHubBackend(hub, listeners).close();
       throw err;
     }
-    return new LocalHubBackend(hub, listeners);
+    return new LocalHubBackend(hub, listeners, listenOptions);
+  }
+
+  /**
+   * New addresses are bound before old ones are closed, so the hub is never unreachable; if one
+   * cannot be bound, those bound in this call are closed again and nothing changes.
+   */
+  async setListeners(addresses: string[]): Promise<string[]> {
+    let wanted: SocketAddress[];
+    try {
+      wanted = addresses.map((address) => parseSocketAddress(address.trim()));
+    } catch (err) {
+      throw new BackendError('INVALID_ADDRESS', (err as Error).message);
+    }
+    const wantedNames = new Set(wanted.map(formatSocketAddress));
+    const current = new Set(this.listeners.map((listener) => listener.description));
+    const opened: HubListener[] = [];
+    try {
+      for (const address of wanted) if (!current.has(formatSocketAddress(address))) opened.push(await listen(this.hub, address, this.listenOptions));
+    } catch (err) {
+      await Promise.all(opened.map((listener) => listener.close()));
+      throw new BackendError('LISTEN_FAILED', (err as Error).message);
+    }
+    const dropped = this.listeners.filter((listener) => !wantedNames.has(listener.description));
+    this.listeners = [...this.listeners.filter((listener) => wantedNames.has(listener.description)), ...opened];
+    await Promise.all(dropped.map((listener) => listener.close()));
+    return this.describe().listeners;
   }
 
   describe(): HubBackendDescription {

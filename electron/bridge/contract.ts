@@ -115,9 +115,11 @@ export interface InvokeChannels {
   'hub:request': { args: RequestArgs; result: WireReply };
   'hub:kick': { args: { id: string; reason?: string }; result: null };
   'hub:payload': { args: { seq: number }; result: { payloadBase64: string } | null };
+  /** Makes the hub listen on exactly these addresses (path, @name, tcp://host:port); connected modules stay. */
+  'hub:listen': { args: { addresses: string[] }; result: { listeners: string[] } };
 }
 export type InvokeChannel = keyof InvokeChannels;
-export const INVOKE_CHANNELS: readonly InvokeChannel[] = ['hub:snapshot', 'hub:inject', 'hub:request', 'hub:kick', 'hub:payload'];
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = ['hub:snapshot', 'hub:inject', 'hub:request', 'hub:kick', 'hub:payload', 'hub:listen'];
 
 /** backend → renderer push channels. Events come in batches, at most EVENT_BATCHES_PER_SECOND a second. */
 export interface PushChannels {
@@ -136,6 +138,7 @@ export interface RelayscopeApi {
   request(args: RequestArgs): Promise<CallResult<WireReply>>;
   kick(args: { id: string; reason?: string }): Promise<CallResult<null>>;
   payload(args: { seq: number }): Promise<CallResult<{ payloadBase64: string } | null>>;
+  listen(args: { addresses: string[] }): Promise<CallResult<{ listeners: string[] }>>;
   onEvents(callback: (batch: WireEvent[]) => void): () => void;
   onSnapshot(callback: (snapshot: WireSnapshot) => void): () => void;
 }
@@ -154,6 +157,7 @@ export class ContractError extends Error {
 }
 
 const MAX_ID_BYTES = 255;
+const MAX_LISTEN_ADDRESSES = 8;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -205,6 +209,14 @@ export function validateInvoke<C extends InvokeChannel>(channel: C, args: unknow
     case 'hub:payload': {
       if (!isRecord(args) || typeof args.seq !== 'number' || !Number.isSafeInteger(args.seq) || args.seq < 1) throw new ContractError('seq must be a positive integer');
       return { seq: args.seq } as InvokeChannels[C]['args'];
+    }
+    case 'hub:listen': {
+      const addresses = isRecord(args) ? args.addresses : undefined;
+      if (!Array.isArray(addresses) || addresses.length === 0 || addresses.length > MAX_LISTEN_ADDRESSES) throw new ContractError(`addresses must be a list of 1 to ${MAX_LISTEN_ADDRESSES} socket addresses`);
+      for (const address of addresses) {
+        if (typeof address !== 'string' || address.trim() === '' || address.length > 1000) throw new ContractError('each address must be a non-empty string (a path, @name or tcp://host:port)');
+      }
+      return { addresses: addresses as string[] } as InvokeChannels[C]['args'];
     }
     default:
       throw new ContractError(`unknown channel ${String(channel)}`);

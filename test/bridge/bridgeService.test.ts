@@ -82,3 +82,37 @@ describe('BridgeService event batches', () => {
     }
   });
 });
+
+describe('BridgeService hub:listen', () => {
+  it('moves the hub to new sockets without dropping connected modules, and refuses bad addresses', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const { driver, socket } = await startLocalBridge(cleanup);
+      const early = await RelayClient.connect({ id: 'early', socket, reconnect: false });
+      cleanup.add(() => early.close());
+      const moved = path.join(path.dirname(socket), 'moved.sock');
+
+      const both = await driver.call('hub:listen', { addresses: [socket, moved] });
+      expect(both).toEqual({ ok: true, value: { listeners: [socket, moved] } });
+      const late = await RelayClient.connect({ id: 'late', socket: moved, reconnect: false });
+      cleanup.add(() => late.close());
+
+      const onlyMoved = await driver.call('hub:listen', { addresses: [moved] });
+      expect(onlyMoved).toEqual({ ok: true, value: { listeners: [moved] } });
+      await expect(RelayClient.connect({ id: 'refused', socket, reconnect: false, connectTimeoutMs: 1000 })).rejects.toThrow(socket);
+      // Modules that came in through the closed socket stay connected.
+      const received = new Promise<string>((resolve) => late.once('message', (m) => resolve(`${m.source}: ${m.text()}`)));
+      early.send('late', 'still here');
+      expect(await received).toBe('early: still here');
+
+      const bad = await driver.call('hub:listen', { addresses: ['tcp://nowhere'] });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ADDRESS' } });
+      const empty = await driver.call('hub:listen', { addresses: [] });
+      expect(empty).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENTS' } });
+      const snapshot = await driver.call('hub:snapshot', null);
+      expect(snapshot.ok && (snapshot.value as WireSnapshot).listeners).toEqual([moved]);
+    } finally {
+      await cleanup.run();
+    }
+  });
+});

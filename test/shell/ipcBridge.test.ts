@@ -112,7 +112,7 @@ describe('the IPC bridge between the preload and the hub', () => {
   }
 
   it('exposes window.relayscope with exactly one method per contract channel', () => {
-    expect(Object.keys(api).sort()).toEqual(['inject', 'kick', 'onEvents', 'onSnapshot', 'payload', 'request', 'snapshot']);
+    expect(Object.keys(api).sort()).toEqual(['inject', 'kick', 'listen', 'onEvents', 'onSnapshot', 'payload', 'request', 'snapshot']);
     expect([...ipc.handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
   });
 

@@ -19,6 +19,52 @@ function connectionText(connection: ConnectionState, transport: BackendTransport
   }
 }
 
+/** Where the hub listens, and a way to change it: new sockets are bound before old ones close. */
+function SocketEditor({ listeners, transport }: { listeners: string[]; transport: BackendTransport }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (draft === null) {
+    return (
+      <button type="button" className="link" data-testid="sockets-edit" title="Change where the hub listens (comma-separated: paths, @names, tcp://host:port)" onClick={() => setDraft(listeners.join(', '))}>
+        listening on {listeners.join(', ') || '(nothing)'}
+      </button>
+    );
+  }
+  const apply = (): void => {
+    const addresses = draft.split(',').map((address) => address.trim()).filter((address) => address !== '');
+    setBusy(true);
+    void transport.listen({ addresses }).then((result) => {
+      setBusy(false);
+      if (result.ok) {
+        setDraft(null);
+        setError(null);
+      } else {
+        setError(`${result.error.code}: ${result.error.message}`);
+      }
+    });
+  };
+  return (
+    <span className="socket-editor">
+      listen on{' '}
+      <input
+        data-testid="sockets-input"
+        value={draft}
+        size={Math.max(24, draft.length)}
+        onChange={(event) => setDraft(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') apply();
+          if (event.key === 'Escape') setDraft(null);
+        }}
+      />{' '}
+      <button type="button" data-testid="sockets-apply" disabled={busy} onClick={apply}>apply</button>{' '}
+      <button type="button" onClick={() => { setDraft(null); setError(null); }}>cancel</button>
+      {error !== null && <span className="warn" data-testid="sockets-error"> {error}</span>}
+    </span>
+  );
+}
+
 export function StatusBar({ snapshot, connection, store, transport }: {
   snapshot: WireSnapshot | null;
   connection: ConnectionState;
@@ -45,9 +91,11 @@ export function StatusBar({ snapshot, connection, store, transport }: {
       </span>
       {snapshot !== null && (
         <>
-          <span title="Where the hub listens">
-            {snapshot.attachedTo !== null ? `attached to ${snapshot.attachedTo}` : `listening on ${snapshot.listeners.join(', ') || '(nothing)'}`}
-          </span>
+          {snapshot.attachedTo !== null ? (
+            <span title="This window watches a hub that runs elsewhere">attached to {snapshot.attachedTo}</span>
+          ) : (
+            <SocketEditor listeners={snapshot.listeners} transport={transport} />
+          )}
           <span>up {formatDuration(snapshot.now - snapshot.startedAt)}</span>
           <span>{snapshot.modules.length} module{snapshot.modules.length === 1 ? '' : 's'}</span>
           <span title="Messages and payload bytes relayed since the hub started">{formatCount(snapshot.totals.messages)} msgs · {formatBytes(snapshot.totals.bytes)}</span>

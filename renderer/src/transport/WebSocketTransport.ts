@@ -168,6 +168,10 @@ export class WebSocketTransport implements BackendTransport {
     return this.invoke('hub:payload', args);
   }
 
+  listen(args: { addresses: string[] }): Promise<CallResult<{ listeners: string[] }>> {
+    return this.invoke('hub:listen', args);
+  }
+
   onEvents(callback: (batch: WireEvent[]) => void): () => void {
     this.eventListeners.add(callback);
     return () => this.eventListeners.delete(callback);

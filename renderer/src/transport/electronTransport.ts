@@ -12,6 +12,7 @@ export function createElectronTransport(api: RelayscopeApi): BackendTransport {
     request: (args) => api.request(args),
     kick: (args) => api.kick(args),
     payload: (args) => api.payload(args),
+    listen: (args) => api.listen(args),
     onEvents: (callback) => api.onEvents(callback),
     onSnapshot: (callback) => api.onSnapshot(callback),
     connectionState: () => IPC_STATE,

@@ -48,8 +48,13 @@ export class ServeSession {
 
   /** Starts `listen --as ID` and resolves once the module is registered, so what is sent next reaches it. */
   async listen(id: string, ...flags: string[]): Promise<CliProcess> {
-    const listener = this.processes.start(['listen', '--socket', this.socket, '--as', id, ...flags]);
-    await listener.waitForStderr(`relayscope: listening as ${id} on ${this.socket}`, 10_000);
+    return this.listenAt(this.socket, id, ...flags);
+  }
+
+  /** A `listen` module on another socket of the same hub (after the UI made it listen there). */
+  async listenAt(socket: string, id: string, ...flags: string[]): Promise<CliProcess> {
+    const listener = this.processes.start(['listen', '--socket', socket, '--as', id, ...flags]);
+    await listener.waitForStderr(`relayscope: listening as ${id} on ${socket}`, 10_000);
     return listener;
   }
 
