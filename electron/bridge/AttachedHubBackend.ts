@@ -1,6 +1,7 @@
 import { ClosedError, RelayError, TimeoutError } from '../client/errors';
 import { RelayClient } from '../client/RelayClient';
 import type { EventFrame, TrafficFrame } from '../hub/frameCodec';
+import { HubEventStream, type HubEventStreamOptions } from '../hub/HubEventStream';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../hub/protocol';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
@@ -11,17 +12,13 @@ export interface AttachOptions {
   /** The hub's address: a path, @name or tcp://host:port. */
   socket: string;
   token?: string;
-  /** Bytes of full payloads kept for payload(seq) while anyone subscribes; the oldest are evicted first. */
-  payloadStoreBytes?: number;
-  /** Events held before further ones are counted as lost. */
-  maxPendingEvents?: number;
-  eventBatchMs?: number;
+  /** How the batched event stream is bounded; the same defaults as a hub in this process. */
+  events?: HubEventStreamOptions;
 }
 
 /** The ID asked for in HELLO; the hub assigns "$monitor-N" when it is taken. */
 export const ATTACHED_MONITOR_ID = 'relayscope-ui';
 
-const DEFAULT_PAYLOAD_STORE_BYTES = 64 * 1024 * 1024;
 const RECONNECT_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000 };
 /**
  * request() correlation IDs start in the upper half of the u32 range, away from the ones the
@@ -46,18 +43,7 @@ interface PendingRequest {
 export class AttachedHubBackend implements HubBackend {
   private readonly attachedTo: string;
   private readonly transport: 'unix' | 'abstract' | 'tcp';
-  private readonly payloadStoreBytes: number;
-  private readonly maxPendingEvents: number;
-  private readonly eventBatchMs: number;
-
-  private readonly subscribers = new Set<(batch: HubEvent[]) => void>();
-  private pendingEvents: HubEvent[] = [];
-  private lostEvents = 0;
-  private eventTimer: NodeJS.Timeout | null = null;
-  private seq = 0;
-  /** Insertion order is eviction order. */
-  private readonly payloads = new Map<number, Buffer>();
-  private payloadBytes = 0;
+  private readonly events: HubEventStream;
 
   private readonly requests = new Map<number, PendingRequest>();
   private nextRequestCorrelation = FIRST_REQUEST_CORRELATION;
@@ -69,9 +55,7 @@ export class AttachedHubBackend implements HubBackend {
   ) {
     this.attachedTo = formatSocketAddress(address);
     this.transport = address.kind === 'path' ? 'unix' : address.kind;
-    this.payloadStoreBytes = options.payloadStoreBytes ?? DEFAULT_PAYLOAD_STORE_BYTES;
-    this.maxPendingEvents = options.maxPendingEvents ?? 50_000;
-    this.eventBatchMs = options.eventBatchMs ?? 50;
+    this.events = new HubEventStream(options.events);
     client.on('traffic', (traffic) => this.onTraffic(traffic));
     client.on('hubEvent', (event) => this.onHubEvent(event));
   }
@@ -101,16 +85,7 @@ export class AttachedHubBackend implements HubBackend {
   }
 
   onEvents(callback: (batch: HubEvent[]) => void): () => void {
-    this.subscribers.add(callback);
-    return () => {
-      this.subscribers.delete(callback);
-      if (this.subscribers.size === 0) {
-        this.pendingEvents = [];
-        this.lostEvents = 0;
-        this.payloads.clear();
-        this.payloadBytes = 0;
-      }
-    };
+    return this.events.subscribe(callback);
   }
 
   async inject(options: InjectOptions): Promise<void> {
@@ -164,15 +139,13 @@ export class AttachedHubBackend implements HubBackend {
   }
 
   async payload(seq: number): Promise<Buffer | undefined> {
-    return this.payloads.get(seq);
+    return this.events.payload(seq);
   }
 
   async close(): Promise<void> {
-    if (this.eventTimer !== null) clearTimeout(this.eventTimer);
-    this.eventTimer = null;
+    this.events.flush();
     for (const request of this.requests.values()) clearTimeout(request.timer);
     this.requests.clear();
-    this.subscribers.clear();
     await this.client.close();
   }
 
@@ -180,17 +153,13 @@ export class AttachedHubBackend implements HubBackend {
 
   private onTraffic(traffic: TrafficFrame): void {
     if (traffic.kind === MessageKind.REPLY && traffic.destination === this.client.id) this.resolveRequest(traffic);
-    if (this.subscribers.size === 0) return;
+    if (!this.events.active) return;
     const kind = MESSAGE_KIND_NAMES[traffic.kind];
     if (kind === undefined) return;
-    const seq = ++this.seq;
-    if (this.pendingEvents.length >= this.maxPendingEvents) {
-      this.lostEvents++;
-      this.scheduleDelivery();
-      return;
-    }
-    this.storePayload(seq, traffic.payload);
-    this.pendingEvents.push({
+    const seq = this.events.nextMessageSeq();
+    if (seq === null) return;
+    this.events.storePayload(seq, traffic.payload);
+    this.events.emit({
       type: 'message',
       seq,
       time: traffic.timestampMicros,
@@ -202,7 +171,6 @@ export class AttachedHubBackend implements HubBackend {
       preview: Uint8Array.prototype.slice.call(traffic.payload, 0, PREVIEW_BYTES),
       injected: (traffic.flags & TrafficFlag.INJECTED) !== 0,
     });
-    this.scheduleDelivery();
   }
 
   private resolveRequest(traffic: TrafficFrame): void {
@@ -213,25 +181,10 @@ export class AttachedHubBackend implements HubBackend {
     request.resolve({ source: traffic.source, payload: traffic.payload, correlationId: traffic.correlationId });
   }
 
-  private storePayload(seq: number, payload: Buffer): void {
-    if (payload.length > this.payloadStoreBytes) return;
-    this.payloads.set(seq, payload);
-    this.payloadBytes += payload.length;
-    for (const [oldest, bytes] of this.payloads) {
-      if (this.payloadBytes <= this.payloadStoreBytes) break;
-      this.payloads.delete(oldest);
-      this.payloadBytes -= bytes.length;
-    }
-  }
-
   private onHubEvent(frame: EventFrame): void {
-    if (this.subscribers.size === 0) return;
+    if (!this.events.active) return;
     const event = this.hubEvent(frame);
-    if (event === null) return;
-    // Registry events are kept even when the stream is behind: they are rare and the UI's module list depends on them.
-    if (this.pendingEvents.length >= this.maxPendingEvents && event.type === 'error') this.lostEvents++;
-    else this.pendingEvents.push(event);
-    this.scheduleDelivery();
+    if (event !== null) this.events.emit(event);
   }
 
   private hubEvent(frame: EventFrame): HubEvent | null {
@@ -251,23 +204,6 @@ export class AttachedHubBackend implements HubBackend {
       default:
         return null;
     }
-  }
-
-  private scheduleDelivery(): void {
-    if (this.eventTimer !== null) return;
-    this.eventTimer = setTimeout(() => this.deliverEvents(), this.eventBatchMs);
-  }
-
-  private deliverEvents(): void {
-    this.eventTimer = null;
-    const batch = this.pendingEvents;
-    this.pendingEvents = [];
-    if (this.lostEvents > 0) {
-      batch.push({ type: 'lost', time: Date.now() * 1000, count: this.lostEvents });
-      this.lostEvents = 0;
-    }
-    if (batch.length === 0) return;
-    for (const subscriber of this.subscribers) subscriber(batch);
   }
 }
 

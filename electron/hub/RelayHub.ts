@@ -18,6 +18,7 @@ import {
   parseSubscribePresence,
 } from './frameCodec';
 import { HubConnection, ZERO_COPY_THRESHOLD, type ConnectionOrigin } from './HubConnection';
+import { HubEventStream } from './HubEventStream';
 import type { HubEvent, HubLimits, HubSnapshot, HubTotals, MessageEvent, ModuleInfo } from './hubEvents';
 import { PREVIEW_BYTES } from './hubEvents';
 import { decodeModuleId, moduleIdProblem } from './moduleId';
@@ -52,17 +53,13 @@ export interface RelayHubOptions {
   takeoverProbeMs?: number;
   /** How long a connection may take to send HELLO. */
   handshakeTimeoutMs?: number;
-  /** Interval of the in-process event batches. */
+  /** Interval of the in-process event batches (HubEventStreamOptions.batchMs). */
   eventBatchMs?: number;
-  /**
-   * Message events held for in-process subscribers per batch interval; further ones are only
-   * counted as lost. This bounds what watching costs the relay: creating an event (preview, payload
-   * copy) for every message of a bus doing millions a second would slow the relay itself.
-   */
+  /** Message events per batch before the rest are counted as lost (HubEventStreamOptions). */
   maxPendingEvents?: number;
   /** Bytes of full payloads kept for RelayHub.payload() while anyone subscribes to events. */
   payloadStoreBytes?: number;
-  /** Payloads kept for RelayHub.payload(), whatever their size (bounds the per-entry overhead). */
+  /** Payloads kept for RelayHub.payload(), whatever their size. */
   payloadStoreEntries?: number;
   /** Called with one line per connect/disconnect/refusal, for a headless hub's log. */
   log?: (line: string) => void;
@@ -117,10 +114,6 @@ export class RelayHub {
   private readonly token: Buffer | null;
   private readonly takeoverProbeMs: number;
   private readonly handshakeTimeoutMs: number;
-  private readonly eventBatchMs: number;
-  private readonly maxPendingEvents: number;
-  private readonly payloadStoreBytes: number;
-  private readonly payloadStoreEntries: number;
   private readonly maxFrame: number;
   private readonly log: (line: string) => void;
 
@@ -142,7 +135,6 @@ export class RelayHub {
   private runCount = 0;
   private serial = 0;
   private monitorSerial = 0;
-  private seq = 0;
   private closing = false;
   readonly startedAt = Date.now();
 
@@ -167,12 +159,8 @@ export class RelayHub {
   private chunkMicrosHi = 0;
   private chunkMicrosLo = 0;
 
-  private readonly subscribers = new Set<(batch: HubEvent[]) => void>();
-  private pendingEvents: HubEvent[] = [];
-  private lostEvents = 0;
-  private eventTimer: NodeJS.Timeout | null = null;
-  private readonly payloads = new Map<number, Buffer>();
-  private payloadBytes = 0;
+  /** In-process subscribers (the desktop app): batched events and full payloads on demand. */
+  private readonly events: HubEventStream;
 
   private readonly inProcessRequests = new Map<number, { resolve: (r: InProcessReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private nextInProcessCorrelation = 1;
@@ -193,10 +181,12 @@ export class RelayHub {
     this.token = options.token ? Buffer.from(options.token, 'utf8') : null;
     this.takeoverProbeMs = options.takeoverProbeMs ?? 1000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-    this.eventBatchMs = options.eventBatchMs ?? 50;
-    this.maxPendingEvents = options.maxPendingEvents ?? 2000;
-    this.payloadStoreBytes = options.payloadStoreBytes ?? 64 * 1024 * 1024;
-    this.payloadStoreEntries = options.payloadStoreEntries ?? 100_000;
+    this.events = new HubEventStream({
+      batchMs: options.eventBatchMs,
+      maxPendingEvents: options.maxPendingEvents,
+      payloadStoreBytes: options.payloadStoreBytes,
+      payloadStoreEntries: options.payloadStoreEntries,
+    });
     this.maxFrame = maxFrameLength(this.limits.maxPayload);
     this.log = options.log ?? (() => {});
     const sweepEvery = Math.max(100, Math.min(1000, this.limits.idleTimeoutMs > 0 ? this.limits.idleTimeoutMs / 4 : 1000));
@@ -362,7 +352,7 @@ export class RelayHub {
     this.sendControl(conn, encodeWelcome({ version: PROTOCOL_VERSION, maxPayload: this.limits.maxPayload, queueLimit: this.limits.queueLimit, idleTimeoutMs: this.limits.idleTimeoutMs, id }));
     this.log(`+ ${id} joined via ${conn.origin.listener}${conn.origin.peer ? ` (${conn.origin.peer})` : ''}`);
     this.announce(conn, PresenceEvent.JOIN, HubEventCode.JOIN, 0, '');
-    this.emit({ type: 'join', time: this.nowMicros(), id, role: 'module', transport: conn.origin.transport, listener: conn.origin.listener, peer: conn.origin.peer });
+    this.events.emit({ type: 'join', time: this.nowMicros(), id, role: 'module', transport: conn.origin.transport, listener: conn.origin.listener, peer: conn.origin.peer });
   }
 
   private welcomeMonitor(conn: HubConnection, requested: string | null): void {
@@ -379,7 +369,7 @@ export class RelayHub {
     this.rateState.set(conn, { in: 0, out: 0, inRate: 0, outRate: 0 });
     this.sendControl(conn, encodeWelcome({ version: PROTOCOL_VERSION, maxPayload: this.limits.maxPayload, queueLimit: this.limits.queueLimit, idleTimeoutMs: this.limits.idleTimeoutMs, id }));
     this.log(`+ monitor ${id} attached via ${conn.origin.listener}`);
-    this.emit({ type: 'join', time: this.nowMicros(), id, role: 'monitor', transport: conn.origin.transport, listener: conn.origin.listener, peer: conn.origin.peer });
+    this.events.emit({ type: 'join', time: this.nowMicros(), id, role: 'monitor', transport: conn.origin.transport, listener: conn.origin.listener, peer: conn.origin.peer });
   }
 
   /**
@@ -674,15 +664,12 @@ export class RelayHub {
         this.markDirty(monitor);
       }
     }
-    if (this.subscribers.size > 0) this.recordMessage(sourceName, destinationId, kind, buf, corrAt, payloadStart, payloadEnd, injected);
+    if (this.events.active) this.recordMessage(sourceName, destinationId, kind, buf, corrAt, payloadStart, payloadEnd, injected);
   }
 
   private recordMessage(source: string, destinationId: Buffer | null, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number, injected: boolean): void {
-    const seq = ++this.seq;
-    if (this.pendingEvents.length >= this.maxPendingEvents) {
-      this.lostEvents++;
-      return;
-    }
+    const seq = this.events.nextMessageSeq();
+    if (seq === null) return;
     const size = payloadEnd - payloadStart;
     const event: MessageEvent = {
       type: 'message',
@@ -696,21 +683,9 @@ export class RelayHub {
       preview: Uint8Array.prototype.slice.call(buf, payloadStart, Math.min(payloadEnd, payloadStart + PREVIEW_BYTES)),
       injected,
     };
-    this.storePayload(seq, buf, payloadStart, payloadEnd);
-    this.emit(event);
-  }
-
-  private storePayload(seq: number, buf: Buffer, start: number, end: number): void {
-    const size = end - start;
-    if (size > this.payloadStoreBytes) return;
     // A copy, not a subarray: a subarray would pin the whole 64 KiB read chunk it came from.
-    this.payloads.set(seq, Buffer.from(buf.subarray(start, end)));
-    this.payloadBytes += size;
-    for (const [oldSeq, old] of this.payloads) {
-      if (this.payloadBytes <= this.payloadStoreBytes && this.payloads.size <= this.payloadStoreEntries) break;
-      this.payloads.delete(oldSeq);
-      this.payloadBytes -= old.length;
-    }
+    this.events.storePayload(seq, Buffer.from(buf.subarray(payloadStart, payloadEnd)));
+    this.events.emit(event);
   }
 
   private trackRequest(requester: HubConnection, responder: HubConnection, correlationId: number): void {
@@ -816,7 +791,7 @@ export class RelayHub {
     conn.stats.errors++;
     this.totals.errors++;
     this.sendControl(conn, encodeError({ code, correlationId, ref, message }));
-    this.emit({ type: 'error', time: this.nowMicros(), id: conn.id, code, codeName: errorName(code), message });
+    this.events.emit({ type: 'error', time: this.nowMicros(), id: conn.id, code, codeName: errorName(code), message });
     this.eventToMonitors(HubEventCode.ERROR, code, conn.id, message);
   }
 
@@ -863,12 +838,12 @@ export class RelayHub {
       if (this.modules.get(conn.id) === conn) this.modules.delete(conn.id);
       this.log(`- ${conn.id} left: ${conn.leaveReason}`);
       this.announce(conn, PresenceEvent.LEAVE, HubEventCode.LEAVE, conn.leaveCode, conn.leaveReason);
-      this.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'module', reason: conn.leaveReason, code: conn.leaveCode });
+      this.events.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'module', reason: conn.leaveReason, code: conn.leaveCode });
     } else if (role === 'monitor') {
       this.monitorsById.delete(conn.id);
       this.setMonitors(this.monitors.filter((m) => m !== conn));
       this.log(`- monitor ${conn.id} detached: ${conn.leaveReason}`);
-      this.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'monitor', reason: conn.leaveReason, code: conn.leaveCode });
+      this.events.emit({ type: 'leave', time: this.nowMicros(), id: conn.id, role: 'monitor', reason: conn.leaveReason, code: conn.leaveCode });
     }
     this.flushDirty();
   }
@@ -953,45 +928,12 @@ export class RelayHub {
 
   /** Subscribes to batched registry and traffic events; returns the unsubscribe function. */
   onEvents(callback: (batch: HubEvent[]) => void): () => void {
-    this.subscribers.add(callback);
-    return () => {
-      this.subscribers.delete(callback);
-      if (this.subscribers.size === 0) {
-        this.pendingEvents = [];
-        this.payloads.clear();
-        this.payloadBytes = 0;
-      }
-    };
-  }
-
-  private emit(event: HubEvent): void {
-    if (this.subscribers.size === 0) return;
-    if (this.pendingEvents.length >= this.maxPendingEvents && (event.type === 'message' || event.type === 'error')) {
-      this.lostEvents++;
-      return;
-    }
-    this.pendingEvents.push(event);
-    if (this.eventTimer === null) {
-      this.eventTimer = setTimeout(() => this.deliverEvents(), this.eventBatchMs);
-      this.eventTimer.unref();
-    }
-  }
-
-  private deliverEvents(): void {
-    this.eventTimer = null;
-    const batch = this.pendingEvents;
-    this.pendingEvents = [];
-    if (this.lostEvents > 0) {
-      batch.push({ type: 'lost', time: this.nowMicros(), count: this.lostEvents });
-      this.lostEvents = 0;
-    }
-    if (batch.length === 0) return;
-    for (const subscriber of this.subscribers) subscriber(batch);
+    return this.events.subscribe(callback);
   }
 
   /** The full payload of a message event still in the store, or undefined once evicted. */
   payload(seq: number): Buffer | undefined {
-    return this.payloads.get(seq);
+    return this.events.payload(seq);
   }
 
   snapshot(): HubSnapshot {
@@ -1118,10 +1060,7 @@ export class RelayHub {
   async close(reason = 'the hub is shutting down', graceMs = 2000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweepTimer);
-    if (this.eventTimer !== null) {
-      clearTimeout(this.eventTimer);
-      this.deliverEvents();
-    }
+    this.events.flush();
     for (const pending of this.inProcessRequests.values()) {
       clearTimeout(pending.timer);
       pending.reject(new HubCommandError(ErrorCode.SHUTDOWN, reason));
