@@ -5,12 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackpressureError, ClosedError, ConnectError, RelayClient, RelayError, TimeoutError, type ReceivedMessage, type RelayClientOptions } from '../electron/client';
-import { encodeHello, encodeMessage, encodeWelcome, type EventFrame } from '../electron/hub/frameCodec';
+import { encodeHello, encodeMessage, encodeWelcome, type EventFrame } from '../electron/protocol/frameCodec';
 import type { HubEvent, LeaveEvent } from '../electron/hub/hubEvents';
 import { listen, type HubListener } from '../electron/hub/listeners';
-import { DEFAULT_MAX_PAYLOAD, ErrorCode, HubEventCode, MessageKind, PROTOCOL_VERSION } from '../electron/hub/protocol';
+import { DEFAULT_MAX_PAYLOAD, ErrorCode, HubEventCode, MessageKind, PROTOCOL_VERSION } from '../electron/protocol/protocol';
 import { RelayHub, type RelayHubOptions } from '../electron/hub/RelayHub';
-import { connectSocket, parseSocketAddress } from '../electron/hub/socketAddress';
+import { connectSocket, parseSocketAddress } from '../electron/sockets/socketAddress';
 
 const FAST_RECONNECT = { initialDelayMs: 10, maxDelayMs: 50 };
 const EVENT_TIMEOUT_MS = 5000;

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Relayscope protocol constants (electron/hub/protocol.ts). */
+/* Relayscope protocol constants (electron/protocol/protocol.ts). */
 enum {
     FRAME_HELLO = 0x01,
     FRAME_WELCOME = 0x02,

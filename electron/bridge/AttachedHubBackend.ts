@@ -1,11 +1,11 @@
 import { ClosedError, RelayError, TimeoutError } from '../client/errors';
 import { RelayClient } from '../client/RelayClient';
-import type { EventFrame, TrafficFrame } from '../hub/frameCodec';
+import type { EventFrame, TrafficFrame } from '../protocol/frameCodec';
 import { HubEventStream, type HubEventStreamOptions } from '../hub/HubEventStream';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
-import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../hub/protocol';
+import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../protocol/protocol';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
-import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
 
 export interface AttachOptions {

@@ -1,8 +1,8 @@
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
 import { listen, type HubListener, type ListenOptions } from '../hub/listeners';
-import { errorName } from '../hub/protocol';
+import { errorName } from '../protocol/protocol';
 import { HubCommandError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
-import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
 
 /** A hub running in this process, with the listeners that feed it. */

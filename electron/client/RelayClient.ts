@@ -26,9 +26,9 @@ import {
   type EventFrame,
   type TrafficFrame,
   type Welcome,
-} from '../hub/frameCodec';
+} from '../protocol/frameCodec';
 import type { HubSnapshot } from '../hub/hubEvents';
-import { moduleIdProblem } from '../hub/moduleId';
+import { moduleIdProblem } from '../protocol/moduleId';
 import {
   DEFAULT_MAX_PAYLOAD,
   ErrorCode,
@@ -40,8 +40,8 @@ import {
   maxFrameLength,
   PresenceEvent,
   type MessageKindName,
-} from '../hub/protocol';
-import { connectSocket, defaultSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+} from '../protocol/protocol';
+import { connectSocket, defaultSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BackpressureError, ClosedError, ConnectError, RelayError, TimeoutError } from './errors';
 
 export interface ReconnectOptions {

@@ -1,4 +1,4 @@
-import { errorName, FATAL_ERRORS } from '../hub/protocol';
+import { errorName, FATAL_ERRORS } from '../protocol/protocol';
 
 /** An ERROR (or a BYE) the hub sent: the hub refused the connection or one operation. */
 export class RelayError extends Error {

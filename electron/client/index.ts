@@ -8,7 +8,7 @@ export {
   type InjectRequest,
 } from './RelayClient';
 export { RelayError, ConnectError, TimeoutError, ClosedError, BackpressureError } from './errors';
-export type { Welcome, TrafficFrame, EventFrame } from '../hub/frameCodec';
+export type { Welcome, TrafficFrame, EventFrame } from '../protocol/frameCodec';
 export type { HubSnapshot } from '../hub/hubEvents';
-export { ErrorCode, errorName, HubEventCode, MessageKind, MESSAGE_KIND_NAMES, type MessageKindName } from '../hub/protocol';
-export { defaultSocket } from '../hub/socketAddress';
+export { ErrorCode, errorName, HubEventCode, MessageKind, MESSAGE_KIND_NAMES, type MessageKindName } from '../protocol/protocol';
+export { defaultSocket } from '../sockets/socketAddress';

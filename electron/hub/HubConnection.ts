@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { FrameDecoder } from './frameCodec';
+import { FrameDecoder } from '../protocol/frameCodec';
 
 export type Transport = 'unix' | 'abstract' | 'tcp' | 'stream';
 

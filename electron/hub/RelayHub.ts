@@ -16,12 +16,12 @@ import {
   parseInject,
   parseKick,
   parseSubscribePresence,
-} from './frameCodec';
+} from '../protocol/frameCodec';
 import { HubConnection, ZERO_COPY_THRESHOLD, type ConnectionOrigin } from './HubConnection';
 import { HubEventStream } from './HubEventStream';
 import type { HubEvent, HubLimits, HubSnapshot, HubTotals, MessageEvent, ModuleInfo } from './hubEvents';
 import { PREVIEW_BYTES } from './hubEvents';
-import { decodeModuleId, moduleIdProblem } from './moduleId';
+import { decodeModuleId, moduleIdProblem } from '../protocol/moduleId';
 import {
   DEFAULT_MAX_PAYLOAD,
   errorName,
@@ -36,7 +36,7 @@ import {
   PROTOCOL_VERSION,
   MAX_HELLO_FRAME_LENGTH,
   TrafficFlag,
-} from './protocol';
+} from '../protocol/protocol';
 
 export interface RelayHubOptions {
   maxConnections?: number;

@@ -1,4 +1,4 @@
-import type { MessageKindName } from './protocol';
+import type { MessageKindName } from '../protocol/protocol';
 import type { ConnectionRole, ModuleStats, Transport } from './HubConnection';
 
 /** Bytes of payload carried inline in a message event; the rest is fetched with RelayHub.payload(seq). */

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { abstractSocketHelper } from './abstractSocket';
+import { abstractSocketHelper } from '../sockets/abstractSocket';
 import type { ConnectionOrigin } from './HubConnection';
 import type { RelayHub } from './RelayHub';
-import { connectSocket, formatSocketAddress, isLoopbackHost, type SocketAddress } from './socketAddress';
+import { connectSocket, formatSocketAddress, isLoopbackHost, type SocketAddress } from '../sockets/socketAddress';
 
 export class ListenError extends Error {
   constructor(message: string) {

@@ -1,7 +1,7 @@
 import type { FlagValues } from '../cli/args';
-import { maxFrameLength } from '../hub/protocol';
+import { maxFrameLength } from '../protocol/protocol';
 import type { RelayHubOptions } from '../hub/RelayHub';
-import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 
 /** Hub flag names that only make sense when this process runs the hub (not with --attach). */
 export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'mode', 'slow-consumer'] as const;

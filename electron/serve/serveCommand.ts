@@ -7,7 +7,7 @@ import type { FlagValues } from '../cli/args';
 import { clockMillis } from '../cli/format';
 import { note, untilSignal, writeOut } from '../cli/io';
 import { ListenError } from '../hub/listeners';
-import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BrowserModeServer } from './BrowserModeServer';
 import { HUB_ONLY_FLAGS, hubSetupFromFlags } from './hubSetup';
 

@@ -1,4 +1,4 @@
-import { AddressError, defaultSocket, formatSocketAddress, parseHostPort, parseSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { AddressError, defaultSocket, formatSocketAddress, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 
 /** What the desktop app was asked to do, from its command line and environment. */
 export interface AppOptions {

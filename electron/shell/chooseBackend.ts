@@ -1,7 +1,7 @@
 import { AttachedHubBackend } from '../bridge/AttachedHubBackend';
 import { LocalHubBackend } from '../bridge/LocalHubBackend';
 import { ListenError } from '../hub/listeners';
-import { connectSocket, formatSocketAddress, type SocketAddress } from '../hub/socketAddress';
+import { connectSocket, formatSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import type { AppOptions } from './appOptions';
 
 export type BackendChoice =

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The files the window needs, found from the directory of the compiled main.js (dist/electron). */
+/** The files the window needs, found from the directory of the compiled main.js (dist/electron/shell). */
 export interface AppFiles {
   preload: string;
   indexHtml: string;
@@ -10,7 +10,7 @@ export interface AppFiles {
 }
 
 export function appFiles(compiledMainDir: string): AppFiles {
-  const indexHtml = path.join(compiledMainDir, '..', 'renderer', 'index.html');
+  const indexHtml = path.join(compiledMainDir, '..', '..', 'renderer', 'index.html');
   return { preload: path.join(compiledMainDir, 'preload.js'), indexHtml, indexUrl: pathToFileURL(indexHtml).href };
 }
 

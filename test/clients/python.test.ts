@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
 import { defaultSocket, encodeMessage, encodePing, encodeWelcome, FrameType, listen, MessageKind, type RelayHubOptions } from '../../electron/hub';
-import { abstractSocketHelper } from '../../electron/hub/abstractSocket';
+import { abstractSocketHelper } from '../../electron/sockets/abstractSocket';
 import { Cleanup } from '../support/cleanup';
 import { buildUnlessBuilt, CliProcesses } from '../support/cliProcess';
 import { startHub, type HubUnderTest } from '../support/hubFixture';

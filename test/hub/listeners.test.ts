@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeHello, encodeMessage, ErrorCode, listen, ListenError, MessageKind, RelayHub, type HubListener, type SocketAddress } from '../../electron/hub';
-import { abstractSocketHelper } from '../../electron/hub/abstractSocket';
+import { abstractSocketHelper } from '../../electron/sockets/abstractSocket';
 import { Cleanup } from '../support/cleanup';
 import { runToCompletion, spawnTracked } from '../support/processes';
 import { RawClient } from '../support/rawClient';

@@ -65,11 +65,11 @@ class FakeElectronIpc {
 }
 
 /**
- * Compiles electron/preload.ts as the build does and runs it the way Electron runs a sandboxed
+ * Compiles electron/shell/preload.ts as the build does and runs it the way Electron runs a sandboxed
  * preload: a function of require, process, exports and module, whose require knows only 'electron'.
  */
 function runPreload(ipc: FakeElectronIpc): RelayscopeApi {
-  const source = fs.readFileSync(path.join(REPO_ROOT, 'electron', 'preload.ts'), 'utf8');
+  const source = fs.readFileSync(path.join(REPO_ROOT, 'electron', 'shell', 'preload.ts'), 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, strict: true } });
   const required: string[] = [];
   const preloadRequire = (name: string): unknown => {

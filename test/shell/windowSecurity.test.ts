@@ -4,9 +4,9 @@ import { appFiles, CONTENT_SECURITY_POLICY, isAppMainFrame, secureWebPreferences
 
 describe('the window security settings', () => {
   it('isolate the page from Node and from the preload, sandboxed, per the Electron security checklist', () => {
-    const preferences = secureWebPreferences('/app/dist/electron/preload.js');
+    const preferences = secureWebPreferences('/app/dist/electron/shell/preload.js');
     expect(preferences).toMatchObject({
-      preload: '/app/dist/electron/preload.js',
+      preload: '/app/dist/electron/shell/preload.js',
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -29,8 +29,8 @@ describe('the window security settings', () => {
   });
 
   it('find the preload next to main.js and the page in dist/renderer', () => {
-    const files = appFiles('/app/dist/electron');
-    expect(files).toEqual({ preload: '/app/dist/electron/preload.js', indexHtml: path.join('/app/dist/renderer/index.html'), indexUrl: 'file:///app/dist/renderer/index.html' });
+    const files = appFiles('/app/dist/electron/shell');
+    expect(files).toEqual({ preload: '/app/dist/electron/shell/preload.js', indexHtml: path.join('/app/dist/renderer/index.html'), indexUrl: 'file:///app/dist/renderer/index.html' });
   });
 });
 

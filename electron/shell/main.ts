@@ -5,14 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { app, dialog, ipcMain, session } from 'electron';
-import { BridgeService } from './bridge/BridgeService';
-import type { HubBackend } from './bridge/HubBackend';
-import { APP_USAGE, AppOptionsError, parseAppOptions, userArguments, type AppOptions } from './shell/appOptions';
-import { attachBackend, chooseBackend } from './shell/chooseBackend';
-import { confirmClose } from './shell/closeConfirmation';
-import { createMainWindow, hardenSession, hardenWebContents } from './shell/createMainWindow';
-import { wireIpcBridge } from './shell/ipcBridge';
-import { appFiles } from './shell/windowSecurity';
+import { BridgeService } from '../bridge/BridgeService';
+import type { HubBackend } from '../bridge/HubBackend';
+import { APP_USAGE, AppOptionsError, parseAppOptions, userArguments, type AppOptions } from './appOptions';
+import { attachBackend, chooseBackend } from './chooseBackend';
+import { confirmClose } from './closeConfirmation';
+import { createMainWindow, hardenSession, hardenWebContents } from './createMainWindow';
+import { wireIpcBridge } from './ipcBridge';
+import { appFiles } from './windowSecurity';
 
 let backend: HubBackend | null = null;
 let stopping: Promise<void> | null = null;
@@ -59,7 +59,7 @@ async function openBackend(options: AppOptions): Promise<HubBackend | null> {
 
 /** Only in a source checkout: a packaged app gets its icon from the installer. */
 function iconFile(): string | undefined {
-  const icon = path.join(__dirname, '..', '..', 'resources', 'icon.png');
+  const icon = path.join(__dirname, '..', '..', '..', 'resources', 'icon.png');
   return fs.existsSync(icon) ? icon : undefined;
 }
 

@@ -16,7 +16,7 @@ export function abstractSocketHelper(): AbstractSocketHelper | null {
   if (cached !== undefined) return cached;
   cached = null;
   if (process.platform !== 'linux') return cached;
-  // From electron/hub (sources under test) and from dist/electron/hub (built), the package root is two or three levels up.
+  // From electron/sockets (sources under test) and from dist/electron/sockets (built), the package root is two or three levels up.
   for (const root of [path.join(__dirname, '..', '..'), path.join(__dirname, '..', '..', '..')]) {
     const file = path.join(root, 'build', 'Release', 'abstract_socket.node');
     if (fs.existsSync(file)) {

@@ -4,7 +4,7 @@
  * require only 'electron' and a few built-ins, hence type-only imports from the project.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { CallResult, InvokeChannel, InvokeChannels, PushChannel, PushChannels, RelayscopeApi } from './bridge/contract';
+import type { CallResult, InvokeChannel, InvokeChannels, PushChannel, PushChannels, RelayscopeApi } from '../bridge/contract';
 
 function invoke<C extends InvokeChannel>(channel: C, args: InvokeChannels[C]['args']): Promise<CallResult<InvokeChannels[C]['result']>> {
   return ipcRenderer.invoke(channel, args);
