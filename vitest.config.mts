@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Kept apart from vite.config.ts, which builds the renderer: tests run in Node against real sockets.
+// Kept apart from vite.config.mts, which builds the renderer: tests run in Node against real sockets.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
