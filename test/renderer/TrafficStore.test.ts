@@ -180,3 +180,20 @@ describe('TrafficStore pause and resume', () => {
     expect(store.visibleIndexOf(2)).toBe(1);
   });
 });
+
+describe('TrafficStore module IDs', () => {
+  // Modules with generated names (a CLI `send` each) come and go, so the store now and then rebuilds
+  // its table of module IDs from the rows it still holds. The row being added at that moment must
+  // keep its own source and destination (bug 4: its source came out blank).
+  it('keeps the source and destination of the row being added when the ID table is compacted', () => {
+    const store = new TrafficStore(10);
+    for (let i = 0; i < 5000; i++) {
+      const source = `sender-${i}`;
+      // Broadcasts name one new module and unicasts two, so compactions fall on sources and on destinations alike.
+      const destination = i % 3 === 0 ? null : `receiver-${i}`;
+      store.append([messageEvent({ source, destination, payload: `m${i}` })]);
+      const row = store.row(store.endRowNumber - 1)!;
+      expect({ message: i, source: row.source, destination: row.destination }).toEqual({ message: i, source, destination });
+    }
+  });
+});

@@ -164,6 +164,8 @@ export class TrafficStore {
   }
 
   private appendRow(input: RowInput): void {
+    // Compacting renumbers every ID, so it happens before this row's IDs are interned, never between them.
+    if (this.moduleIds.length + 2 > this.moduleIdLimit) this.compactModuleIds();
     if (this.storedRows === this.allocated) {
       if (this.allocated < this.capacityLimit) this.reallocate(Math.min(this.capacityLimit, this.allocated * 2));
       else this.evictOldest();
@@ -231,12 +233,17 @@ export class TrafficStore {
 
   // ---- module IDs ----
 
+  /**
+   * Each row names at most two modules, so more IDs than this means most are no longer referenced
+   * (modules with generated names coming and going): the table is then rebuilt from the live rows.
+   */
+  private get moduleIdLimit(): number {
+    return 2 * this.capacityLimit + INITIAL_ALLOCATION;
+  }
+
   private intern(id: string): number {
     const known = this.moduleIndexes.get(id);
     if (known !== undefined) return known;
-    // Each row names at most two modules, so more IDs than that means most are no longer referenced
-    // (modules with generated names coming and going): rebuild the table from the live rows.
-    if (this.moduleIds.length >= 2 * this.capacityLimit + INITIAL_ALLOCATION) this.compactModuleIds();
     const index = this.moduleIds.length;
     this.moduleIds.push(id);
     this.moduleIndexes.set(id, index);
