@@ -23,8 +23,11 @@ const MALFORMED_FRAME = 8;
  * `start` to `end` (exclusive). The bytes are only guaranteed until the callback returns when they
  * sit in the caller's chunk, so a consumer that keeps them must copy or take a subarray of a chunk
  * it owns (stream chunks are never reused, so a subarray is safe there).
+ *
+ * Returning `false` stops decoding after this frame (a client does so at WELCOME, which changes how
+ * the rest of the stream is read); anything else, usually nothing, goes on.
  */
-export type FrameVisitor = (type: number, buf: Buffer, start: number, end: number) => void;
+export type FrameVisitor = (type: number, buf: Buffer, start: number, end: number) => void | false;
 
 export class FrameDecoder {
   /** Buffer being filled for a frame that spans chunks (length prefix excluded), or null. */
@@ -43,25 +46,32 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds a chunk; calls `visit` for each frame it completes, in order. Throws FrameError on a
-   * zero or oversized length: the stream cannot be resynchronised after that.
+   * Feeds a chunk; calls `visit` for each frame it completes, in order. Returns chunk.length, or,
+   * when the visitor stopped, the offset in the chunk just past that frame: the bytes from there on
+   * are not consumed, and the caller pushes them again when it wants the frames they hold. Throws
+   * FrameError on a zero or oversized length: the stream cannot be resynchronised after that.
    */
-  push(chunk: Buffer, visit: FrameVisitor): void {
+  push(chunk: Buffer, visit: FrameVisitor): number {
     let offset = 0;
     const size = chunk.length;
     if (this.headerFilled > 0 || this.partial !== null) {
-      offset = this.continuePartial(chunk, visit);
-      if (offset < 0) return;
+      offset = this.continuePartial(chunk);
+      if (offset < 0) return size;
+      const frame = this.partial as Buffer;
+      this.partial = null;
+      this.partialFilled = 0;
+      if (visit(frame[0], frame, 1, frame.length) === false) return offset;
     }
     while (offset + LENGTH_PREFIX_BYTES <= size) {
       const length = ((chunk[offset] << 24) >>> 0) + (chunk[offset + 1] << 16) + (chunk[offset + 2] << 8) + chunk[offset + 3];
       this.checkLength(length);
       const bodyEnd = offset + LENGTH_PREFIX_BYTES + length;
       if (bodyEnd > size) break;
-      visit(chunk[offset + LENGTH_PREFIX_BYTES], chunk, offset + LENGTH_PREFIX_BYTES + 1, bodyEnd);
+      if (visit(chunk[offset + LENGTH_PREFIX_BYTES], chunk, offset + LENGTH_PREFIX_BYTES + 1, bodyEnd) === false) return bodyEnd;
       offset = bodyEnd;
     }
     if (offset < size) this.keepRemainder(chunk, offset);
+    return size;
   }
 
   private checkLength(length: number): void {
@@ -83,8 +93,11 @@ export class FrameDecoder {
     this.partialFilled = chunk.copy(this.partial, 0, offset + LENGTH_PREFIX_BYTES);
   }
 
-  /** Completes a held-back frame; returns the offset where whole frames resume, or -1 if the chunk was used up. */
-  private continuePartial(chunk: Buffer, visit: FrameVisitor): number {
+  /**
+   * Fills the held-back frame from the start of the chunk. Returns the offset just past it once it is
+   * complete (it is then in `partial`), or -1 if the chunk was used up first.
+   */
+  private continuePartial(chunk: Buffer): number {
     let offset = 0;
     if (this.partial === null) {
       const take = Math.min(LENGTH_PREFIX_BYTES - this.headerFilled, chunk.length);
@@ -102,11 +115,7 @@ export class FrameDecoder {
     const copied = chunk.copy(partial, this.partialFilled, offset);
     this.partialFilled += copied;
     offset += copied;
-    if (this.partialFilled < partial.length) return -1;
-    this.partial = null;
-    this.partialFilled = 0;
-    visit(partial[0], partial, 1, partial.length);
-    return offset;
+    return this.partialFilled < partial.length ? -1 : offset;
   }
 }
 

@@ -364,7 +364,11 @@ describe('length field checks', () => {
     const decoder = new FrameDecoder(64);
     const types: number[] = [];
     const chunk = Buffer.concat([encodePing(FrameType.PING), Buffer.of(0, 0, 1, 0, 0x10)]);
-    expect(() => decoder.push(chunk, (type) => types.push(type))).toThrow(expect.objectContaining({ code: ErrorCode.FRAME_TOO_LARGE }));
+    expect(() =>
+      decoder.push(chunk, (type) => {
+        types.push(type);
+      }),
+    ).toThrow(expect.objectContaining({ code: ErrorCode.FRAME_TOO_LARGE }));
     expect(types).toEqual([FrameType.PING]);
   });
 });
@@ -462,5 +466,53 @@ describe('property-based decoding', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('a visitor that stops the decoder', () => {
+  const ping = encodePing(FrameType.PING, Buffer.from('12345678'));
+  const welcome = encodeWelcome({ version: 1, maxPayload: 4096, queueLimit: 1 << 20, idleTimeoutMs: 0, id: 'A' });
+  const message = encodeMessage(MessageKind.UNICAST, 'B', Buffer.alloc(2000, 0x61), 0);
+
+  it('returns the offset just past the frame it stopped at and leaves the rest for a later push', () => {
+    const chunk = Buffer.concat([ping, welcome, message]);
+    const decoder = new FrameDecoder(1 << 20);
+    const types: number[] = [];
+    const end = decoder.push(chunk, (type) => {
+      types.push(type);
+      return type === FrameType.WELCOME ? false : undefined;
+    });
+    expect(end).toBe(ping.length + welcome.length);
+    expect(types).toEqual([FrameType.PING, FrameType.WELCOME]);
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(asComparable(decodeFrames(decoder, chunk.subarray(end)))).toEqual(expectedFrames([message]));
+  });
+
+  it('returns the offset in the current chunk when the frame it stopped at began in an earlier one', () => {
+    const stream = Buffer.concat([welcome, message]);
+    const decoder = new FrameDecoder(1 << 20);
+    const stop = (): false => false;
+    expect(decoder.push(stream.subarray(0, 2), stop)).toBe(2);
+    expect(decoder.push(stream.subarray(2, 10), stop)).toBe(8);
+    const last = stream.subarray(10);
+    expect(decoder.push(last, stop)).toBe(welcome.length - 10);
+    expect(asComparable(decodeFrames(decoder, last.subarray(welcome.length - 10)))).toEqual(expectedFrames([message]));
+  });
+
+  it('returns the chunk length when it was not stopped, also while it holds back part of a frame', () => {
+    const decoder = new FrameDecoder(1 << 20);
+    const chunk = Buffer.concat([ping, message.subarray(0, 100)]);
+    expect(decoder.push(chunk, () => {})).toBe(chunk.length);
+    expect(decoder.bufferedBytes).toBe(96);
+  });
+
+  it('checks the frames after the stop against the limit in force when they are pushed again', () => {
+    // A client reads WELCOME with a small limit and the rest of the stream with the hub's announced one.
+    const chunk = Buffer.concat([welcome, message]);
+    const decoder = new FrameDecoder(welcome.length);
+    const end = decoder.push(chunk, () => false);
+    expect(end).toBe(welcome.length);
+    decoder.maxFrameLength = message.length;
+    expect(decodeFrames(decoder, chunk.subarray(end))).toHaveLength(1);
   });
 });
