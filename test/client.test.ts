@@ -610,3 +610,13 @@ describe('RelayClient reconnecting and closing', () => {
     expect(hub.moduleIds()).toEqual(['idle']);
   });
 });
+
+describe('RelayError', () => {
+  it("carries the hub's own words in detail, apart from the code name that message starts with", async () => {
+    await startHub();
+    const asker = await connect({ id: 'asker' });
+    const error = (await asker.request('ghost', 'anyone?').catch((err: unknown) => err)) as RelayError;
+    expect(error.detail).toMatch(/ghost/);
+    expect(error.message).toBe(`NO_SUCH_MODULE: ${error.detail}`);
+  });
+});

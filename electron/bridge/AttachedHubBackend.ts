@@ -208,7 +208,7 @@ export class AttachedHubBackend implements HubBackend {
 }
 
 function backendError(err: unknown): unknown {
-  if (err instanceof RelayError) return new BackendError(err.codeName, err.message.startsWith(`${err.codeName}: `) ? err.message.slice(err.codeName.length + 2) : err.message);
+  if (err instanceof RelayError) return new BackendError(err.codeName, err.detail);
   if (err instanceof TimeoutError) return new BackendError('TIMEOUT', err.message);
   if (err instanceof ClosedError) return new BackendError('NOT_CONNECTED', err.message);
   if (err instanceof RangeError) return new BackendError('INVALID_ARGUMENTS', err.message);

@@ -55,7 +55,7 @@ function connect(hub: HubConnectionFlags, options: Omit<RelayClientOptions, 'soc
 
 /** The hub's own words for a RelayError ("no module "X" is connected"), without the code-name prefix. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof RelayError && err.message.startsWith(`${err.codeName}: `)) return err.message.slice(err.codeName.length + 2);
+  if (err instanceof RelayError) return err.detail;
   return err instanceof Error ? err.message : String(err);
 }
 

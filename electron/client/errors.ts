@@ -6,6 +6,8 @@ export class RelayError extends Error {
   readonly code: number;
   /** The code's name, e.g. "NO_SUCH_MODULE" */
   readonly codeName: string;
+  /** The hub's own words, e.g. 'no module "X" is connected'; `message` is the code name, a colon and this. */
+  readonly detail: string;
   /** The module ID the error is about ('' when none) */
   readonly ref: string;
   /** The correlation ID of the operation it answers, 0 when it answers none */
@@ -19,6 +21,7 @@ export class RelayError extends Error {
     this.name = 'RelayError';
     this.code = code;
     this.codeName = codeName;
+    this.detail = detail;
     this.ref = options.ref ?? '';
     this.correlationId = options.correlationId ?? 0;
     this.fatal = options.fatal ?? (FATAL_ERRORS.has(code) && this.correlationId === 0);
