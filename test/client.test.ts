@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackpressureError, ClosedError, ConnectError, RelayClient, RelayError, TimeoutError, type ReceivedMessage, type RelayClientOptions } from '../electron/client';
-import { encodeHello, encodeMessage, encodeWelcome, type EventFrame } from '../electron/protocol/frameCodec';
+import { encodeHello, encodeMessage, encodeWelcome, type EventFrame, type TrafficFrame } from '../electron/protocol/frameCodec';
 import type { HubEvent, LeaveEvent } from '../electron/hub/hubEvents';
 import { listen, type HubListener } from '../electron/hub/listeners';
 import { DEFAULT_MAX_PAYLOAD, ErrorCode, HubEventCode, MessageKind, PROTOCOL_VERSION } from '../electron/protocol/protocol';
@@ -608,6 +608,33 @@ describe('RelayClient reconnecting and closing', () => {
     expect(disconnected).toBe(false);
     expect(client.connected).toBe(true);
     expect(hub.moduleIds()).toEqual(['idle']);
+  });
+});
+
+describe('RelayClient frame limits', () => {
+  it('reads LIST_REPLY, STATS_REPLY and TRAFFIC_RUN frames longer than maxPayload + 527 from a hub with a small maxPayload', async () => {
+    await startHub({ maxPayload: 100 });
+    const monitor = await connect({ id: '', monitor: true });
+    let lost: Error | undefined;
+    monitor.on('disconnect', ({ error }) => (lost = error ?? new Error('disconnected without an error')));
+    const copies: TrafficFrame[] = [];
+    monitor.on('traffic', (traffic) => copies.push(traffic));
+
+    // A dozen long IDs make the LIST_REPLY and the STATS_REPLY longer than 100 + 527 bytes.
+    const ids = Array.from({ length: 12 }, (_, i) => `module-${i}-${'x'.repeat(50)}`);
+    for (const id of ids) await connect({ id });
+    expect((await monitor.list()).sort()).toEqual([...ids].sort());
+    expect((await monitor.stats()).modules).toHaveLength(12);
+
+    // Twenty 100-byte messages in one write reach the monitor as one TRAFFIC_RUN of about 2.5 kB.
+    const burst = await connectSocket(parseSocketAddress(socketPath));
+    rawSockets.push(burst);
+    const payload = Buffer.alloc(100, 0x62);
+    burst.write(Buffer.concat([encodeHello({ id: 'burst' }), ...Array.from({ length: 20 }, () => encodeMessage(MessageKind.UNICAST, ids[0], payload))]));
+    await waitFor(() => copies.length === 20 || lost !== undefined, 'the traffic copies of the burst');
+    expect(lost).toBeUndefined();
+    expect(copies.every((copy) => copy.source === 'burst' && copy.payload.equals(payload))).toBe(true);
+    expect(monitor.connected).toBe(true);
   });
 });
 

@@ -178,6 +178,15 @@ const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 50
 /** How long close() waits for the hub to end the connection after BYE before destroying it. */
 const CLOSE_GRACE_MS = 2000;
 const MAX_CORRELATION_ID = 0xffffffff;
+/**
+ * LIST_REPLY and STATS_REPLY grow with the number of modules and have no bound of their own; this one
+ * (the Python client's too) only keeps a corrupt stream from making the client allocate without limit.
+ */
+const MAX_LISTING_FRAME_LENGTH = 256 * 1024 * 1024;
+/** A TRAFFIC_RUN's frames total at most this, unless the run is one larger MESSAGE frame (PROTOCOL.md 4.13). */
+const MAX_RUN_BYTES = 1024 * 1024;
+/** A TRAFFIC_RUN's length beyond its frames: type, u64 timestamp, the source as u8 length and up to 255 bytes, u32 count. */
+const TRAFFIC_RUN_OVERHEAD = 1 + 8 + 1 + 255 + 4;
 /** Refusals that retrying cannot change: reconnecting stops on them. */
 const PERMANENT_REFUSALS: ReadonlySet<number> = new Set([ErrorCode.BAD_TOKEN, ErrorCode.INVALID_ID, ErrorCode.BAD_VERSION]);
 
@@ -467,7 +476,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     session.handshake = null;
     clearTimeout(handshake.timer);
     session.registered = true;
-    session.decoder = new FrameDecoder(maxFrameLength(welcome.maxPayload));
+    session.decoder = new FrameDecoder(hubFrameLimit(welcome.maxPayload));
     this.currentWelcome = welcome;
     this.currentId = welcome.id;
     this.state = 'connected';
@@ -861,6 +870,17 @@ function reconnectPolicy(option: RelayClientOptions['reconnect']): ReconnectPoli
 function backoffDelay(policy: ReconnectPolicy, attempt: number): number {
   const step = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
   return Math.round(step * (0.5 + Math.random() * 0.5));
+}
+
+/**
+ * The longest frame the hub may send once WELCOME announced `maxPayload` (PROTOCOL.md 3.2). Most are at
+ * most maxFrameLength(maxPayload), but LIST_REPLY and STATS_REPLY have no bound and a TRAFFIC_RUN may
+ * hold 1 MiB of frames, or one frame of maxFrameLength(maxPayload), so with a small maxPayload both are
+ * longer. The decoder checks a length before it has the type byte, so one bound covers every type.
+ */
+function hubFrameLimit(maxPayload: number): number {
+  const longestRun = TRAFFIC_RUN_OVERHEAD + Math.max(MAX_RUN_BYTES, LENGTH_PREFIX_BYTES + maxFrameLength(maxPayload));
+  return Math.max(MAX_LISTING_FRAME_LENGTH, longestRun);
 }
 
 function connectFailure(socketName: string, err: unknown, timeoutMs: number): Error {
