@@ -58,6 +58,8 @@ export class HubConnection {
    */
   lastWriteProgress = 0;
   dispatchedAtLastSweep = 0;
+  /** The stream still buffered output at the last sweep: the kernel's socket buffer was full. */
+  backloggedAtLastSweep = false;
   pingOutstanding = false;
   presenceSubscribed = false;
   /** Set on the output list of the hub's current pass so a connection is flushed once. */
@@ -71,8 +73,8 @@ export class HubConnection {
   monitorDropped = 0;
   /** Requests this module received and has not answered: key "requesterSerial:correlationId". */
   readonly pendingRequests = new Map<string, { requester: HubConnection; correlationId: number }>();
-  /** While a TAKEOVER probe runs: frames that arrived after HELLO, replayed once registered. */
-  heldFrames: { type: number; body: Buffer }[] | null = null;
+  /** While a TAKEOVER probe runs: whole frames (length prefix included) that arrived after HELLO, replayed once registered. */
+  heldFrames: Buffer[] | null = null;
   heldBytes = 0;
   /** Set while this connection is the holder being probed by a TAKEOVER. */
   probedBy: HubConnection | null = null;

@@ -2,7 +2,7 @@
  * Pure, incremental codec for the frames described in protocol.ts. No I/O and no timers: bytes in,
  * frames out, so the same code serves the hub, the clients, the tests and the fuzzer.
  */
-import { FrameType, LENGTH_PREFIX_BYTES, PROTOCOL_VERSION, type MessageKind } from './protocol';
+import { ErrorCode, FrameType, LENGTH_PREFIX_BYTES, MessageKind, PROTOCOL_VERSION } from './protocol';
 
 export class FrameError extends Error {
   constructor(
@@ -15,8 +15,8 @@ export class FrameError extends Error {
   }
 }
 
-const FRAME_TOO_LARGE = 7;
-const MALFORMED_FRAME = 8;
+const FRAME_TOO_LARGE = ErrorCode.FRAME_TOO_LARGE;
+const MALFORMED_FRAME = ErrorCode.MALFORMED_FRAME;
 
 /**
  * Called once per complete frame. `buf[start]` is the type byte's successor: the body runs from
@@ -582,4 +582,23 @@ export function truncateUtf8(value: string, maxBytes: number): string {
     bytes += n;
   }
   return out;
+}
+
+/**
+ * Checks the layout of a MESSAGE body a module sent (buf[start, end)) and returns where its payload
+ * starts. The relay path uses this instead of parseMessage: it allocates nothing, and the router
+ * reads kind, correlation bytes and destination in place (offsets in frameWriters.MessageBody).
+ * Throws FrameError MALFORMED_FRAME for a truncated body, non-zero flags, an unknown kind or a
+ * BROADCAST with a destination.
+ */
+export function messagePayloadStart(buf: Buffer, start: number, end: number): number {
+  if (end - start < 7) throw new FrameError(MALFORMED_FRAME, 'MESSAGE frame is truncated: its header needs 7 bytes');
+  const kind = buf[start];
+  const peerLength = buf[start + 6];
+  const payloadStart = start + 7 + peerLength;
+  if (payloadStart > end) throw new FrameError(MALFORMED_FRAME, 'MESSAGE frame is truncated: the destination ID runs past its end');
+  if (kind > MessageKind.REPLY) throw new FrameError(MALFORMED_FRAME, `message kind ${kind} is not one of 0 (unicast), 1 (broadcast), 2 (request), 3 (reply)`);
+  if (buf[start + 1] !== 0) throw new FrameError(MALFORMED_FRAME, 'MESSAGE flags must be 0 in protocol version 1');
+  if (kind === MessageKind.BROADCAST && peerLength !== 0) throw new FrameError(MALFORMED_FRAME, 'a BROADCAST must have an empty destination');
+  return payloadStart;
 }
