@@ -1,6 +1,7 @@
 import { ClosedError, RelayError, TimeoutError } from '../client/errors';
 import { RelayClient } from '../client/RelayClient';
 import type { EventFrame, TrafficFrame } from '../protocol/frameCodec';
+import { PendingOperations } from '../protocol/PendingOperations';
 import { HubEventStream, type HubEventStreamOptions } from '../hub/HubEventStream';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../protocol/protocol';
@@ -26,14 +27,7 @@ const RECONNECT_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000 };
  * injected request).
  */
 const FIRST_REQUEST_CORRELATION = 0x8000_0000;
-const MAX_CORRELATION = 0xffff_ffff;
 const MONITOR_DROPPED_COUNT = /^(\d+) /;
-
-interface PendingRequest {
-  destination: string;
-  resolve: (reply: InProcessReply) => void;
-  timer: NodeJS.Timeout;
-}
 
 /**
  * A hub run by someone else, seen through a monitor connection. Traffic copies become message
@@ -45,8 +39,8 @@ export class AttachedHubBackend implements HubBackend {
   private readonly transport: 'unix' | 'abstract' | 'tcp';
   private readonly events: HubEventStream;
 
-  private readonly requests = new Map<number, PendingRequest>();
-  private nextRequestCorrelation = FIRST_REQUEST_CORRELATION;
+  /** Injected requests waiting for the module's reply, by the correlation ID they were injected with. */
+  private readonly requests = new PendingOperations<{ destination: string }, InProcessReply>({ first: FIRST_REQUEST_CORRELATION });
 
   private constructor(
     private readonly client: RelayClient,
@@ -102,28 +96,12 @@ export class AttachedHubBackend implements HubBackend {
    * the hub makes of every message delivered to a monitor (PROTOCOL.md 8.1).
    */
   request(options: { destination: string; payload: Buffer; timeoutMs: number }): Promise<InProcessReply> {
-    const correlationId = this.allocateRequestCorrelation();
-    return new Promise<InProcessReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(correlationId);
-        reject(new BackendError('TIMEOUT', `no reply from "${options.destination}" within ${options.timeoutMs} ms`));
-      }, options.timeoutMs);
-      this.requests.set(correlationId, { destination: options.destination, resolve, timer });
-      this.client.inject({ source: '', destination: options.destination, kind: 'request', payload: options.payload, correlationId }).catch((err: unknown) => {
-        clearTimeout(timer);
-        this.requests.delete(correlationId);
-        reject(backendError(err));
-      });
+    const { destination, timeoutMs } = options;
+    const { id, promise } = this.requests.start({ destination }, { timeoutMs, onTimeout: () => new BackendError('TIMEOUT', `no reply from "${destination}" within ${timeoutMs} ms`) });
+    this.client.inject({ source: '', destination, kind: 'request', payload: options.payload, correlationId: id }).catch((err: unknown) => {
+      this.requests.reject(id, backendError(err));
     });
-  }
-
-  private allocateRequestCorrelation(): number {
-    let id: number;
-    do {
-      id = this.nextRequestCorrelation;
-      this.nextRequestCorrelation = id === MAX_CORRELATION ? FIRST_REQUEST_CORRELATION : id + 1;
-    } while (this.requests.has(id));
-    return id;
+    return promise;
   }
 
   async setListeners(): Promise<string[]> {
@@ -144,8 +122,7 @@ export class AttachedHubBackend implements HubBackend {
 
   async close(): Promise<void> {
     this.events.flush();
-    for (const request of this.requests.values()) clearTimeout(request.timer);
-    this.requests.clear();
+    this.requests.rejectAll(new BackendError('NOT_CONNECTED', 'the UI detached from the hub before the reply came'));
     await this.client.close();
   }
 
@@ -174,14 +151,18 @@ export class AttachedHubBackend implements HubBackend {
   }
 
   private resolveRequest(traffic: TrafficFrame): void {
-    const request = this.requests.get(traffic.correlationId);
-    if (request === undefined || request.destination !== traffic.source) return;
-    clearTimeout(request.timer);
-    this.requests.delete(traffic.correlationId);
-    request.resolve({ source: traffic.source, payload: traffic.payload, correlationId: traffic.correlationId });
+    const reply = { source: traffic.source, payload: traffic.payload, correlationId: traffic.correlationId };
+    this.requests.resolve(traffic.correlationId, reply, (request) => request.destination === traffic.source);
   }
 
   private onHubEvent(frame: EventFrame): void {
+    // The hub sends a module's reply before its LEAVE, so a request still waiting then gets none.
+    if (frame.event === HubEventCode.LEAVE) {
+      this.requests.rejectWhere(
+        (request) => request.destination === frame.id,
+        () => new BackendError('PEER_GONE', `"${frame.id}" left before replying: ${frame.detail}`),
+      );
+    }
     if (!this.events.active) return;
     const event = this.hubEvent(frame);
     if (event !== null) this.events.emit(event);
@@ -207,10 +188,10 @@ export class AttachedHubBackend implements HubBackend {
   }
 }
 
-function backendError(err: unknown): unknown {
+function backendError(err: unknown): Error {
   if (err instanceof RelayError) return new BackendError(err.codeName, err.detail);
   if (err instanceof TimeoutError) return new BackendError('TIMEOUT', err.message);
   if (err instanceof ClosedError) return new BackendError('NOT_CONNECTED', err.message);
   if (err instanceof RangeError) return new BackendError('INVALID_ARGUMENTS', err.message);
-  return err;
+  return err instanceof Error ? err : new Error(String(err));
 }
