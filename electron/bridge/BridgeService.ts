@@ -1,4 +1,4 @@
-import { ContractError, EVENT_BATCHES_PER_SECOND, isInvokeChannel, SNAPSHOT_INTERVAL_MS, validateInvoke, type CallResult, type InvokeChannel, type PushChannel, type WireEvent } from './contract';
+import { ContractError, INVOKE_CHANNELS, isInvokeChannel, SNAPSHOT_INTERVAL_MS, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeHandlers, type InvokeResult, type PushChannel, type PushData, type WireEvent } from './contract';
 import type { HubEvent } from '../hub/hubEvents';
 import { BackendError, type HubBackend } from './HubBackend';
 import { toWireEvent, toWireSnapshot } from './wireEvents';
@@ -6,18 +6,44 @@ import { toWireEvent, toWireSnapshot } from './wireEvents';
 /** Events forwarded in one batch at most; the rest of a burst is counted in a 'lost' event, so a fast bus cannot flood the UI. */
 export const MAX_EVENTS_PER_BATCH = 2000;
 
-const BATCH_INTERVAL_MS = 1000 / EVENT_BATCHES_PER_SECOND;
+/** The hub delivers at most one batch per 50 ms; forwarding at the same pace. */
+const BATCH_INTERVAL_MS = 50;
+
+/** Where BridgeService.subscribe delivers: each push with the data type of its channel. */
+export type PushSink = <C extends PushChannel>(channel: C, data: PushData<C>) => void;
 
 /**
  * The contract's backend side, shared by both transports (Electron IPC and the browser mode's
- * WebSocket): checks what the UI sends, runs it on the hub backend and answers with CallResult;
- * pushes hub events and snapshots to each subscriber at a bounded rate.
+ * WebSocket): checks what the UI sends against the contract's channel table, runs it on the hub
+ * backend and answers with CallResult; pushes hub events and snapshots to each subscriber at a bounded rate.
  */
 export class BridgeService {
+  /** Typed from the contract: a channel added there fails to compile here until it is handled. */
+  private readonly handlers: InvokeHandlers = {
+    'hub:snapshot': async () => toWireSnapshot(await this.backend.snapshot(), this.backend.describe()),
+    'hub:inject': async (inject) => {
+      await this.backend.inject({ source: inject.source, destination: inject.destination, kind: inject.kind, payload: Buffer.from(inject.payloadBase64, 'base64') });
+      return null;
+    },
+    'hub:request': async (request) => {
+      const reply = await this.backend.request({ destination: request.destination, payload: Buffer.from(request.payloadBase64, 'base64'), timeoutMs: request.timeoutMs });
+      return { source: reply.source, payloadBase64: reply.payload.toString('base64'), correlationId: reply.correlationId };
+    },
+    'hub:kick': async (kick) => {
+      await this.backend.kick(kick.id, kick.reason);
+      return null;
+    },
+    'hub:payload': async ({ seq }) => {
+      const payload = await this.backend.payload(seq);
+      return payload === undefined ? null : { payloadBase64: payload.toString('base64') };
+    },
+    'hub:listen': async ({ addresses }) => ({ listeners: await this.backend.setListeners(addresses) }),
+  };
+
   constructor(private readonly backend: HubBackend) {}
 
-  /** Runs one call from the UI. Never throws: bad arguments and hub refusals come back as { ok: false }. */
-  async call(channel: string, args: unknown): Promise<CallResult<unknown>> {
+  /** Runs one call from the UI. Never throws: unknown channels, bad arguments and hub refusals come back as { ok: false }. */
+  async call(channel: unknown, args: unknown): Promise<CallResult<unknown>> {
     if (!isInvokeChannel(channel)) return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel ${JSON.stringify(channel)}` } };
     try {
       return { ok: true, value: await this.dispatch(channel, args) };
@@ -26,44 +52,17 @@ export class BridgeService {
     }
   }
 
-  private async dispatch(channel: InvokeChannel, args: unknown): Promise<unknown> {
-    switch (channel) {
-      case 'hub:snapshot':
-        validateInvoke('hub:snapshot', args);
-        return toWireSnapshot(await this.backend.snapshot(), this.backend.describe());
-      case 'hub:inject': {
-        const inject = validateInvoke('hub:inject', args);
-        await this.backend.inject({ source: inject.source, destination: inject.destination, kind: inject.kind, payload: Buffer.from(inject.payloadBase64, 'base64') });
-        return null;
-      }
-      case 'hub:request': {
-        const request = validateInvoke('hub:request', args);
-        const reply = await this.backend.request({ destination: request.destination, payload: Buffer.from(request.payloadBase64, 'base64'), timeoutMs: request.timeoutMs });
-        return { source: reply.source, payloadBase64: reply.payload.toString('base64'), correlationId: reply.correlationId };
-      }
-      case 'hub:kick': {
-        const kick = validateInvoke('hub:kick', args);
-        await this.backend.kick(kick.id, kick.reason);
-        return null;
-      }
-      case 'hub:payload': {
-        const { seq } = validateInvoke('hub:payload', args);
-        const payload = await this.backend.payload(seq);
-        return payload === undefined ? null : { payloadBase64: payload.toString('base64') };
-      }
-      case 'hub:listen': {
-        const { addresses } = validateInvoke('hub:listen', args);
-        return { listeners: await this.backend.setListeners(addresses) };
-      }
-    }
+  private dispatch<C extends InvokeChannel>(channel: C, args: unknown): Promise<InvokeResult<C>> {
+    const handler: (args: InvokeArgs<C>) => Promise<InvokeResult<C>> = this.handlers[channel];
+    return handler(INVOKE_CHANNELS[channel].validate(args) as InvokeArgs<C>);
   }
 
   /**
-   * Pushes hub events (at most EVENT_BATCHES_PER_SECOND batches a second, MAX_EVENTS_PER_BATCH
+   * Pushes hub events (at most one batch per BATCH_INTERVAL_MS, MAX_EVENTS_PER_BATCH
    * events each) and a snapshot at once and then every SNAPSHOT_INTERVAL_MS. Returns the
    * unsubscribe function, which stops all of it.
    */
-  subscribe(push: (channel: PushChannel, data: unknown) => void): () => void {
+  subscribe(push: PushSink): () => void {
     let active = true;
     let pending: HubEvent[] = [];
     let lostCount = 0;

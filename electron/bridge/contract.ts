@@ -1,10 +1,15 @@
 /**
  * The one contract between the UI and the hub backend, whatever carries it: Electron IPC (preload →
- * ipcMain) or the browser mode's WebSocket. Every channel is listed here with its argument and
- * result types and a validator for what arrives from the other side.
+ * ipcMain) or the browser mode's WebSocket. Each channel is declared once, in INVOKE_CHANNELS or
+ * PUSH_CHANNELS below: its name, the check for what arrives from the other side, and its types.
+ * The rest is derived from those two tables (the model is VS Code's ProxyChannel):
+ *  - ContractCarrier, what carries any channel: one generic call and one subscription. The preload
+ *    exposes one as window.relayscope; the browser mode's WebSocket transport is one.
+ *  - RelayscopeApi, the UI's one method per channel, and contractApi(), which builds it on a carrier.
+ *  - InvokeHandlers, the type of BridgeService's dispatch: one handler per channel.
  *
- * No imports and no Node or DOM types: the renderer (DOM-only typings) and the main process (Node
- * typings) both compile this file. Binary payloads cross as base64 strings.
+ * No imports and no Node or DOM types: the renderer (DOM-only typings, importing this file as
+ * @contract) and the main process (Node typings) both compile it. Binary payloads cross as base64.
  */
 
 export const CONTRACT_VERSION = 1;
@@ -99,6 +104,11 @@ export interface RequestArgs {
   timeoutMs: number;
 }
 
+export interface KickArgs {
+  id: string;
+  reason?: string;
+}
+
 export interface WireReply {
   source: string;
   payloadBase64: string;
@@ -108,53 +118,124 @@ export interface WireReply {
 /** Every call answers with this: a failure is data for the UI to show inline, never a thrown exception. */
 export type CallResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
-/** renderer → backend request/response channels. */
-export interface InvokeChannels {
-  'hub:snapshot': { args: null; result: WireSnapshot };
-  'hub:inject': { args: InjectArgs; result: null };
-  'hub:request': { args: RequestArgs; result: WireReply };
-  'hub:kick': { args: { id: string; reason?: string }; result: null };
-  'hub:payload': { args: { seq: number }; result: { payloadBase64: string } | null };
-  /** Makes the hub listen on exactly these addresses (path, @name, tcp://host:port); connected modules stay. */
-  'hub:listen': { args: { addresses: string[] }; result: { listeners: string[] } };
-}
-export type InvokeChannel = keyof InvokeChannels;
-export const INVOKE_CHANNELS: readonly InvokeChannel[] = ['hub:snapshot', 'hub:inject', 'hub:request', 'hub:kick', 'hub:payload', 'hub:listen'];
-
-/** backend → renderer push channels. Events come in batches, at most EVENT_BATCHES_PER_SECOND a second. */
-export interface PushChannels {
-  'hub:events': WireEvent[];
-  /** Sent every SNAPSHOT_INTERVAL_MS so counters and rates stay current without polling. */
-  'hub:snapshot': WireSnapshot;
-}
-export type PushChannel = keyof PushChannels;
-export const EVENT_BATCHES_PER_SECOND = 20;
-export const SNAPSHOT_INTERVAL_MS = 1000;
-
-/** What the preload exposes as `window.relayscope` and what the WebSocket transport implements: one method per channel. */
-export interface RelayscopeApi {
-  snapshot(): Promise<CallResult<WireSnapshot>>;
-  inject(args: InjectArgs): Promise<CallResult<null>>;
-  request(args: RequestArgs): Promise<CallResult<WireReply>>;
-  kick(args: { id: string; reason?: string }): Promise<CallResult<null>>;
-  payload(args: { seq: number }): Promise<CallResult<{ payloadBase64: string } | null>>;
-  listen(args: { addresses: string[] }): Promise<CallResult<{ listeners: string[] }>>;
-  onEvents(callback: (batch: WireEvent[]) => void): () => void;
-  onSnapshot(callback: (snapshot: WireSnapshot) => void): () => void;
-}
-
-/** The WebSocket framing of the same contract (JSON text messages). */
-export type SocketClientMessage = { id: number; channel: InvokeChannel; args: unknown };
-export type SocketServerMessage =
-  | { id: number; result: CallResult<unknown> }
-  | { push: PushChannel; data: unknown };
-
 export class ContractError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ContractError';
   }
 }
+
+// ---------------------------------------------------------------- the channels
+
+/** A renderer → backend request/response channel. */
+export interface InvokeChannelSpec<Args, Result> {
+  /** Checks arguments that came across a process or network boundary: returns them typed, or throws ContractError naming what is wrong. */
+  readonly validate: (args: unknown) => Args;
+  /** Never set: it only carries the result type. */
+  readonly result?: Result;
+}
+
+/** A backend → renderer push channel. */
+export interface PushChannelSpec<Data> {
+  /** The shape check the UI makes before handing pushed data on. */
+  readonly accepts: (data: unknown) => data is Data;
+}
+
+function invokeChannel<Args, Result>(validate: (args: unknown) => Args): InvokeChannelSpec<Args, Result> {
+  return { validate };
+}
+
+export const INVOKE_CHANNELS = {
+  'hub:snapshot': invokeChannel<null, WireSnapshot>(noArguments),
+  'hub:inject': invokeChannel<InjectArgs, null>(injectArgs),
+  'hub:request': invokeChannel<RequestArgs, WireReply>(requestArgs),
+  'hub:kick': invokeChannel<KickArgs, null>(kickArgs),
+  /** The full payload of a message event, or null once the backend has evicted it. */
+  'hub:payload': invokeChannel<{ seq: number }, { payloadBase64: string } | null>(payloadArgs),
+  /** Makes the hub listen on exactly these addresses (path, @name, tcp://host:port); connected modules stay. */
+  'hub:listen': invokeChannel<{ addresses: string[] }, { listeners: string[] }>(listenArgs),
+};
+
+export const PUSH_CHANNELS = {
+  /**
+   * Hub events in the batches the hub's event stream makes (electron/hub/HubEventStream.ts): at most
+   * one every 50 ms, each bounded, with what it skipped counted in a closing 'lost' event.
+   */
+  'hub:events': { accepts: (data: unknown): data is WireEvent[] => Array.isArray(data) },
+  /** Sent every SNAPSHOT_INTERVAL_MS so counters and rates stay current without polling. */
+  'hub:snapshot': { accepts: (data: unknown): data is WireSnapshot => isRecord(data) },
+} satisfies Record<string, PushChannelSpec<unknown>>;
+
+export const SNAPSHOT_INTERVAL_MS = 1000;
+
+export type InvokeChannel = keyof typeof INVOKE_CHANNELS;
+export type InvokeArgs<C extends InvokeChannel> = ReturnType<(typeof INVOKE_CHANNELS)[C]['validate']>;
+export type InvokeResult<C extends InvokeChannel> = (typeof INVOKE_CHANNELS)[C] extends InvokeChannelSpec<unknown, infer Result> ? Result : never;
+export type PushChannel = keyof typeof PUSH_CHANNELS;
+export type PushData<C extends PushChannel> = (typeof PUSH_CHANNELS)[C] extends PushChannelSpec<infer Data> ? Data : never;
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && Object.hasOwn(INVOKE_CHANNELS, value);
+}
+
+export function isPushChannel(value: unknown): value is PushChannel {
+  return typeof value === 'string' && Object.hasOwn(PUSH_CHANNELS, value);
+}
+
+// ---------------------------------------------------------------- derived from the channels
+
+/** BridgeService's dispatch: one handler per invoke channel, given the validated arguments. */
+export type InvokeHandlers = { [C in InvokeChannel]: (args: InvokeArgs<C>) => Promise<InvokeResult<C>> };
+
+/** What carries the contract, whatever the transport: one generic call, and a subscription per push channel. */
+export interface ContractCarrier {
+  invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<CallResult<InvokeResult<C>>>;
+  on<C extends PushChannel>(channel: C, callback: (data: PushData<C>) => void): () => void;
+}
+
+/** The UI's name for a channel: 'hub:kick' → kick, and onEvents for the push channel 'hub:events'. */
+type MethodName<C extends string> = C extends `hub:${infer Name}` ? Name : never;
+type ListenerName<C extends string> = `on${Capitalize<MethodName<C>>}`;
+
+/** The API the UI calls: a method per invoke channel (no argument for those that take null), an on… per push channel. */
+export type RelayscopeApi = {
+  [C in InvokeChannel as MethodName<C>]: (...args: InvokeArgs<C> extends null ? [] : [args: InvokeArgs<C>]) => Promise<CallResult<InvokeResult<C>>>;
+} & {
+  [C in PushChannel as ListenerName<C>]: (callback: (data: PushData<C>) => void) => () => void;
+};
+
+function methodName(channel: string): string {
+  return channel.slice('hub:'.length);
+}
+
+/** Builds the UI's API on a carrier, from the channel tables; pushes that fail their channel's shape check are dropped. */
+export function contractApi(carrier: ContractCarrier): RelayscopeApi {
+  const api: Record<string, unknown> = {};
+  for (const channel of Object.keys(INVOKE_CHANNELS) as InvokeChannel[]) {
+    api[methodName(channel)] = (args: unknown = null) => carrier.invoke(channel, args as InvokeArgs<typeof channel>);
+  }
+  for (const channel of Object.keys(PUSH_CHANNELS) as PushChannel[]) {
+    const name = methodName(channel);
+    const accepts = PUSH_CHANNELS[channel].accepts as (data: unknown) => boolean;
+    api[`on${name[0].toUpperCase()}${name.slice(1)}`] = (callback: (data: unknown) => void) =>
+      carrier.on(channel, (data: unknown) => {
+        if (accepts(data)) callback(data);
+      });
+  }
+  // The loops above make exactly the keys RelayscopeApi's mapped types name; test/bridge/contract.test.ts checks them.
+  return api as RelayscopeApi;
+}
+
+/** The two Electron IPC channels that carry every contract channel: calls as (channel, args), pushes as (channel, data). */
+export const ELECTRON_IPC = { invoke: 'relayscope:invoke', push: 'relayscope:push' } as const;
+
+/** The browser mode's WebSocket framing of the same contract (JSON text messages). */
+export type SocketClientMessage = { id: number; channel: InvokeChannel; args: unknown };
+export type SocketServerMessage =
+  | { id: number; result: CallResult<unknown> }
+  | { push: PushChannel; data: unknown };
+
+// ---------------------------------------------------------------- argument checks
 
 const MAX_ID_BYTES = 255;
 const MAX_LISTEN_ADDRESSES = 8;
@@ -176,53 +257,44 @@ function base64(value: unknown, field: string): string {
   return value;
 }
 
-/**
- * Checks the arguments of a call that came from the other side of a process or network boundary.
- * Returns them typed, or throws ContractError naming what is wrong.
- */
-export function validateInvoke<C extends InvokeChannel>(channel: C, args: unknown): InvokeChannels[C]['args'] {
-  switch (channel) {
-    case 'hub:snapshot':
-      return null as InvokeChannels[C]['args'];
-    case 'hub:inject': {
-      if (!isRecord(args)) throw new ContractError('inject needs an object');
-      const kind = args.kind;
-      if (typeof kind !== 'string' || !MESSAGE_KINDS.includes(kind as MessageKindName)) throw new ContractError(`kind must be one of ${MESSAGE_KINDS.join(', ')}`);
-      const destination = args.destination === null ? null : id(args.destination, 'destination');
-      if ((destination === null) !== (kind === 'broadcast')) throw new ContractError(kind === 'broadcast' ? 'a broadcast has no destination' : `a ${kind} needs a destination`);
-      const result: InjectArgs = { destination, kind: kind as MessageKindName, payloadBase64: base64(args.payloadBase64, 'payloadBase64') };
-      if (args.source !== undefined) result.source = id(args.source, 'source');
-      return result as InvokeChannels[C]['args'];
-    }
-    case 'hub:request': {
-      if (!isRecord(args)) throw new ContractError('request needs an object');
-      const timeoutMs = args.timeoutMs;
-      if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) throw new ContractError('timeoutMs must be an integer from 1 to 600000');
-      const result: RequestArgs = { destination: id(args.destination, 'destination'), payloadBase64: base64(args.payloadBase64, 'payloadBase64'), timeoutMs };
-      return result as InvokeChannels[C]['args'];
-    }
-    case 'hub:kick': {
-      if (!isRecord(args)) throw new ContractError('kick needs an object');
-      if (args.reason !== undefined && (typeof args.reason !== 'string' || args.reason.length > 1000)) throw new ContractError('reason must be a string of at most 1000 characters');
-      return { id: id(args.id, 'id'), reason: args.reason as string | undefined } as InvokeChannels[C]['args'];
-    }
-    case 'hub:payload': {
-      if (!isRecord(args) || typeof args.seq !== 'number' || !Number.isSafeInteger(args.seq) || args.seq < 1) throw new ContractError('seq must be a positive integer');
-      return { seq: args.seq } as InvokeChannels[C]['args'];
-    }
-    case 'hub:listen': {
-      const addresses = isRecord(args) ? args.addresses : undefined;
-      if (!Array.isArray(addresses) || addresses.length === 0 || addresses.length > MAX_LISTEN_ADDRESSES) throw new ContractError(`addresses must be a list of 1 to ${MAX_LISTEN_ADDRESSES} socket addresses`);
-      for (const address of addresses) {
-        if (typeof address !== 'string' || address.trim() === '' || address.length > 1000) throw new ContractError('each address must be a non-empty string (a path, @name or tcp://host:port)');
-      }
-      return { addresses: addresses as string[] } as InvokeChannels[C]['args'];
-    }
-    default:
-      throw new ContractError(`unknown channel ${String(channel)}`);
-  }
+function noArguments(): null {
+  return null;
 }
 
-export function isInvokeChannel(value: unknown): value is InvokeChannel {
-  return typeof value === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(value);
+function injectArgs(args: unknown): InjectArgs {
+  if (!isRecord(args)) throw new ContractError('inject needs an object');
+  const kind = args.kind;
+  if (typeof kind !== 'string' || !MESSAGE_KINDS.includes(kind as MessageKindName)) throw new ContractError(`kind must be one of ${MESSAGE_KINDS.join(', ')}`);
+  const destination = args.destination === null ? null : id(args.destination, 'destination');
+  if ((destination === null) !== (kind === 'broadcast')) throw new ContractError(kind === 'broadcast' ? 'a broadcast has no destination' : `a ${kind} needs a destination`);
+  const result: InjectArgs = { destination, kind: kind as MessageKindName, payloadBase64: base64(args.payloadBase64, 'payloadBase64') };
+  if (args.source !== undefined) result.source = id(args.source, 'source');
+  return result;
+}
+
+function requestArgs(args: unknown): RequestArgs {
+  if (!isRecord(args)) throw new ContractError('request needs an object');
+  const timeoutMs = args.timeoutMs;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) throw new ContractError('timeoutMs must be an integer from 1 to 600000');
+  return { destination: id(args.destination, 'destination'), payloadBase64: base64(args.payloadBase64, 'payloadBase64'), timeoutMs };
+}
+
+function kickArgs(args: unknown): KickArgs {
+  if (!isRecord(args)) throw new ContractError('kick needs an object');
+  if (args.reason !== undefined && (typeof args.reason !== 'string' || args.reason.length > 1000)) throw new ContractError('reason must be a string of at most 1000 characters');
+  return { id: id(args.id, 'id'), reason: args.reason as string | undefined };
+}
+
+function payloadArgs(args: unknown): { seq: number } {
+  if (!isRecord(args) || typeof args.seq !== 'number' || !Number.isSafeInteger(args.seq) || args.seq < 1) throw new ContractError('seq must be a positive integer');
+  return { seq: args.seq };
+}
+
+function listenArgs(args: unknown): { addresses: string[] } {
+  const addresses = isRecord(args) ? args.addresses : undefined;
+  if (!Array.isArray(addresses) || addresses.length === 0 || addresses.length > MAX_LISTEN_ADDRESSES) throw new ContractError(`addresses must be a list of 1 to ${MAX_LISTEN_ADDRESSES} socket addresses`);
+  for (const address of addresses) {
+    if (typeof address !== 'string' || address.trim() === '' || address.length > 1000) throw new ContractError('each address must be a non-empty string (a path, @name or tcp://host:port)');
+  }
+  return { addresses: addresses as string[] };
 }

@@ -1,5 +1,5 @@
 import type { BridgeService } from '../bridge/BridgeService';
-import { INVOKE_CHANNELS, type CallResult } from '../bridge/contract';
+import { ELECTRON_IPC, type CallResult } from '../bridge/contract';
 import { isAppMainFrame, type SenderFrame } from './windowSecurity';
 
 /** The parts of Electron's IpcMainInvokeEvent the bridge checks. */
@@ -10,7 +10,7 @@ export interface InvokeEvent {
 
 /** The parts of Electron's ipcMain the bridge uses. */
 export interface InvokeRegistry {
-  handle(channel: string, listener: (event: InvokeEvent, args: unknown) => Promise<CallResult<unknown>>): void;
+  handle(channel: string, listener: (event: InvokeEvent, contractChannel: unknown, args: unknown) => Promise<CallResult<unknown>>): void;
   removeHandler(channel: string): void;
 }
 
@@ -18,28 +18,27 @@ export interface InvokeRegistry {
 export interface PushTarget {
   readonly id: number;
   isDestroyed(): boolean;
-  send(channel: string, data: unknown): void;
+  send(channel: string, ...args: unknown[]): void;
 }
 
 /**
- * Serves every invoke channel of the contract through BridgeService, for calls from `target`'s main
- * frame showing the app's index.html only, and pushes hub events and snapshots to it. Returns the
- * function that undoes both.
+ * Serves the contract through BridgeService on the one IPC channel ELECTRON_IPC.invoke, whose
+ * calls name the contract channel (BridgeService checks it against the channel table), for calls
+ * from `target`'s main frame showing the app's index.html only; pushes hub events and snapshots to
+ * it on ELECTRON_IPC.push. Returns the function that undoes both.
  */
 export function wireIpcBridge(ipcMain: InvokeRegistry, bridge: BridgeService, target: PushTarget, indexUrl: string): () => void {
-  for (const channel of INVOKE_CHANNELS) {
-    ipcMain.handle(channel, async (event, args) => {
-      if (event.sender.id !== target.id || !isAppMainFrame(event.senderFrame, indexUrl)) {
-        return { ok: false, error: { code: 'FORBIDDEN', message: `${channel} is only answered for the Relayscope window's own page` } };
-      }
-      return bridge.call(channel, args);
-    });
-  }
+  ipcMain.handle(ELECTRON_IPC.invoke, async (event, channel, args) => {
+    if (event.sender.id !== target.id || !isAppMainFrame(event.senderFrame, indexUrl)) {
+      return { ok: false, error: { code: 'FORBIDDEN', message: `${String(channel)} is only answered for the Relayscope window's own page` } };
+    }
+    return bridge.call(channel, args);
+  });
   const unsubscribe = bridge.subscribe((channel, data) => {
-    if (!target.isDestroyed()) target.send(channel, data);
+    if (!target.isDestroyed()) target.send(ELECTRON_IPC.push, channel, data);
   });
   return () => {
     unsubscribe();
-    for (const channel of INVOKE_CHANNELS) ipcMain.removeHandler(channel);
+    ipcMain.removeHandler(ELECTRON_IPC.invoke);
   };
 }

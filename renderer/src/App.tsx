@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { WireSnapshot } from '../../electron/bridge/contract';
+import type { WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
 import { FilterBar } from './components/FilterBar';
 import { type ComposerDraft, InjectComposer } from './components/InjectComposer';

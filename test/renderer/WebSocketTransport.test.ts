@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKEND_DISCONNECTED } from '../../renderer/src/transport/BackendTransport';
+import { BACKEND_DISCONNECTED, backendTransport } from '../../renderer/src/transport/BackendTransport';
 import { bridgeUrl, type SocketLike, WebSocketTransport } from '../../renderer/src/transport/WebSocketTransport';
 
 class FakeSocket implements SocketLike {
@@ -30,7 +30,7 @@ class FakeSocket implements SocketLike {
 function harness() {
   const sockets: FakeSocket[] = [];
   const timers: { callback: () => void; ms: number }[] = [];
-  const transport = new WebSocketTransport({
+  const transport = backendTransport(new WebSocketTransport({
     url: 'ws://127.0.0.1:1234/bridge',
     createSocket: () => {
       const socket = new FakeSocket();
@@ -40,7 +40,7 @@ function harness() {
     setTimer: (callback, ms) => timers.push({ callback, ms }),
     clearTimer: () => undefined,
     now: () => 0,
-  });
+  }));
   return { transport, sockets, timers };
 }
 
@@ -74,6 +74,8 @@ describe('WebSocketTransport', () => {
     transport.onSnapshot((snapshot) => snapshots.push(snapshot));
     sockets[0].receive({ push: 'hub:events', data: [{ type: 'lost', time: 1, count: 2 }] });
     sockets[0].receive({ push: 'hub:snapshot', data: { now: 5 } });
+    // Fails the channel's shape check (a batch is an array), so no listener sees it.
+    sockets[0].receive({ push: 'hub:events', data: { type: 'lost' } });
     expect(batches).toEqual([[{ type: 'lost', time: 1, count: 2 }]]);
     expect(snapshots).toEqual([{ now: 5 }]);
   });

@@ -4,7 +4,7 @@ import * as vm from 'node:vm';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeService } from '../../electron/bridge/BridgeService';
-import { INVOKE_CHANNELS, type RelayscopeApi, type WireEvent, type WireSnapshot } from '../../electron/bridge/contract';
+import { contractApi, ELECTRON_IPC, type ContractCarrier, type RelayscopeApi, type WireEvent, type WireSnapshot } from '../../electron/bridge/contract';
 import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
 import { wireIpcBridge, type InvokeEvent } from '../../electron/shell/ipcBridge';
@@ -25,14 +25,14 @@ type Listener = (...args: unknown[]) => unknown;
  * do between processes.
  */
 class FakeElectronIpc {
-  readonly handlers = new Map<string, (event: InvokeEvent, args: unknown) => Promise<unknown>>();
+  readonly handlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => Promise<unknown>>();
   readonly rendererListeners = new Map<string, Set<Listener>>();
   readonly exposed = new Map<string, unknown>();
   sender = { id: WINDOW_ID };
   senderFrame: SenderFrame | null = { url: INDEX_URL, parent: null };
 
   readonly ipcMain = {
-    handle: (channel: string, listener: (event: InvokeEvent, args: unknown) => Promise<unknown>) => {
+    handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => Promise<unknown>) => {
       if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
       this.handlers.set(channel, listener);
     },
@@ -42,8 +42,8 @@ class FakeElectronIpc {
   readonly webContents = {
     id: WINDOW_ID,
     isDestroyed: () => false,
-    send: (channel: string, data: unknown) => {
-      for (const listener of this.rendererListeners.get(channel) ?? []) listener({ sender: 'the IPC event, which must not reach the page' }, structuredClone(data));
+    send: (channel: string, ...args: unknown[]) => {
+      for (const listener of this.rendererListeners.get(channel) ?? []) listener({ sender: 'the IPC event, which must not reach the page' }, ...structuredClone(args));
     },
   };
 
@@ -53,7 +53,7 @@ class FakeElectronIpc {
       invoke: async (channel: string, ...args: unknown[]) => {
         const handler = this.handlers.get(channel);
         if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
-        return structuredClone(await handler({ sender: this.sender, senderFrame: this.senderFrame }, structuredClone(args[0])));
+        return structuredClone(await handler({ sender: this.sender, senderFrame: this.senderFrame }, ...structuredClone(args)));
       },
       on: (channel: string, listener: Listener) => {
         if (!this.rendererListeners.has(channel)) this.rendererListeners.set(channel, new Set());
@@ -68,7 +68,7 @@ class FakeElectronIpc {
  * Compiles electron/shell/preload.ts as the build does and runs it the way Electron runs a sandboxed
  * preload: a function of require, process, exports and module, whose require knows only 'electron'.
  */
-function runPreload(ipc: FakeElectronIpc): RelayscopeApi {
+function runPreload(ipc: FakeElectronIpc): ContractCarrier {
   const source = fs.readFileSync(path.join(REPO_ROOT, 'electron', 'shell', 'preload.ts'), 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, strict: true } });
   const required: string[] = [];
@@ -80,13 +80,15 @@ function runPreload(ipc: FakeElectronIpc): RelayscopeApi {
   const exports = {};
   vm.compileFunction(outputText, ['require', 'process', 'exports', 'module'])(preloadRequire, {}, exports, { exports });
   expect(required).toEqual(['electron']);
-  return ipc.exposed.get('relayscope') as RelayscopeApi;
+  return ipc.exposed.get('relayscope') as ContractCarrier;
 }
 
 describe('the IPC bridge between the preload and the hub', () => {
   let cleanup: Cleanup;
   let socket: string;
   let ipc: FakeElectronIpc;
+  let carrier: ContractCarrier;
+  /** The page's API: the contract's methods over the preload's carrier, as the renderer builds it. */
   let api: RelayscopeApi;
   let unwire: () => void;
 
@@ -100,7 +102,8 @@ describe('the IPC bridge between the preload and the hub', () => {
     ipc = new FakeElectronIpc();
     unwire = wireIpcBridge(ipc.ipcMain, new BridgeService(backend), ipc.webContents, INDEX_URL);
     cleanup.add(() => unwire());
-    api = runPreload(ipc);
+    carrier = runPreload(ipc);
+    api = contractApi(carrier);
   });
 
   afterEach(() => cleanup.run());
@@ -111,9 +114,15 @@ describe('the IPC bridge between the preload and the hub', () => {
     return client;
   }
 
-  it('exposes window.relayscope with exactly one method per contract channel', () => {
-    expect(Object.keys(api).sort()).toEqual(['inject', 'kick', 'listen', 'onEvents', 'onSnapshot', 'payload', 'request', 'snapshot']);
-    expect([...ipc.handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
+  it('exposes window.relayscope as the contract carrier only, answered by one IPC handler', () => {
+    expect(Object.keys(carrier).sort()).toEqual(['invoke', 'on']);
+    expect([...ipc.handlers.keys()]).toEqual([ELECTRON_IPC.invoke]);
+  });
+
+  // The preload forwards any channel name the page gives it; the main process is what refuses.
+  it('answers a channel the contract does not list with a failed call', async () => {
+    const unknown = carrier.invoke('hub:shutdown' as 'hub:snapshot', null);
+    expect(await unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
   });
 
   it('answers a snapshot call from the window with the connected modules', async () => {
@@ -147,7 +156,8 @@ describe('the IPC bridge between the preload and the hub', () => {
     expect(calls.every((args) => args.length === 1 && Array.isArray(args[0]))).toBe(true);
 
     stopEvents();
-    expect(ipc.rendererListeners.get('hub:events')?.size).toBe(0);
+    // Only the snapshot subscription still listens on the push channel.
+    expect(ipc.rendererListeners.get(ELECTRON_IPC.push)?.size).toBe(1);
     const seen = calls.length;
     await connectModule('actuator');
     await waitUntil(() => snapshots.some((snapshot) => snapshot.modules.length === 2), 'a snapshot with both modules', 3000);
@@ -174,7 +184,7 @@ describe('the IPC bridge between the preload and the hub', () => {
     api.onSnapshot((snapshot) => snapshots.push(snapshot));
     unwire();
     expect(ipc.handlers.size).toBe(0);
-    await expect(api.snapshot()).rejects.toThrow("No handler registered for 'hub:snapshot'");
+    await expect(api.snapshot()).rejects.toThrow(`No handler registered for '${ELECTRON_IPC.invoke}'`);
     const seen = snapshots.length;
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(snapshots.length).toBe(seen);

@@ -1,4 +1,4 @@
-import type { WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireSnapshot } from '@contract';
 import { shellQuote } from '../format/shellQuote';
 
 /** Shown while no module is connected: the exact commands that connect two and send a message. */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireSnapshot } from '@contract';
 import { base64ToBytes, bytesToBase64 } from '../format/base64';
 import { hexDump } from '../format/hexDump';
 import { formatCount } from '../format/numberFormat';

@@ -1,5 +1,5 @@
 import { useState, useSyncExternalStore } from 'react';
-import type { WireModule, WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireModule, WireSnapshot } from '@contract';
 import { formatBytes, formatCount, formatRate } from '../format/numberFormat';
 import { formatClock, formatDuration } from '../format/timeFormat';
 import type { ModuleDirectory, ModuleEntry } from '../state/ModuleDirectory';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireSnapshot } from '@contract';
 import { formatRate } from '../format/numberFormat';
 import { RATE_WINDOW_MS, type RateHistory } from '../state/RateHistory';
 

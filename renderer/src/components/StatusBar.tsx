@@ -1,5 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireSnapshot } from '@contract';
 import { formatBytes, formatCount, formatRate } from '../format/numberFormat';
 import { formatDuration } from '../format/timeFormat';
 import { ROW_CAPACITY_CHOICES, saveRowCapacity } from '../state/rowCapacitySetting';

@@ -1,4 +1,4 @@
-import type { WireEvent } from '../../../electron/bridge/contract';
+import type { WireEvent } from '@contract';
 
 /** Runs `callback` once soon (the next animation frame); returns a function that cancels it. */
 export type FrameScheduler = (callback: () => void) => () => void;

@@ -1,4 +1,4 @@
-import type { WireEvent, WireModule, WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireEvent, WireModule, WireSnapshot } from '@contract';
 
 export interface Departure {
   /** ms since the Unix epoch */

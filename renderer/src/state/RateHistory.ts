@@ -1,4 +1,4 @@
-import type { WireSnapshot } from '../../../electron/bridge/contract';
+import type { WireSnapshot } from '@contract';
 
 export const RATE_WINDOW_MS = 5 * 60_000;
 

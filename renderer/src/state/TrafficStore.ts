@@ -1,4 +1,4 @@
-import type { WireEvent } from '../../../electron/bridge/contract';
+import type { WireEvent } from '@contract';
 import { base64ToBytes } from '../format/base64';
 import { decodeUtf8 } from '../format/utf8';
 import { type CompiledFilter, MATCH_EVERYTHING } from './rowFilter';

@@ -1,15 +1,5 @@
-import type {
-  CallResult,
-  InjectArgs,
-  InvokeChannel,
-  InvokeChannels,
-  RequestArgs,
-  SocketClientMessage,
-  WireEvent,
-  WireReply,
-  WireSnapshot,
-} from '../../../electron/bridge/contract';
-import { BACKEND_DISCONNECTED, type BackendTransport, type ConnectionState } from './BackendTransport';
+import { isPushChannel, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeResult, type PushChannel, type PushData, type SocketClientMessage } from '@contract';
+import { BACKEND_DISCONNECTED, type Carrier, type ConnectionState } from './BackendTransport';
 
 /** The parts of the browser's WebSocket this transport uses (tests pass a fake). */
 export interface SocketLike {
@@ -41,15 +31,15 @@ export function bridgeUrl(location: { protocol: string; host: string }): string 
 /**
  * The contract over the browser mode's WebSocket: numbered requests answered by id, pushes by
  * channel, and reconnection with exponential backoff. Calls made while disconnected, and calls still
- * waiting when the connection drops, answer with a BACKEND_DISCONNECTED failure.
+ * waiting when the connection drops, answer with a BACKEND_DISCONNECTED failure. The UI calls it
+ * through backendTransport(), which adds the contract's named methods.
  */
-export class WebSocketTransport implements BackendTransport {
+export class WebSocketTransport implements Carrier {
   readonly description: string;
   private socket: SocketLike | null = null;
   private nextRequestId = 1;
   private readonly pending = new Map<number, (result: CallResult<unknown>) => void>();
-  private readonly eventListeners = new Set<(batch: WireEvent[]) => void>();
-  private readonly snapshotListeners = new Set<(snapshot: WireSnapshot) => void>();
+  private readonly pushListeners = new Map<PushChannel, Set<(data: unknown) => void>>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private state: ConnectionState = { status: 'connecting', detail: '', nextAttemptAt: null };
   private retryMs: number;
@@ -121,14 +111,12 @@ export class WebSocketTransport implements BackendTransport {
       if (resolve === undefined) return;
       this.pending.delete(record.id);
       resolve(isCallResult(record.result) ? record.result : { ok: false, error: { code: 'BAD_RESPONSE', message: 'the backend answered with something that is not a call result' } });
-    } else if (record.push === 'hub:events' && Array.isArray(record.data)) {
-      for (const listener of this.eventListeners) listener(record.data as WireEvent[]);
-    } else if (record.push === 'hub:snapshot' && typeof record.data === 'object' && record.data !== null) {
-      for (const listener of this.snapshotListeners) listener(record.data as WireSnapshot);
+    } else if (isPushChannel(record.push)) {
+      for (const listener of this.pushListeners.get(record.push) ?? []) listener(record.data);
     }
   }
 
-  private invoke<C extends InvokeChannel>(channel: C, args: InvokeChannels[C]['args']): Promise<CallResult<InvokeChannels[C]['result']>> {
+  invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<CallResult<InvokeResult<C>>> {
     const socket = this.socket;
     if (socket === null || socket.readyState !== OPEN) {
       return Promise.resolve({ ok: false, error: { code: BACKEND_DISCONNECTED, message: 'not connected to the backend (reconnecting)' } });
@@ -152,33 +140,13 @@ export class WebSocketTransport implements BackendTransport {
     for (const listener of this.stateListeners) listener(state);
   }
 
-  snapshot(): Promise<CallResult<WireSnapshot>> {
-    return this.invoke('hub:snapshot', null);
-  }
-  inject(args: InjectArgs): Promise<CallResult<null>> {
-    return this.invoke('hub:inject', args);
-  }
-  request(args: RequestArgs): Promise<CallResult<WireReply>> {
-    return this.invoke('hub:request', args);
-  }
-  kick(args: { id: string; reason?: string }): Promise<CallResult<null>> {
-    return this.invoke('hub:kick', args);
-  }
-  payload(args: { seq: number }): Promise<CallResult<{ payloadBase64: string } | null>> {
-    return this.invoke('hub:payload', args);
-  }
-
-  listen(args: { addresses: string[] }): Promise<CallResult<{ listeners: string[] }>> {
-    return this.invoke('hub:listen', args);
-  }
-
-  onEvents(callback: (batch: WireEvent[]) => void): () => void {
-    this.eventListeners.add(callback);
-    return () => this.eventListeners.delete(callback);
-  }
-  onSnapshot(callback: (snapshot: WireSnapshot) => void): () => void {
-    this.snapshotListeners.add(callback);
-    return () => this.snapshotListeners.delete(callback);
+  /** Pushed data goes on unchecked: contractApi checks its shape for the channel. */
+  on<C extends PushChannel>(channel: C, callback: (data: PushData<C>) => void): () => void {
+    const listener = callback as (data: unknown) => void;
+    const listeners = this.pushListeners.get(channel) ?? new Set();
+    this.pushListeners.set(channel, listeners);
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
   onConnectionState(callback: (state: ConnectionState) => void): () => void {
     this.stateListeners.add(callback);
