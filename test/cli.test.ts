@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildUnlessBuilt, CliProcesses, type CliProcess } from './support/cliProcess';
+import { CliProcesses, ensureFreshBuild, type CliProcess } from './support/cliProcess';
 
 const COMMANDS = ['hub', 'send', 'broadcast', 'request', 'listen', 'monitor', 'list'];
 
@@ -11,7 +11,7 @@ describe('relayscope CLI', () => {
   let socket: string;
   let cli: CliProcesses;
 
-  beforeAll(() => buildUnlessBuilt(), 180_000);
+  beforeAll(() => ensureFreshBuild(), 180_000);
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relayscope-cli-'));

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
 import { defaultSocket, encodeMessage, encodePing, encodeWelcome, FrameType, listen, MessageKind, type RelayHubOptions } from '../../electron/hub';
 import { abstractSocketHelper } from '../../electron/sockets/abstractSocket';
 import { Cleanup } from '../support/cleanup';
-import { buildUnlessBuilt, CliProcesses } from '../support/cliProcess';
+import { CliProcesses, ensureFreshBuild } from '../support/cliProcess';
 import { startHub, type HubUnderTest } from '../support/hubFixture';
 import { spawnTracked, type ChildResult, type TrackedChild } from '../support/processes';
 import { makeTempDir, removeTempDir, uniqueSuffix } from '../support/tempDir';
@@ -184,8 +184,9 @@ describe('the Python client connecting', () => {
 });
 
 describe('the Python A/B demo (examples/python/ab_demo.py)', () => {
+  beforeAll(() => ensureFreshBuild(), 180_000);
+
   it('prints what each module received and from whom, against a CLI hub found through RELAYSCOPE_SOCKET', async () => {
-    buildUnlessBuilt();
     const dir = makeTempDir();
     cleanup.add(() => removeTempDir(dir));
     const cli = new CliProcesses();

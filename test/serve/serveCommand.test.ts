@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeContract } from '../bridge/contractBehaviour';
 import { Cleanup } from '../support/cleanup';
-import { buildUnlessBuilt, CliProcesses, type CliProcess } from '../support/cliProcess';
+import { CliProcesses, ensureFreshBuild, type CliProcess } from '../support/cliProcess';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { socketDriver } from './socketDriver';
 
@@ -14,7 +14,7 @@ async function servedUrl(serve: CliProcess): Promise<{ port: number; token: stri
   return { port: Number(match[1]), token: match[2] };
 }
 
-beforeAll(() => buildUnlessBuilt(), 180_000);
+beforeAll(() => ensureFreshBuild(), 180_000);
 
 describeContract('the contract over `relayscope serve --attach` to a CLI hub', async (cleanup) => {
   const dir = makeTempDir();

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/cleanup';
-import { buildUnlessBuilt } from '../support/cliProcess';
+import { ensureFreshBuild } from '../support/cliProcess';
 import { spawnTracked, type TrackedChild } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
@@ -42,6 +42,9 @@ function childPids(pid: number): number[] {
 }
 
 describe('npm start (scripts/start.js)', () => {
+  // The browser-mode fallback runs the real CLI (bin/ → dist/).
+  beforeAll(() => ensureFreshBuild(), 180_000);
+
   let cleanup: Cleanup;
   let dir: string;
   let project: string;
@@ -68,7 +71,6 @@ describe('npm start (scripts/start.js)', () => {
   }
 
   it('starts the browser mode with the same arguments when the Electron binary is missing, and stops it on SIGTERM', async () => {
-    buildUnlessBuilt();
     const socket = path.join(dir, 'hub.sock');
     const started = start(['--socket', socket, '--port', '0']);
     await waitUntil(() => /^relayscope serve: open http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m.test(started.stdout()), 'the serve URL line', 15_000);

@@ -1,15 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+
+// bin/relayscope.js runs dist/: test files that start the CLI call ensureFreshBuild() in beforeAll.
+export { ensureFreshBuild } from './freshBuild';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO_ROOT, 'bin', 'relayscope.js');
-const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'electron', 'cli', 'main.js');
-
-/** `npm test` builds first; a lone `npx vitest run` on a fresh checkout builds here. */
-export function buildUnlessBuilt(): void {
-  if (!fs.existsSync(CLI_ENTRY)) execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
 
 export interface Exit {
   code: number | null;
