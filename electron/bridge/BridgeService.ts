@@ -1,13 +1,6 @@
-import { ContractError, INVOKE_CHANNELS, isInvokeChannel, SNAPSHOT_INTERVAL_MS, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeHandlers, type InvokeResult, type PushChannel, type PushData, type WireEvent } from './contract';
-import type { HubEvent } from '../hub/hubEvents';
+import { ContractError, INVOKE_CHANNELS, isInvokeChannel, SNAPSHOT_INTERVAL_MS, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeHandlers, type InvokeResult, type PushChannel, type PushData } from './contract';
 import { BackendError, type HubBackend } from './HubBackend';
 import { toWireEvent, toWireSnapshot } from './wireEvents';
-
-/** Events forwarded in one batch at most; the rest of a burst is counted in a 'lost' event, so a fast bus cannot flood the UI. */
-export const MAX_EVENTS_PER_BATCH = 2000;
-
-/** The hub delivers at most one batch per 50 ms; forwarding at the same pace. */
-const BATCH_INTERVAL_MS = 50;
 
 /** Where BridgeService.subscribe delivers: each push with the data type of its channel. */
 export type PushSink = <C extends PushChannel>(channel: C, data: PushData<C>) => void;
@@ -15,7 +8,7 @@ export type PushSink = <C extends PushChannel>(channel: C, data: PushData<C>) =>
 /**
  * The contract's backend side, shared by both transports (Electron IPC and the browser mode's
  * WebSocket): checks what the UI sends against the contract's channel table, runs it on the hub
- * backend and answers with CallResult; pushes hub events and snapshots to each subscriber at a bounded rate.
+ * backend and answers with CallResult; pushes hub events and snapshots to each subscriber.
  */
 export class BridgeService {
   /** Typed from the contract: a channel added there fails to compile here until it is handled. */
@@ -58,38 +51,20 @@ export class BridgeService {
   }
 
   /**
-   * Pushes hub events (at most one batch per BATCH_INTERVAL_MS, MAX_EVENTS_PER_BATCH
-   * events each) and a snapshot at once and then every SNAPSHOT_INTERVAL_MS. Returns the
-   * unsubscribe function, which stops all of it.
+   * Pushes each batch of hub events as the backend's event stream delivers it, and a snapshot at
+   * once and then every SNAPSHOT_INTERVAL_MS. Returns the unsubscribe function, which stops both.
+   *
+   * Events are not bounded again here: the stream (HubEventStream, behind both backends) already
+   * holds a bounded number per batch and counts the rest in a 'lost' event, and nothing is queued
+   * here, so the batches pass through as they come. A carrier that can fall behind bounds what it
+   * buffers itself: BrowserModeServer skips batches for a page with too much unsent data and adds
+   * them to the next 'lost' count.
    */
   subscribe(push: PushSink): () => void {
     let active = true;
-    let pending: HubEvent[] = [];
-    let lostCount = 0;
-    let lastBatchAt = -Infinity;
-    let batchTimer: NodeJS.Timeout | null = null;
     let snapshotInFlight = false;
 
-    const sendBatch = (): void => {
-      batchTimer = null;
-      if (!active) return;
-      const batch: WireEvent[] = pending.map(toWireEvent);
-      pending = [];
-      if (lostCount > 0) {
-        batch.push({ type: 'lost', time: Date.now() * 1000, count: lostCount });
-        lostCount = 0;
-      }
-      lastBatchAt = performance.now();
-      if (batch.length > 0) push('hub:events', batch);
-    };
-
-    const unsubscribeEvents = this.backend.onEvents((events) => {
-      for (const event of events) {
-        if (pending.length < MAX_EVENTS_PER_BATCH) pending.push(event);
-        else lostCount += event.type === 'lost' ? event.count : 1;
-      }
-      if (batchTimer === null) batchTimer = setTimeout(sendBatch, Math.max(0, lastBatchAt + BATCH_INTERVAL_MS - performance.now()));
-    });
+    const unsubscribeEvents = this.backend.onEvents((events) => push('hub:events', events.map(toWireEvent)));
 
     const pushSnapshot = (): void => {
       // A hub that answers slower than the interval (attached, busy) gets one request at a time.
@@ -116,8 +91,6 @@ export class BridgeService {
       active = false;
       unsubscribeEvents();
       clearInterval(snapshotTimer);
-      if (batchTimer !== null) clearTimeout(batchTimer);
-      pending = [];
     };
   }
 }

@@ -14,7 +14,10 @@ export interface HubBackendDescription {
 export interface HubBackend {
   describe(): HubBackendDescription;
   snapshot(): Promise<HubSnapshot>;
-  /** Batched registry and traffic events; returns the unsubscribe function. */
+  /**
+   * Registry and traffic events in the batches of a HubEventStream: each batch bounded, with what
+   * it skipped counted in a closing 'lost' event. Returns the unsubscribe function.
+   */
   onEvents(callback: (batch: HubEvent[]) => void): () => void;
   inject(options: InjectOptions): Promise<void>;
   request(options: { destination: string; payload: Buffer; timeoutMs: number }): Promise<InProcessReply>;

@@ -6,6 +6,10 @@ export type FrameScheduler = (callback: () => void) => () => void;
 /**
  * Collects pushed event batches and hands them over together once per frame, so the UI applies
  * everything that arrived in a frame in one state update however many pushes came in.
+ *
+ * It does not bound or count events: the hub's event stream already bounds each batch and counts
+ * what it skipped in 'lost' events, which pass through to the traffic store, and the queue here
+ * holds only what arrives before the next flush (a frame, or HIDDEN_WINDOW_FLUSH_MS at most).
  */
 export class EventBatcher {
   private queued: WireEvent[] = [];
