@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import ts from 'typescript';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BridgeService } from '../../electron/bridge/BridgeService';
-import { contractApi, ELECTRON_IPC, type ContractCarrier, type RelayscopeApi, type WireEvent, type WireSnapshot } from '../../electron/bridge/contract';
+import { contractApi, ELECTRON_IPC, SNAPSHOT_INTERVAL_MS, type ContractCarrier, type RelayscopeApi, type WireEvent, type WireSnapshot } from '../../electron/bridge/contract';
 import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
 import { wireIpcBridge, type InvokeEvent } from '../../electron/shell/ipcBridge';
@@ -91,13 +91,14 @@ describe('the IPC bridge between the preload and the hub', () => {
   /** The page's API: the contract's methods over the preload's carrier, as the renderer builds it. */
   let api: RelayscopeApi;
   let unwire: () => void;
+  let backend: LocalHubBackend;
 
   beforeEach(async () => {
     cleanup = new Cleanup();
     const dir = makeTempDir();
     cleanup.add(() => removeTempDir(dir));
     socket = path.join(dir, 'hub.sock');
-    const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
+    backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
     cleanup.add(() => backend.close());
     ipc = new FakeElectronIpc();
     unwire = wireIpcBridge(ipc.ipcMain, new BridgeService(backend), ipc.webContents, INDEX_URL);
@@ -180,13 +181,26 @@ describe('the IPC bridge between the preload and the hub', () => {
   });
 
   it('removes every handler and stops pushing when unwired', async () => {
+    // The periodic snapshot runs on setInterval: wire again under a fake one (only it, and its
+    // clear; the hub's sockets keep real I/O) so the intervals after unwiring pass without waiting.
+    unwire();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    cleanup.add(() => vi.useRealTimers());
+    unwire = wireIpcBridge(ipc.ipcMain, new BridgeService(backend), ipc.webContents, INDEX_URL);
     const snapshots: WireSnapshot[] = [];
     api.onSnapshot((snapshot) => snapshots.push(snapshot));
+    // The fake interval is what pushes: one tick, one more snapshot.
+    const beforeTick = snapshots.length;
+    await vi.advanceTimersByTimeAsync(SNAPSHOT_INTERVAL_MS);
+    await waitUntil(() => snapshots.length > beforeTick, 'the snapshot of one fake interval');
+
     unwire();
     expect(ipc.handlers.size).toBe(0);
     await expect(api.snapshot()).rejects.toThrow(`No handler registered for '${ELECTRON_IPC.invoke}'`);
     const seen = snapshots.length;
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await vi.advanceTimersByTimeAsync(SNAPSHOT_INTERVAL_MS * 3);
+    // The backend's snapshot resolves in microtasks; one turn of the event loop lets any push land.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(snapshots.length).toBe(seen);
   });
 });
