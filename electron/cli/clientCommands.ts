@@ -5,6 +5,7 @@ import {
   errorName,
   formatSocketAddress,
   HubEventCode,
+  monitorDroppedCount,
   MESSAGE_KIND_NAMES,
   MessageKind,
   moduleIdProblem,
@@ -232,7 +233,9 @@ function hubEventLine(event: EventFrame): string {
   const code = event.event === HubEventCode.ERROR ? ` ${errorName(event.code)}` : '';
   // A connection refused before HELLO was accepted has no ID yet.
   const id = event.id === '' ? '-' : event.id;
-  return `${clockMicros(event.timestampMicros)} ${name} ${id}${code}${event.detail === '' ? '' : `: ${event.detail}`}`;
+  const dropped = monitorDroppedCount(event);
+  const detail = dropped === null ? event.detail : `${dropped} copies of messages and events were not sent to this monitor because it read too slowly`;
+  return `${clockMicros(event.timestampMicros)} ${name} ${id}${code}${detail === '' ? '' : `: ${detail}`}`;
 }
 
 function hubEventJson(event: EventFrame): string {
@@ -245,6 +248,7 @@ function hubEventJson(event: EventFrame): string {
     code: event.code,
     codeName: event.code === 0 ? null : errorName(event.code),
     detail: event.detail,
+    dropped: monitorDroppedCount(event),
   });
 }
 

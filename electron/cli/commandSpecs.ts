@@ -22,6 +22,8 @@ const hubFlags: Record<string, FlagSpec> = {
   'max-frame': { type: 'string', valueName: 'BYTES', description: 'largest message payload (default 16777216)' },
   'queue-bytes': { type: 'string', valueName: 'N', description: 'bytes queued towards one connection before the slow-consumer policy applies (default 8388608)' },
   'idle-timeout': { type: 'string', valueName: 'MS', description: 'close connections silent this long, 0 to never (default 30000)' },
+  'handshake-timeout': { type: 'string', valueName: 'MS', description: 'close connections that have not sent HELLO this long after connecting (default 10000)' },
+  'takeover-probe': { type: 'string', valueName: 'MS', description: 'how long a TAKEOVER waits for the current holder of the ID to answer (default 1000)' },
   mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
   token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN)' },
   'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },

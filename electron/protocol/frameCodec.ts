@@ -2,7 +2,7 @@
  * Pure, incremental codec for the frames described in protocol.ts. No I/O and no timers: bytes in,
  * frames out, so the same code serves the hub, the clients, the tests and the fuzzer.
  */
-import { ErrorCode, FrameType, LENGTH_PREFIX_BYTES, MessageKind, PROTOCOL_VERSION } from './protocol';
+import { ErrorCode, FrameType, HubEventCode, LENGTH_PREFIX_BYTES, MessageKind, PROTOCOL_VERSION } from './protocol';
 
 export class FrameError extends Error {
   constructor(
@@ -538,6 +538,15 @@ export function encodeEvent(e: EventFrame): Buffer {
 export function parseEvent(buf: Buffer, start: number, end: number): EventFrame {
   const r = new BodyReader(buf, start, end, 'EVENT');
   return { timestampMicros: r.u64('timestamp'), event: r.u8('event'), code: r.u16('code'), id: r.shortString('module ID'), detail: r.restString() };
+}
+
+/**
+ * The number of copies a MONITOR_DROPPED event reports: its detail is that count in decimal digits
+ * and nothing else (PROTOCOL.md 8.2). Null for any other event, or a detail that is not a count.
+ */
+export function monitorDroppedCount(event: EventFrame): number | null {
+  if (event.event !== HubEventCode.MONITOR_DROPPED || !/^[0-9]{1,15}$/.test(event.detail)) return null;
+  return Number(event.detail);
 }
 
 export function encodeInject(i: InjectFrame): Buffer {
