@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BackpressureError, ClosedError, ConnectError, RelayClient, RelayError, TimeoutError, type ReceivedMessage, type RelayClientOptions } from '../electron/client';
 import { encodeHello, encodeMessage, encodeWelcome, type EventFrame, type TrafficFrame } from '../electron/protocol/frameCodec';
 import type { HubEvent, LeaveEvent } from '../electron/hub/hubEvents';
@@ -599,15 +599,28 @@ describe('RelayClient reconnecting and closing', () => {
   });
 
   it('keeps an idle client connected past the hub idle timeout', async () => {
-    const { hub } = await startHub({ idleTimeoutMs: 150 });
-    const client = await connect({ id: 'idle' });
-    let disconnected = false;
-    client.on('disconnect', () => (disconnected = true));
-    // Idleness needs time to pass: four idle timeouts without the client sending anything itself.
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(disconnected).toBe(false);
-    expect(client.connected).toBe(true);
-    expect(hub.moduleIds()).toEqual(['idle']);
+    // The hub's idle sweep and the client's keepalive are intervals that measure with
+    // performance.now(): fake only those (the sockets keep real I/O, and vitest's fake clock lets
+    // it through after each timer) so four idle timeouts pass without waiting for them.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    try {
+      const { hub } = await startHub({ idleTimeoutMs: 150 });
+      const client = await connect({ id: 'idle' });
+      let disconnected = false;
+      client.on('disconnect', () => (disconnected = true));
+      // A module that never answers a PING, under the same clock: the hub does time it out.
+      const silent = await connectSocket(parseSocketAddress(socketPath));
+      rawSockets.push(silent);
+      silent.write(encodeHello({ id: 'silent' }));
+      await waitFor(() => hub.moduleIds().includes('silent'), 'the silent module registered');
+      // Idleness needs time to pass: four idle timeouts without the client sending anything itself.
+      await vi.advanceTimersByTimeAsync(600);
+      expect(disconnected).toBe(false);
+      expect(client.connected).toBe(true);
+      expect(hub.moduleIds()).toEqual(['idle']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
