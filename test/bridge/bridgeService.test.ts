@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BridgeService } from '../../electron/bridge/BridgeService';
-import type { WireEvent, WireSnapshot } from '../../electron/bridge/contract';
+import { SNAPSHOT_INTERVAL_MS, type WireEvent, type WireSnapshot } from '../../electron/bridge/contract';
 import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
 import type { RelayHubOptions } from '../../electron/hub/RelayHub';
 import { RelayClient } from '../../electron/client';
@@ -70,16 +70,30 @@ describe('BridgeService event batches', () => {
       const socket = path.join(dir, 'hub.sock');
       const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
       cleanup.add(() => backend.close());
+      // The periodic snapshot runs on setInterval: a fake one (only it; the sockets and the event
+      // batching keep real time) lets its intervals pass without waiting for them.
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      cleanup.add(() => vi.useRealTimers());
       const service = new BridgeService(backend);
       const pushed: string[] = [];
       const unsubscribe = service.subscribe((channel) => pushed.push(channel));
       await waitUntil(() => pushed.includes('hub:snapshot'), 'the first snapshot');
+      // The fake interval is what pushes the next snapshot.
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_INTERVAL_MS);
+      await waitUntil(() => pushed.filter((channel) => channel === 'hub:snapshot').length === 2, 'the snapshot of one fake interval');
       unsubscribe();
       const countAfterUnsubscribe = pushed.length;
+      // The event stream hands each batch to all its subscribers at once: when this one has the
+      // join, the service would have pushed it too had it still been subscribed.
+      const joined: string[] = [];
+      cleanup.add(backend.onEvents((events) => joined.push(...events.flatMap((event) => (event.type === 'join' ? [event.id] : [])))));
       const module = await RelayClient.connect({ id: 'late', socket, reconnect: false });
       cleanup.add(() => module.close());
-      // A join event and the next snapshot would both have been pushed within this time.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await waitUntil(() => joined.includes('late'), 'the join event at another subscriber');
+      // Three more snapshot intervals; the backend's snapshot resolves in microtasks, and one turn
+      // of the event loop lets any push land.
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_INTERVAL_MS * 3);
+      await new Promise((resolve) => setImmediate(resolve));
       expect(pushed.length).toBe(countAfterUnsubscribe);
     } finally {
       await cleanup.run();
