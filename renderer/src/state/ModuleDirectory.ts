@@ -1,4 +1,5 @@
 import type { WireEvent, WireModule, WireSnapshot } from '@contract';
+import { VersionedStore } from './VersionedStore';
 
 export interface Departure {
   /** ms since the Unix epoch */
@@ -30,25 +31,11 @@ export const UNSEEN_DEPARTURE_REASON = 'no longer connected (its leave event was
  * The modules panel's model: connected modules from the latest snapshot, plus departed modules kept
  * with when and why they left until clearDeparted().
  */
-export class ModuleDirectory {
+export class ModuleDirectory extends VersionedStore {
   private current: WireModule[] = [];
   private lastKnown = new Map<string, WireModule>();
   private departures = new Map<string, Departure>();
   private arrivals = new Map<string, Arrival>();
-  private version = 0;
-  private readonly listeners = new Set<() => void>();
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  readonly getVersion = (): number => this.version;
-
-  private changed(): void {
-    this.version++;
-    for (const listener of this.listeners) listener();
-  }
 
   applySnapshot(snapshot: WireSnapshot): void {
     const present = new Set(snapshot.modules.map((module) => module.id));
