@@ -11,7 +11,8 @@ import { animationFrameScheduler, EventBatcher } from './state/EventBatcher';
 import { ModuleDirectory } from './state/ModuleDirectory';
 import { RateHistory } from './state/RateHistory';
 import { initialRowCapacity } from './state/rowCapacitySetting';
-import { TrafficStore, type TrafficRow } from './state/TrafficStore';
+import { TrafficStore } from './state/TrafficStore';
+import type { TrafficRow } from './state/trafficRows';
 import type { BackendTransport, ConnectionState } from './transport/BackendTransport';
 
 function nowMicros(): number {

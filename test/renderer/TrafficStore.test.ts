@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WireEvent } from '../../electron/bridge/contract';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from '../../renderer/src/state/rowFilter';
-import { TrafficStore, rowText } from '../../renderer/src/state/TrafficStore';
+import { TrafficStore } from '../../renderer/src/state/TrafficStore';
+import { rowText } from '../../renderer/src/state/trafficRows';
 import { messageEvent } from './eventFixtures';
 
 function filterOf(spec: Partial<FilterSpec>): CompiledFilter {
@@ -195,5 +196,14 @@ describe('TrafficStore module IDs', () => {
       const row = store.row(store.endRowNumber - 1)!;
       expect({ message: i, source: row.source, destination: row.destination }).toEqual({ message: i, source, destination });
     }
+  });
+
+  it('keeps a module filter on its module when the ID table is compacted', () => {
+    const store = new TrafficStore(10);
+    store.setFilter(filterOf({ module: 'sensor', moduleSide: 'destination' }));
+    for (let i = 0; i < 3000; i++) store.append([messageEvent({ source: `sender-${i}`, destination: i % 5 === 0 ? 'sensor' : `receiver-${i}` })]);
+    // The ring holds messages 2990 to 2999, of which 2990 and 2995 went to the sensor.
+    const visible = Array.from({ length: store.visibleCount }, (_, i) => store.row(store.visibleRowNumberAt(i))!);
+    expect(visible.map((row) => `${row.source} → ${row.destination}`)).toEqual(['sender-2990 → sensor', 'sender-2995 → sensor']);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { WireEvent } from '../../electron/bridge/contract';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from '../../renderer/src/state/rowFilter';
 import { ROW_KINDS, type RowKind } from '../../renderer/src/state/rowKinds';
-import { rowText, TrafficStore, type TrafficRow } from '../../renderer/src/state/TrafficStore';
+import { TrafficStore } from '../../renderer/src/state/TrafficStore';
+import { rowText, type TrafficRow } from '../../renderer/src/state/trafficRows';
 import { messageEvent } from './eventFixtures';
 
 function filterOf(spec: Partial<FilterSpec>): CompiledFilter {

@@ -6,7 +6,7 @@ import { renderPayload, suggestEncoding } from '../format/payloadEncoding';
 import { prettyJson } from '../format/prettyJson';
 import { formatMicros } from '../format/timeFormat';
 import { decodeUtf8 } from '../format/utf8';
-import type { TrafficRow } from '../state/TrafficStore';
+import type { TrafficRow } from '../state/trafficRows';
 import type { BackendTransport } from '../transport/BackendTransport';
 import type { ComposerDraft } from './InjectComposer';
 

@@ -2,7 +2,8 @@ import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } fr
 import { formatCount } from '../format/numberFormat';
 import { previewText } from '../format/previewText';
 import { formatMicros } from '../format/timeFormat';
-import type { TrafficRow, TrafficStore } from '../state/TrafficStore';
+import type { TrafficStore } from '../state/TrafficStore';
+import type { TrafficRow } from '../state/trafficRows';
 
 const ROW_HEIGHT = 20;
 // Browsers cap an element's height (Firefox near 17.9 million px), so past this the scrollbar maps
