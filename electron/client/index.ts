@@ -1,12 +1,6 @@
-export {
-  RelayClient,
-  type RelayClientOptions,
-  type RelayClientEvents,
-  type ReconnectOptions,
-  type ReceivedMessage,
-  type PresenceNotice,
-  type InjectRequest,
-} from './RelayClient';
+export { RelayClient } from './RelayClient';
+export type { RelayClientOptions, RelayClientEvents, ReceivedMessage, PresenceNotice, InjectRequest } from './clientTypes';
+export type { ReconnectOptions } from './Reconnector';
 export { RelayError, ConnectError, TimeoutError, ClosedError, BackpressureError } from './errors';
 export type { Welcome, TrafficFrame, EventFrame } from '../protocol/frameCodec';
 export type { HubSnapshot } from '../hub/hubEvents';
