@@ -1,6 +1,6 @@
 import { ClosedError, RelayError, TimeoutError } from '../client/errors';
 import { RelayClient } from '../client/RelayClient';
-import type { EventFrame, TrafficFrame } from '../protocol/frameCodec';
+import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../protocol/frameCodec';
 import { PendingOperations } from '../protocol/PendingOperations';
 import { HubEventStream, type HubEventStreamOptions } from '../hub/HubEventStream';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
@@ -27,7 +27,6 @@ const RECONNECT_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000 };
  * injected request).
  */
 const FIRST_REQUEST_CORRELATION = 0x8000_0000;
-const MONITOR_DROPPED_COUNT = /^(\d+) /;
 
 /**
  * A hub run by someone else, seen through a monitor connection. Traffic copies become message
@@ -179,8 +178,8 @@ export class AttachedHubBackend implements HubBackend {
       case HubEventCode.ERROR:
         return { type: 'error', time, id: frame.id, code: frame.code, codeName: errorName(frame.code), message: frame.detail };
       case HubEventCode.MONITOR_DROPPED: {
-        const count = MONITOR_DROPPED_COUNT.exec(frame.detail);
-        return { type: 'lost', time, count: count === null ? 1 : Number(count[1]) };
+        // A detail that is not a count (a hub speaking a later revision) still means copies were missed.
+        return { type: 'lost', time, count: monitorDroppedCount(frame) ?? 1 };
       }
       default:
         return null;

@@ -1,7 +1,7 @@
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
 import { listen, type HubListener, type ListenOptions } from '../hub/listeners';
 import { errorName } from '../protocol/protocol';
-import { HubCommandError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
+import { HubCommandError, HubTimeoutError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
 
@@ -107,5 +107,7 @@ function hubCommand(command: () => void): void {
 }
 
 function backendError(err: unknown): unknown {
-  return err instanceof HubCommandError ? new BackendError(errorName(err.code), err.message) : err;
+  if (err instanceof HubCommandError) return new BackendError(errorName(err.code), err.message);
+  if (err instanceof HubTimeoutError) return new BackendError('TIMEOUT', err.message);
+  return err;
 }

@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { encodePing, FrameDecoder, FrameError, parseBye, parseError, parseWelcome, type FrameVisitor, type Welcome } from '../protocol/frameCodec';
-import { DEFAULT_MAX_PAYLOAD, FrameType, LENGTH_PREFIX_BYTES, maxFrameLength } from '../protocol/protocol';
+import { DEFAULT_MAX_PAYLOAD, FrameType, LENGTH_PREFIX_BYTES, MAX_RUN_BYTES, maxFrameLength } from '../protocol/protocol';
 import { connectSocket, type SocketAddress } from '../sockets/socketAddress';
 import { ConnectError, RelayError, TimeoutError } from './errors';
 
@@ -30,8 +30,6 @@ const CLOSE_GRACE_MS = 2000;
  * (the Python client's too) only keeps a corrupt stream from making the client allocate without limit.
  */
 const MAX_LISTING_FRAME_LENGTH = 256 * 1024 * 1024;
-/** A TRAFFIC_RUN's frames total at most this, unless the run is one larger MESSAGE frame (PROTOCOL.md 4.13). */
-const MAX_RUN_BYTES = 1024 * 1024;
 /** A TRAFFIC_RUN's length beyond its frames: type, u64 timestamp, the source as u8 length and up to 255 bytes, u32 count. */
 const TRAFFIC_RUN_OVERHEAD = 1 + 8 + 1 + 255 + 4;
 

@@ -1,14 +1,12 @@
 import { encodeEvent } from '../protocol/frameCodec';
 import { trafficHeaderLength, trafficRunHeaderLength, writeMessagePrefix, writeTrafficHeader, writeTrafficRunHeader } from '../protocol/frameWriters';
-import { HubEventCode, LENGTH_PREFIX_BYTES, MESSAGE_KIND_NAMES, TrafficFlag } from '../protocol/protocol';
+import { HubEventCode, LENGTH_PREFIX_BYTES, MAX_RUN_BYTES, MESSAGE_KIND_NAMES, TrafficFlag } from '../protocol/protocol';
 import type { HubClock } from './HubClock';
 import { ZERO_COPY_THRESHOLD, type HubConnection } from './HubConnection';
 import type { HubEventStream } from './HubEventStream';
 import { PREVIEW_BYTES, type MessageEvent } from './hubEvents';
 import type { HubOutput } from './HubOutput';
 
-/** A TRAFFIC_RUN never exceeds this, whatever size of chunk an attached stream delivers. */
-export const MAX_RUN_BYTES = 1024 * 1024;
 /** The MESSAGE frame header before its body: length prefix and type byte. */
 const FRAME_PREFIX_BYTES = LENGTH_PREFIX_BYTES + 1;
 

@@ -32,6 +32,12 @@ export const MAX_FRAME_OVERHEAD = 1 + 8 + 1 + 1 + 4 + 1 + 255 + 1 + 255;
  */
 export const MAX_HELLO_FRAME_LENGTH = 1 + 3 + 255 + 2 + 0xffff;
 
+/**
+ * The MESSAGE frames embedded in one TRAFFIC_RUN total at most this, unless the run is a single
+ * larger frame (PROTOCOL.md 4.13): the hub cuts runs here, readers size their frame limit by it.
+ */
+export const MAX_RUN_BYTES = 1024 * 1024;
+
 export function maxFrameLength(maxPayload: number): number {
   return maxPayload + MAX_FRAME_OVERHEAD;
 }
