@@ -23,6 +23,7 @@ const hubFlags: Record<string, FlagSpec> = {
   'queue-bytes': { type: 'string', valueName: 'N', description: 'bytes queued towards one connection before the slow-consumer policy applies (default 8388608)' },
   'idle-timeout': { type: 'string', valueName: 'MS', description: 'close connections silent this long, 0 to never (default 30000)' },
   'handshake-timeout': { type: 'string', valueName: 'MS', description: 'close connections that have not sent HELLO this long after connecting (default 10000)' },
+  'memory-budget': { type: 'string', valueName: 'BYTES', description: 'bytes the hub may hold for all connections together (partial frames, queued output); beyond it the largest holders are disconnected (default 1/8 of memory, 64 MiB to 1 GiB)' },
   'takeover-probe': { type: 'string', valueName: 'MS', description: 'how long a TAKEOVER waits for the current holder of the ID to answer (default 1000)' },
   mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
   token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN)' },

@@ -7,6 +7,11 @@ import type { HubEndpoint } from './HubEndpoint';
 
 /** A PONG echoes at most this many bytes of its PING's body (PROTOCOL.md 4.4). */
 const PING_ECHO_BYTES = 8;
+/**
+ * One STATS_REPLY serves every STATS for this long: a snapshot of a big registry costs ~1 ms to
+ * build, and a monitor writing STATS frames as fast as it can must not make the hub do that per frame.
+ */
+const STATS_REUSE_MS = 100;
 
 /**
  * Every frame but MESSAGE from a registered connection: keepalive, BYE, LIST, presence, and the
@@ -19,6 +24,22 @@ export class ControlFrames {
     /** Disconnects a module or monitor with KICKED; throws HubCommandError when no such ID is connected. */
     private readonly kick: (id: string, reason: string) => void,
   ) {}
+
+  /** LIST_REPLY encoded once per registry version, STATS_REPLY once per STATS_REUSE_MS; sent with each request's correlation ID. */
+  private listReply: { version: number; frame: Buffer } | null = null;
+  private statsReply: { at: number; frame: Buffer } | null = null;
+
+  private listFrame(): Buffer {
+    const version = this.core.registryVersion;
+    if (this.listReply === null || this.listReply.version !== version) this.listReply = { version, frame: encodeListReply(0, [...this.core.modules.keys()]) };
+    return this.listReply.frame;
+  }
+
+  private statsFrame(): Buffer {
+    const now = performance.now();
+    if (this.statsReply === null || now - this.statsReply.at > STATS_REUSE_MS) this.statsReply = { at: now, frame: encodeStatsReply(0, JSON.stringify(this.core.snapshot())) };
+    return this.statsReply.frame;
+  }
 
   handle(conn: HubConnection, type: number, buf: Buffer, start: number, end: number): void {
     const { output } = this.core;
@@ -33,7 +54,7 @@ export class ControlFrames {
         this.core.closeConnection(conn);
         return;
       case FrameType.LIST:
-        output.sendControl(conn, encodeListReply(parseCorrelationOnly(buf, start, end, 'LIST'), [...this.core.modules.keys()]));
+        output.sendAnswer(conn, this.listFrame(), parseCorrelationOnly(buf, start, end, 'LIST'));
         return;
       case FrameType.SUBSCRIBE_PRESENCE: {
         const { correlationId, on } = parseSubscribePresence(buf, start, end);
@@ -51,7 +72,7 @@ export class ControlFrames {
           // INJECT carries kind and flags before its correlation ID; STATS and KICK start with it.
           this.core.sendError(conn, ErrorCode.NOT_PERMITTED, correlationAt(buf, type === FrameType.INJECT ? start + 2 : start, end), '', `frame 0x${type.toString(16)} is for monitors; connect with the MONITOR flag`);
         } else if (type === FrameType.STATS) {
-          output.sendControl(conn, encodeStatsReply(parseCorrelationOnly(buf, start, end, 'STATS'), JSON.stringify(this.core.snapshot())));
+          output.sendAnswer(conn, this.statsFrame(), parseCorrelationOnly(buf, start, end, 'STATS'));
         } else if (type === FrameType.INJECT) {
           this.inject(conn, buf, start, end);
         } else {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { encodePing, encodeWelcome, FrameDecoder, FrameError, parseHello } from '../protocol/frameCodec';
+import { encodePing, encodeWelcome, parseHello } from '../protocol/frameCodec';
 import { moduleIdProblem } from '../protocol/moduleId';
 import { ErrorCode, FrameType, HelloFlag, HubEventCode, LENGTH_PREFIX_BYTES, PresenceEvent, PROTOCOL_VERSION } from '../protocol/protocol';
 import type { HubConnection } from './HubConnection';
@@ -8,6 +8,7 @@ import type { MonitorTap } from './MonitorTap';
 
 /** Bytes a connection may send while its TAKEOVER probe runs before it is refused. */
 const MAX_HELD_BYTES = 1024 * 1024;
+const HELD_INITIAL_BYTES = 4096;
 
 export interface HandshakeOptions {
   token: Buffer | null;
@@ -30,11 +31,13 @@ export class Handshake {
     private readonly core: HubCore,
     private readonly tap: MonitorTap,
     private readonly options: HandshakeOptions,
+    /** Handles bytes as if read from `conn` now, under its current frame limit (RelayHub.receive). */
+    private readonly replayInput: (conn: HubConnection, bytes: Buffer) => void,
   ) {}
 
   /** A frame from a connection that has not been welcomed. */
   handle(conn: HubConnection, type: number, buf: Buffer, start: number, end: number): void {
-    if (conn.heldFrames !== null) this.hold(conn, type, buf, start, end);
+    if (conn.held !== null) this.hold(conn, type, buf, start, end);
     else if (type === FrameType.HELLO) this.hello(conn, buf, start, end);
     else this.core.fail(conn, ErrorCode.HELLO_REQUIRED, `the first frame must be HELLO (0x01), not 0x${type.toString(16).padStart(2, '0')}`);
   }
@@ -59,6 +62,12 @@ export class Handshake {
     // parseHello decodes the ID lossily: invalid UTF-8 becomes U+FFFD, which moduleIdProblem refuses.
     const id = hello.id;
     if (hello.flags & HelloFlag.MONITOR) {
+      // A monitor reads all traffic and may INJECT and KICK. With a token it was checked above; without
+      // one, on a listener other users reach, only the hub's own user (by SO_PEERCRED) may attach.
+      if (conn.origin.monitorRequiresToken && token === null) {
+        this.core.fail(conn, ErrorCode.NOT_PERMITTED, `${conn.origin.listener} is open to other users: a monitor must run as the hub's user, or the hub must have a token`);
+        return;
+      }
       conn.wantsRuns = (hello.flags & HelloFlag.TRAFFIC_RUNS) !== 0;
       this.welcomeMonitor(conn, id);
       return;
@@ -90,6 +99,7 @@ export class Handshake {
   private welcomeModule(conn: HubConnection, id: string): void {
     conn.role = 'module';
     this.core.modules.set(id, conn);
+    this.core.registryVersion++;
     this.welcome(conn, id);
     this.core.log(`+ ${id} joined via ${conn.origin.listener}${conn.origin.peer ? ` (${conn.origin.peer})` : ''}`);
     this.core.announce(conn, PresenceEvent.JOIN, HubEventCode.JOIN, 0, '');
@@ -119,7 +129,8 @@ export class Handshake {
       this.core.fail(newcomer, ErrorCode.ID_IN_USE, `module ID "${id}" is already being taken over`, id);
       return;
     }
-    newcomer.heldFrames = [];
+    newcomer.held = Buffer.allocUnsafe(HELD_INITIAL_BYTES);
+    newcomer.heldLength = 0;
     holder.probedBy = newcomer;
     const probeStartedAt = holder.lastReceived;
     this.core.output.sendControl(holder, encodePing(FrameType.PING));
@@ -134,41 +145,47 @@ export class Handshake {
         this.core.fail(newcomer, ErrorCode.ID_IN_USE, `module ID "${id}" is held by a connection that answered`, id);
         return;
       }
-      const held = newcomer.heldFrames ?? [];
-      newcomer.heldFrames = null;
+      const held = (newcomer.held as Buffer).subarray(0, newcomer.heldLength);
+      newcomer.held = null;
+      newcomer.heldLength = 0;
       this.welcomeModule(newcomer, id);
       this.replay(newcomer, held);
     }, this.options.takeoverProbeMs);
     timer.unref();
   }
 
-  /** Keeps the frame whole (length prefix and type included) for replay. */
+  /**
+   * Keeps the frame whole (length prefix and type included) for replay, back to back with the ones
+   * before it. Every byte counts against the cap, headers too: a flood of empty frames costs what it
+   * weighs and no more (no object per frame).
+   */
   private hold(conn: HubConnection, type: number, buf: Buffer, start: number, end: number): void {
-    conn.heldBytes += end - start + LENGTH_PREFIX_BYTES + 1;
-    if (conn.heldBytes > MAX_HELD_BYTES) {
-      this.core.fail(conn, ErrorCode.HELLO_REQUIRED, 'too much data sent before WELCOME while the takeover was pending');
+    const frameLength = end - start + LENGTH_PREFIX_BYTES + 1;
+    const needed = conn.heldLength + frameLength;
+    if (needed > MAX_HELD_BYTES) {
+      this.core.fail(conn, ErrorCode.HELLO_REQUIRED, `more than ${MAX_HELD_BYTES} bytes sent before WELCOME while the takeover was pending`);
       return;
     }
-    const frame = Buffer.allocUnsafe(end - start + LENGTH_PREFIX_BYTES + 1);
-    frame.writeUInt32BE(end - start + 1, 0);
-    frame[LENGTH_PREFIX_BYTES] = type;
-    buf.copy(frame, LENGTH_PREFIX_BYTES + 1, start, end);
-    conn.heldFrames?.push(frame);
+    let held = conn.held as Buffer;
+    if (needed > held.length) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_HELD_BYTES, Math.max(needed, held.length * 2)));
+      held.copy(grown, 0, 0, conn.heldLength);
+      conn.held = held = grown;
+    }
+    held.writeUInt32BE(end - start + 1, conn.heldLength);
+    held[conn.heldLength + LENGTH_PREFIX_BYTES] = type;
+    buf.copy(held, conn.heldLength + LENGTH_PREFIX_BYTES + 1, start, end);
+    conn.heldLength = needed;
   }
 
-  /** Handles the held frames as one chunk read from the newly registered connection, under its module frame limit. */
-  private replay(conn: HubConnection, held: Buffer[]): void {
-    this.core.clock.stamp();
-    if (held.length > 0) {
-      try {
-        new FrameDecoder(this.options.maxFrame).push(Buffer.concat(held), (type, buf, start, end) => this.core.handleFrame(conn, type, buf, start, end));
-      } catch (err) {
-        if (!(err instanceof FrameError)) throw err;
-        this.core.fail(conn, err.code, err.message);
-      }
-    }
-    this.tap.flushRun();
-    this.core.output.flushDirty();
+  /**
+   * The held frames are handled as one read from the newly registered connection (RelayHub.receive),
+   * followed by any incomplete frame its decoder has buffered since: those bytes came after them.
+   */
+  private replay(conn: HubConnection, held: Buffer): void {
+    const incomplete = conn.decoder.takeBuffered();
+    const bytes = incomplete.length === 0 ? held : Buffer.concat([held, incomplete]);
+    if (bytes.length > 0) this.replayInput(conn, bytes);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { FrameDecoder } from '../protocol/frameCodec';
+import { FrameDecoder, type FrameVisitor } from '../protocol/frameCodec';
 
 export type Transport = 'unix' | 'abstract' | 'tcp' | 'stream';
 
@@ -12,8 +12,15 @@ export interface ConnectionOrigin {
   listener: string;
   /** Whether HELLO must carry the hub's token on this listener. */
   requireToken: boolean;
-  /** Peer process or address, when the listener can tell (e.g. "pid 4242" or "127.0.0.1:50000"). */
+  /** Peer address of a TCP connection, e.g. "127.0.0.1:50000". */
   peer?: string;
+  /** The peer process of a Unix socket connection, read with SO_PEERCRED at accept when the native helper is built. */
+  credentials?: { pid: number; uid: number; gid: number };
+  /**
+   * The listener is open to other users and the peer is not known to run as the hub's user, so a
+   * MONITOR HELLO (reading all traffic, INJECT, KICK) needs the token.
+   */
+  monitorRequiresToken?: boolean;
 }
 
 export interface ModuleStats {
@@ -50,6 +57,8 @@ export class HubConnection {
   readonly acceptedAt = performance.now();
   /** Reading is paused because this connection's own output queue is over the limit. */
   readPaused = false;
+  /** An empty write is queued to tell when the output before it has gone (RelayHub.pauseUntilDrained). */
+  drainProbe = false;
   /** performance.now() of the last bytes received; drives keepalive. */
   lastReceived = performance.now();
   /**
@@ -73,9 +82,18 @@ export class HubConnection {
   monitorDropped = 0;
   /** Requests this module received and has not answered: key "requesterSerial:correlationId". */
   readonly pendingRequests = new Map<string, { requester: HubConnection; correlationId: number }>();
-  /** While a TAKEOVER probe runs: whole frames (length prefix included) that arrived after HELLO, replayed once registered. */
-  heldFrames: Buffer[] | null = null;
-  heldBytes = 0;
+  /**
+   * While a TAKEOVER probe runs: the whole frames (length prefix included) that arrived after HELLO,
+   * back to back in one buffer [0, heldLength), replayed once registered. Null when no probe runs.
+   */
+  held: Buffer | null = null;
+  heldLength = 0;
+  /** Hands each decoded frame to the hub; set when the hub takes the connection in. */
+  visitor: FrameVisitor = () => {};
+  /** Input not yet handled because this connection's own answers piled up (RelayHub.receive). */
+  unread: Buffer | null = null;
+  /** Bytes of partial input counted in the hub's memory budget. */
+  inputAccounted = 0;
   /** Set while this connection is the holder being probed by a TAKEOVER. */
   probedBy: HubConnection | null = null;
   leaveReason = 'connection closed';

@@ -22,6 +22,8 @@ export interface HubCore {
   /** In-process subscribers (the desktop app): batched events and full payloads on demand. */
   readonly events: HubEventStream;
   readonly log: (line: string) => void;
+  /** Changes whenever a module joins or leaves. */
+  registryVersion: number;
   /** Answers with ERROR; closes the connection when the code is fatal. */
   sendError(conn: HubConnection, code: number, correlationId: number, ref: string, message: string): void;
   /** Sends a fatal ERROR and closes. */

@@ -1,3 +1,4 @@
+import { writeAnswerCorrelation } from '../protocol/frameWriters';
 import type { HubConnection } from './HubConnection';
 
 /**
@@ -23,6 +24,15 @@ export class HubOutput {
       dirty[i].flush();
     }
     dirty.length = 0;
+  }
+
+  /** Appends a shared encoded answer (LIST_REPLY, STATS_REPLY) with this request's correlation ID. */
+  sendAnswer(conn: HubConnection, frame: Buffer, correlationId: number): void {
+    if (conn.role === 'closed') return;
+    const [slab, offset] = conn.reserve(frame.length);
+    frame.copy(slab, offset);
+    writeAnswerCorrelation(slab, offset, correlationId);
+    this.markDirty(conn);
   }
 
   /** Appends a whole encoded frame (a control frame: WELCOME, ERROR, OK, replies…). */

@@ -16,6 +16,8 @@ export class HubStatistics {
     errors: 0,
     drops: 0,
     slowConsumerDisconnects: 0,
+    budgetDisconnects: 0,
+    memoryBytes: 0,
     connectionsAccepted: 0,
     connectionsRejected: 0,
     messagesPerSecond: 0,
@@ -61,6 +63,9 @@ export class HubStatistics {
       transport: conn.origin.transport,
       listener: conn.origin.listener,
       peer: conn.origin.peer,
+      pid: conn.origin.credentials?.pid,
+      uid: conn.origin.credentials?.uid,
+      gid: conn.origin.credentials?.gid,
       connectedAt: conn.connectedAt,
       stats: { ...conn.stats, queuedBytes: conn.queuedBytes, messagesInPerSecond: rate?.inRate ?? 0, messagesOutPerSecond: rate?.outRate ?? 0 },
     };

@@ -11,6 +11,7 @@ import { HubEventStream } from './HubEventStream';
 import type { HubEvent, HubLimits, HubSnapshot } from './hubEvents';
 import { HubOutput } from './HubOutput';
 import { HubStatistics } from './HubStatistics';
+import { defaultMemoryBudget, MemoryBudget } from './MemoryBudget';
 import { MonitorTap } from './MonitorTap';
 import { Router } from './Router';
 
@@ -40,11 +41,18 @@ export interface RelayHubOptions {
   payloadStoreBytes?: number;
   /** Payloads kept for RelayHub.payload(), whatever their size. */
   payloadStoreEntries?: number;
+  /**
+   * Bytes the hub may hold for all connections together: partial frames, queued output and request
+   * records (default: 1/8 of the machine's memory, between 64 MiB and 1 GiB). Beyond it the largest
+   * holders are disconnected (MemoryBudget).
+   */
+  memoryBudget?: number;
   /** Called with one line per connect/disconnect/refusal, for a headless hub's log. */
   log?: (line: string) => void;
 }
 
 const DEFAULT_QUEUE_LIMIT = 8 * 1024 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 /**
  * The relay hub: the registry of connections and the wiring between the parts that handle them.
@@ -62,6 +70,8 @@ export class RelayHub implements HubCore {
   readonly events: HubEventStream;
   readonly log: (line: string) => void;
   readonly startedAt = Date.now();
+  /** Counts joins and leaves of modules: answers built from the registry are reused while it holds. */
+  registryVersion = 0;
 
   private readonly connections = new Set<HubConnection>();
   private readonly hasHubToken: boolean;
@@ -71,6 +81,7 @@ export class RelayHub implements HubCore {
   private readonly endpoint: HubEndpoint;
   private readonly handshake: Handshake;
   private readonly control: ControlFrames;
+  private readonly budget: MemoryBudget;
   private serial = 0;
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -82,6 +93,7 @@ export class RelayHub implements HubCore {
       queueLimit: options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       slowConsumerPolicy: options.slowConsumerPolicy ?? 'disconnect',
+      memoryBudget: options.memoryBudget ?? defaultMemoryBudget(),
     };
     if (!(this.limits.maxPayload > 0 && this.limits.maxPayload <= 0xffffffff - maxFrameLength(0))) {
       throw new RangeError(`maxPayload must be between 1 and ${0xffffffff - maxFrameLength(0)} bytes`);
@@ -96,10 +108,13 @@ export class RelayHub implements HubCore {
       payloadStoreEntries: options.payloadStoreEntries,
     });
     this.log = options.log ?? (() => {});
+    this.budget = new MemoryBudget(this.limits.memoryBudget);
     this.tap = new MonitorTap(this.limits.queueLimit, this.output, this.clock, this.events);
     this.router = new Router(this, this.tap, (source, correlationId, payload) => this.endpoint.resolveReply(source, correlationId, payload));
     this.endpoint = new HubEndpoint(this, this.router, this.tap);
-    this.handshake = new Handshake(this, this.tap, { token, takeoverProbeMs: options.takeoverProbeMs ?? 1000, maxFrame: maxFrameLength(this.limits.maxPayload) });
+    this.handshake = new Handshake(this, this.tap, { token, takeoverProbeMs: options.takeoverProbeMs ?? 1000, maxFrame: maxFrameLength(this.limits.maxPayload) }, (conn, bytes) =>
+      this.receive(conn, bytes),
+    );
     this.control = new ControlFrames(this, this.endpoint, (id, reason) => this.kick(id, reason));
     const sweepEvery = Math.max(100, Math.min(1000, this.limits.idleTimeoutMs > 0 ? this.limits.idleTimeoutMs / 4 : 1000));
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);
@@ -131,8 +146,14 @@ export class RelayHub implements HubCore {
     }
     this.connections.add(conn);
     this.statistics.totals.connectionsAccepted++;
-    const visit = (type: number, buf: Buffer, start: number, end: number): void => this.handleFrame(conn, type, buf, start, end);
-    stream.on('data', (chunk: Buffer) => this.receive(conn, chunk, visit));
+    const queueLimit = this.limits.queueLimit;
+    conn.visitor = (type, buf, start, end) => {
+      this.handleFrame(conn, type, buf, start, end);
+      // Its own answers (LIST replies, errors, PONGs) went over the limit: the rest of the read waits
+      // until they drain, so no read can make the hub build more than one answer past the bound.
+      if (conn.dirty && conn.queuedBytes > queueLimit) return false;
+    };
+    stream.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     stream.on('drain', () => this.resumeIfDrained(conn));
   }
 
@@ -142,21 +163,48 @@ export class RelayHub implements HubCore {
     this.destroyLater(conn);
   }
 
-  private receive(conn: HubConnection, chunk: Buffer, visit: (type: number, buf: Buffer, start: number, end: number) => void): void {
+  private receive(conn: HubConnection, chunk: Buffer): void {
     if (conn.role === 'closed') return;
     const now = performance.now();
     conn.lastReceived = now;
     conn.pingOutstanding = false;
+    this.handleInput(conn, chunk, now);
+  }
+
+  /**
+   * Decodes and handles bytes from `conn`. When its own answers cross the queue limit the decoder
+   * stops; once they are flushed, handling goes on if the socket took them, and otherwise the rest
+   * waits in conn.unread with reading paused.
+   */
+  private handleInput(conn: HubConnection, chunk: Buffer, now: number): void {
     this.clock.stamp(now);
-    try {
-      conn.decoder.push(chunk, visit);
-    } catch (err) {
-      if (err instanceof FrameError) this.fail(conn, err.code, err.message);
-      else this.fail(conn, ErrorCode.MALFORMED_FRAME, `the hub could not handle a frame: ${(err as Error).message}`);
+    let rest = chunk;
+    for (;;) {
+      let stoppedAt = rest.length;
+      try {
+        stoppedAt = conn.decoder.push(rest, conn.visitor);
+      } catch (err) {
+        if (err instanceof FrameError) this.fail(conn, err.code, err.message);
+        else this.fail(conn, ErrorCode.MALFORMED_FRAME, `the hub could not handle a frame: ${(err as Error).message}`);
+      }
+      if (this.budget.noteInput(conn)) this.refuseLargestInput(conn);
+      this.tap.flushRun();
+      this.output.flushDirty();
+      if (!conn.isOpen || stoppedAt === rest.length) break;
+      rest = rest.subarray(stoppedAt);
+      if (conn.queuedBytes > this.limits.queueLimit) {
+        conn.unread = rest;
+        break;
+      }
     }
-    this.tap.flushRun();
-    this.output.flushDirty();
-    if (conn.isOpen && conn.queuedBytes > this.limits.queueLimit) this.pauseUntilDrained(conn);
+    if (conn.isOpen && (conn.unread !== null || conn.queuedBytes > this.limits.queueLimit)) this.pauseUntilDrained(conn);
+  }
+
+  /** Partial frames alone exceed the memory budget: the connection holding the largest one is refused. */
+  private refuseLargestInput(reader: HubConnection): void {
+    const largest = this.budget.largestInput(this.connections, reader);
+    this.statistics.totals.budgetDisconnects++;
+    this.fail(largest, ErrorCode.FRAME_TOO_LARGE, `the hub's memory budget of ${this.budget.limit} bytes is used up, and this connection's incomplete frame of ${largest.inputAccounted} bytes is the largest it holds`);
   }
 
   /**
@@ -164,18 +212,30 @@ export class RelayHub implements HubCore {
    * drain: its requests cannot make the hub buffer without bound, and nobody else waits on it.
    */
   private pauseUntilDrained(conn: HubConnection): void {
-    if (conn.readPaused) return;
-    conn.readPaused = true;
-    conn.stream.pause();
+    if (!conn.readPaused) {
+      conn.readPaused = true;
+      conn.stream.pause();
+    }
+    // 'drain' comes only after a write was refused at the stream's high-water mark. Below that mark
+    // a write of nothing, queued behind the rest, completes once they have and says so.
+    if (!conn.stream.writableNeedDrain && !conn.drainProbe && conn.stream.writable) {
+      conn.drainProbe = true;
+      conn.stream.write(NOTHING, () => {
+        conn.drainProbe = false;
+        this.resumeIfDrained(conn);
+      });
+    }
   }
 
-  /**
-   * Resumes a paused connection once its queue is back under the limit: on 'drain', and from the
-   * sweep, because a stream emits 'drain' only after a write was refused at its high-water mark,
-   * which a queue limit below that mark never reaches.
-   */
+  /** Resumes a paused connection once its queue is back under the limit: on 'drain', on the drain probe, and from the sweep. */
   private resumeIfDrained(conn: HubConnection): void {
     if (!conn.readPaused || conn.role === 'closed' || conn.queuedBytes > this.limits.queueLimit) return;
+    const unread = conn.unread;
+    if (unread !== null) {
+      conn.unread = null;
+      this.handleInput(conn, unread, performance.now());
+      if (conn.unread !== null || !conn.isOpen || conn.queuedBytes > this.limits.queueLimit) return;
+    }
     conn.readPaused = false;
     conn.stream.resume();
   }
@@ -235,9 +295,13 @@ export class RelayHub implements HubCore {
     conn.role = 'closed';
     this.connections.delete(conn);
     conn.discardPending();
+    conn.unread = null;
+    conn.decoder.discard();
+    this.budget.release(conn);
     this.router.failRequestsTo(conn);
     if (role === 'module') {
       if (this.modules.get(conn.id) === conn) this.modules.delete(conn.id);
+      this.registryVersion++;
       this.endpoint.moduleLeft(conn.id, conn.leaveReason);
       this.log(`- ${conn.id} left: ${conn.leaveReason}`);
       this.announce(conn, PresenceEvent.LEAVE, HubEventCode.LEAVE, conn.leaveCode, conn.leaveReason);
@@ -268,7 +332,7 @@ export class RelayHub implements HubCore {
     for (const conn of this.connections) {
       noteReadProgress(conn, now);
       const silentFor = now - Math.max(conn.lastReceived, conn.lastWriteProgress);
-      if (conn.role === 'pending' && conn.heldFrames === null && now - conn.acceptedAt > this.handshakeTimeoutMs) {
+      if (conn.role === 'pending' && conn.held === null && now - conn.acceptedAt > this.handshakeTimeoutMs) {
         this.fail(conn, ErrorCode.HELLO_REQUIRED, `no HELLO within ${this.handshakeTimeoutMs} ms`);
       } else if (idle > 0 && silentFor > idle) {
         this.fail(conn, ErrorCode.IDLE_TIMEOUT, `nothing received for ${idle} ms (not even a PONG) and nothing read of what was sent to it`);
@@ -279,7 +343,16 @@ export class RelayHub implements HubCore {
       if (conn.role === 'monitor') this.tap.reportDrops(conn);
       if (conn.readPaused) this.resumeIfDrained(conn);
     }
+    this.enforceBudget();
     this.output.flushDirty();
+  }
+
+  /** Output and records are summed here, once per sweep; the largest holders go until the rest fits. */
+  private enforceBudget(): void {
+    for (const { conn, bytes } of this.budget.sweep(this.connections)) {
+      this.statistics.totals.budgetDisconnects++;
+      this.fail(conn, ErrorCode.SLOW_CONSUMER, `the hub's memory budget of ${this.budget.limit} bytes is used up, and this connection holds the most (${bytes} bytes queued or pending)`);
+    }
   }
 
   // ---------------------------------------------------------------- in-process API
@@ -300,7 +373,7 @@ export class RelayHub implements HubCore {
       now: Date.now(),
       modules: [...this.modules.values()].map((conn) => this.statistics.info(conn)),
       monitors: this.tap.monitors.map((conn) => this.statistics.info(conn)),
-      totals: { ...this.statistics.totals },
+      totals: { ...this.statistics.totals, memoryBytes: this.budget.lastTotal },
       limits: { ...this.limits },
     };
   }

@@ -66,6 +66,10 @@ export interface ModuleInfo {
   transport: Transport;
   listener: string;
   peer?: string;
+  /** The peer process of a Unix socket connection (SO_PEERCRED at accept), when the hub could read it. */
+  pid?: number;
+  uid?: number;
+  gid?: number;
   /** milliseconds since the Unix epoch */
   connectedAt: number;
   stats: ModuleStats & { queuedBytes: number; messagesInPerSecond: number; messagesOutPerSecond: number };
@@ -77,6 +81,10 @@ export interface HubTotals {
   errors: number;
   drops: number;
   slowConsumerDisconnects: number;
+  /** Connections closed because the hub-wide memory budget was used up (MemoryBudget). */
+  budgetDisconnects: number;
+  /** What the hub held for its connections at the last sweep: partial frames, queued output, request records. */
+  memoryBytes: number;
   connectionsAccepted: number;
   connectionsRejected: number;
   messagesPerSecond: number;
@@ -89,6 +97,8 @@ export interface HubLimits {
   queueLimit: number;
   idleTimeoutMs: number;
   slowConsumerPolicy: 'disconnect' | 'drop';
+  /** Hub-wide bytes for partial frames, queued output and request records. */
+  memoryBudget: number;
 }
 
 export interface HubSnapshot {

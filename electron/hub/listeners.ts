@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { abstractSocketHelper } from '../sockets/abstractSocket';
+import { peerCredentials } from '../sockets/peerCredentials';
+import { ensurePrivateDir, PrivateDirError } from '../sockets/privateDir';
 import type { ConnectionOrigin } from './HubConnection';
 import type { RelayHub } from './RelayHub';
-import { connectSocket, formatSocketAddress, isLoopbackHost, type SocketAddress } from '../sockets/socketAddress';
+import { connectSocket, formatSocketAddress, isLoopbackHost, privateSocketDir, type SocketAddress } from '../sockets/socketAddress';
 
 export class ListenError extends Error {
   constructor(message: string) {
@@ -12,6 +14,9 @@ export class ListenError extends Error {
     this.name = 'ListenError';
   }
 }
+
+/** Only the owner may connect. */
+const DEFAULT_MODE = 0o600;
 
 export interface ListenOptions {
   /** File mode of a Unix socket path; 0o600 by default (only the owner may connect). */
@@ -29,6 +34,8 @@ export class HubListener {
     private readonly server: net.Server,
     /** Device and inode of the socket file we created, so close() never unlinks someone else's. */
     private readonly fileIdentity: { dev: number; ino: number } | null,
+    /** Other local users can connect (see reachableByOthers). */
+    readonly open: boolean,
   ) {}
 
   get description(): string {
@@ -59,47 +66,80 @@ export class HubListener {
 }
 
 /**
+ * Why other local users can connect to `address` when it is listened on with `mode`, or null when
+ * only this user (and root) can: abstract names and TCP carry no permissions, a path has its mode.
+ */
+export function reachableByOthers(address: SocketAddress, mode = DEFAULT_MODE): string | null {
+  switch (address.kind) {
+    case 'tcp':
+      return isLoopbackHost(address.host) ? 'TCP has no permissions: any local user can connect' : 'it is reachable from the network';
+    case 'abstract':
+      return 'abstract socket names have no permissions: any local user can connect';
+    case 'path':
+      // connect() on a socket file needs write permission on it.
+      return (mode & 0o022) !== 0 ? `its mode ${mode.toString(8).padStart(4, '0')} lets other users connect` : null;
+  }
+}
+
+/**
  * Listens on `address` and attaches each accepted connection to `hub`.
  * A socket path with a live listener behind it is never taken over; a stale one is removed.
  * A non-loopback TCP address requires the hub to have a token.
+ * A listener other users can reach is announced through options.warn, and on it a monitor needs the
+ * token unless SO_PEERCRED shows it runs as the hub's user (Handshake).
  */
 export async function listen(hub: RelayHub, address: SocketAddress, options: ListenOptions = {}): Promise<HubListener> {
   const description = formatSocketAddress(address);
   let requireToken = false;
   if (address.kind === 'tcp' && !isLoopbackHost(address.host)) {
-    if (!hub.hasToken) throw new ListenError(`refusing to listen on ${description} without a token: anyone who can reach that address could read and inject into the bus (set one with --token or RELAYSCOPE_TOKEN)`);
+    if (!hub.hasToken) throw new ListenError(`refusing to listen on ${description} without a token: anyone who can reach that address could read and inject into the bus (set one with --token-file or RELAYSCOPE_TOKEN)`);
     requireToken = true;
   }
+  const openBecause = reachableByOthers(address, options.mode);
+  const hubUid = process.getuid?.();
   const origin: Omit<ConnectionOrigin, 'peer'> = { transport: address.kind === 'path' ? 'unix' : address.kind, listener: description, requireToken };
   const server = net.createServer({ allowHalfOpen: false }, (socket) => {
-    const peer = address.kind === 'tcp' ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
-    hub.attach(socket, { ...origin, peer });
+    if (address.kind === 'tcp') {
+      hub.attach(socket, { ...origin, peer: `${socket.remoteAddress}:${socket.remotePort}`, monitorRequiresToken: openBecause !== null });
+      return;
+    }
+    // Read once at accept (not on the relay path): who connected, for STATS and for the monitor rule.
+    const credentials = peerCredentials(socket) ?? undefined;
+    hub.attach(socket, { ...origin, credentials, monitorRequiresToken: openBecause !== null && (credentials === undefined || credentials.uid !== hubUid) });
   });
   server.maxConnections = Number.MAX_SAFE_INTEGER;
 
+  const listener = await bind(server, address, description, options, openBecause !== null);
+  origin.listener = listener.description;
+  if (openBecause !== null) {
+    const rule = hub.hasToken ? 'every HELLO must carry the token' : 'without a token other users can register modules and message yours, and their monitors are refused (give the hub a token with --token-file or $RELAYSCOPE_TOKEN to admit monitors that carry it)';
+    options.warn?.(`${listener.description} is open to other users (${openBecause}): ${rule}`);
+  }
+  return listener;
+}
+
+async function bind(server: net.Server, address: SocketAddress, description: string, options: ListenOptions, open: boolean): Promise<HubListener> {
   switch (address.kind) {
     case 'tcp': {
       await bindServer(server, () => server.listen({ host: address.host, port: address.port }), description);
       // Port 0 asks the system for a port: name the listener after the one it gave.
       const bound = server.address();
       const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
-      const listening = { ...address, port };
-      origin.listener = formatSocketAddress(listening);
-      return new HubListener(listening, server, null);
+      return new HubListener({ ...address, port }, server, null, open);
     }
     case 'abstract':
-      return listenAbstract(server, address, description, options);
+      return listenAbstract(server, address, description, options, open);
     case 'path':
-      return listenPath(server, address, description, options);
+      return listenPath(server, address, description, options, open);
   }
 }
 
-async function listenAbstract(server: net.Server, address: SocketAddress & { kind: 'abstract' }, description: string, options: ListenOptions): Promise<HubListener> {
+async function listenAbstract(server: net.Server, address: SocketAddress & { kind: 'abstract' }, description: string, options: ListenOptions, open: boolean): Promise<HubListener> {
   const helper = abstractSocketHelper();
   if (helper === null) {
     options.warn?.(`the abstract-socket helper is not built, so ${description} is bound the way Node 20 does it and only Node clients can reach it (run "npm run build" with a C compiler installed)`);
     await bindServer(server, () => server.listen(`\0${address.name}`), description);
-    return new HubListener(address, server, null);
+    return new HubListener(address, server, null, open);
   }
   let fd: number;
   try {
@@ -109,14 +149,25 @@ async function listenAbstract(server: net.Server, address: SocketAddress & { kin
     throw new ListenError(`cannot listen on ${description}: ${(err as Error).message}`);
   }
   await bindServer(server, () => server.listen({ fd }), description);
-  return new HubListener(address, server, null);
+  return new HubListener(address, server, null, open);
 }
 
-async function listenPath(server: net.Server, address: SocketAddress & { kind: 'path' }, description: string, options: ListenOptions): Promise<HubListener> {
-  const mode = options.mode ?? 0o600;
+async function listenPath(server: net.Server, address: SocketAddress & { kind: 'path' }, description: string, options: ListenOptions, open: boolean): Promise<HubListener> {
+  const mode = (options.mode ?? DEFAULT_MODE) & 0o777;
+  const ownUid = process.getuid?.();
+  if (path.dirname(address.path) === privateSocketDir()) {
+    try {
+      ensurePrivateDir(path.dirname(address.path));
+    } catch (err) {
+      if (err instanceof PrivateDirError) throw new ListenError(err.message);
+      throw err;
+    }
+  }
   const existing = lstatOrNull(address.path);
   if (existing !== null) {
     if (!existing.isSocket()) throw new ListenError(`${description} exists and is not a socket; refusing to touch it`);
+    // Neither probed nor removed: whoever listens there would see a connection from this hub, and a stale one is not ours to delete.
+    if (ownUid !== undefined && existing.uid !== ownUid) throw new ListenError(`${description} is a socket of another user (uid ${existing.uid}); refusing to use or replace it: remove it as that user or root, or listen elsewhere`);
     if (await answers(address)) throw new ListenError(`a hub is already listening on ${description}; connect to it, or stop it first`);
     fs.unlinkSync(address.path);
     options.warn?.(`removed stale socket file ${description} (nothing was listening on it)`);
@@ -126,14 +177,23 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
   // and link() fails rather than replace a path someone else created meanwhile.
   const privateName = path.join(path.dirname(address.path), `.${path.basename(address.path)}.${process.pid}.${Date.now().toString(36)}`);
   const bindPath = Buffer.byteLength(privateName) <= MAX_SOCKET_PATH_BYTES ? privateName : address.path;
-  // The umask covers the moment between bind() and chmod(), so the socket is never more open than asked.
-  const previousUmask = process.umask(0o777 & ~mode);
-  try {
-    await bindServer(server, () => server.listen(bindPath), description);
-  } finally {
-    process.umask(previousUmask);
-  }
-  fs.chmodSync(bindPath, mode);
+  // The mode comes from the umask alone, in force only for the synchronous bind() inside listen(), so
+  // it is never set by path afterwards: a chmod() by name would follow a symlink someone renamed over
+  // the name in between (in a directory others may write) and change a file of theirs choosing. The
+  // umask is process-wide, so it is restored before any other JavaScript runs; only a file created by
+  // a libuv worker thread in that same instant would get it too.
+  await bindServer(
+    server,
+    () => {
+      const previousUmask = process.umask(0o777 & ~mode);
+      try {
+        server.listen(bindPath);
+      } finally {
+        process.umask(previousUmask);
+      }
+    },
+    description,
+  );
   if (bindPath !== address.path) {
     try {
       fs.linkSync(bindPath, address.path);
@@ -144,8 +204,15 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
       fs.rmSync(bindPath, { force: true });
     }
   }
+  // link() does not follow symlinks: if someone renamed another file over the private name, that file
+  // is what got linked, and it is not this hub's socket.
   const stat = fs.lstatSync(address.path);
-  return new HubListener(address, server, { dev: stat.dev, ino: stat.ino });
+  if (!stat.isSocket() || (ownUid !== undefined && stat.uid !== ownUid) || (stat.mode & 0o777) !== mode) {
+    server.close();
+    fs.rmSync(address.path, { force: true });
+    throw new ListenError(`cannot listen on ${description}: the socket was replaced while it was being bound (another user can write to ${path.dirname(address.path)}?); listen in a directory only you can write`);
+  }
+  return new HubListener(address, server, { dev: stat.dev, ino: stat.ino }, open);
 }
 
 /** sun_path holds 108 bytes including the terminating NUL. */

@@ -46,6 +46,37 @@ export class FrameDecoder {
   }
 
   /**
+   * Hands back the bytes held for an incomplete frame, length prefix included, and forgets them: the
+   * hub puts them after frames it held elsewhere (a TAKEOVER replay) and pushes the lot again.
+   */
+  takeBuffered(): Buffer {
+    let bytes: Buffer;
+    if (this.partial !== null) {
+      bytes = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + this.partialFilled);
+      bytes.writeUInt32BE(this.partial.length, 0);
+      this.partial.copy(bytes, LENGTH_PREFIX_BYTES, 0, this.partialFilled);
+    } else {
+      bytes = Buffer.from(this.header.subarray(0, this.headerFilled));
+    }
+    this.partial = null;
+    this.partialFilled = 0;
+    this.headerFilled = 0;
+    return bytes;
+  }
+
+  /** Drops an incomplete frame: the connection is closed and its buffer should go now, not when the socket does. */
+  discard(): void {
+    this.partial = null;
+    this.partialFilled = 0;
+    this.headerFilled = 0;
+  }
+
+  /** Bytes allocated for the frame being reassembled (its whole length, however much has arrived). */
+  get reservedBytes(): number {
+    return this.headerFilled + (this.partial === null ? 0 : this.partial.length);
+  }
+
+  /**
    * Feeds a chunk; calls `visit` for each frame it completes, in order. Returns chunk.length, or,
    * when the visitor stopped, the offset in the chunk just past that frame: the bytes from there on
    * are not consumed, and the caller pushes them again when it wants the frames they hold. Throws

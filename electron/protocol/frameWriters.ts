@@ -107,6 +107,14 @@ export function writeTrafficRunHeader(target: Buffer, at: number, micros: { hi: 
   return p + 4;
 }
 
+/**
+ * Sets the correlation ID of an encoded answer whose body starts with it (OK, LIST_REPLY,
+ * STATS_REPLY) written at target[at]: one encoded answer can then serve many requests.
+ */
+export function writeAnswerCorrelation(target: Buffer, at: number, correlationId: number): void {
+  writeU32(target, at + LENGTH_PREFIX_BYTES + 1, correlationId);
+}
+
 /** The length prefix and type byte of a MESSAGE frame whose body is `bodyLength` bytes (a frame rebuilt from a reassembled body). */
 export function writeMessagePrefix(target: Buffer, at: number, bodyLength: number): number {
   writeU32(target, at, bodyLength + 1);

@@ -4,7 +4,7 @@ import type { RelayHubOptions } from '../hub/RelayHub';
 import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 
 /** Hub flag names that only make sense when this process runs the hub (not with --attach). */
-export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'handshake-timeout', 'takeover-probe', 'mode', 'slow-consumer'] as const;
+export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'handshake-timeout', 'takeover-probe', 'memory-budget', 'mode', 'slow-consumer'] as const;
 
 /** What the hub flags (`relayscope hub --help`) ask for: where to listen and how the hub behaves. */
 export interface HubSetup {
@@ -25,13 +25,14 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
   const idleTimeoutMs = flags.integer('idle-timeout', 0);
   const handshakeTimeoutMs = flags.integer('handshake-timeout', 1);
   const takeoverProbeMs = flags.integer('takeover-probe', 1);
+  const memoryBudget = flags.integer('memory-budget', 1024 * 1024);
   const token = flags.string('token') ?? process.env.RELAYSCOPE_TOKEN;
 
   // The frame length is a u32 that also covers the largest header, so the payload limit stays below 4 GiB by that much.
   const largestPayload = 0xffffffff - maxFrameLength(0);
   if (maxPayload !== undefined && maxPayload > largestPayload) throw flags.usage(`--max-frame can be at most ${largestPayload} bytes`);
 
-  return { addresses, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, slowConsumerPolicy, token: token || undefined } };
+  return { addresses, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token: token || undefined } };
 }
 
 function hubAddresses(flags: FlagValues): SocketAddress[] {
