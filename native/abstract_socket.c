@@ -6,10 +6,16 @@
  * socat client using the conventional length can reach it. These two calls build the sockaddr with
  * addrlen = offsetof(sun_path) + 1 + strlen(name) and hand the descriptor to Node, which wraps it
  * with net.Server.listen({ fd }) or new net.Socket({ fd }).
+ *
+ * peerCredentials(fd) reads SO_PEERCRED, which Node has no API for: the pid, uid and gid of the process
+ * at the other end of a connected Unix socket (path or abstract) as the kernel recorded them at
+ * connect()/listen() time, so neither side can lie about them. Clients use it to check who runs the
+ * hub before they send HELLO; the hub records it for each accepted connection.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -91,12 +97,36 @@ static napi_value connect_abstract(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value peer_credentials(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "peerCredentials needs a socket descriptor");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t length = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return throw_errno(env, "getsockopt", errno);
+  napi_value result, pid, uid, gid;
+  napi_create_object(env, &result);
+  napi_create_int64(env, cred.pid, &pid);
+  napi_create_uint32(env, cred.uid, &uid);
+  napi_create_uint32(env, cred.gid, &gid);
+  napi_set_named_property(env, result, "pid", pid);
+  napi_set_named_property(env, result, "uid", uid);
+  napi_set_named_property(env, result, "gid", gid);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"listenAbstract", NULL, listen_abstract, NULL, NULL, NULL, napi_default, NULL},
     {"connectAbstract", NULL, connect_abstract, NULL, NULL, NULL, napi_default, NULL},
+    {"peerCredentials", NULL, peer_credentials, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 

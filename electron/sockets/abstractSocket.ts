@@ -7,6 +7,8 @@ export interface AbstractSocketHelper {
   listenAbstract(name: string, backlog?: number): number;
   /** Connects to the abstract name; returns the connected descriptor. */
   connectAbstract(name: string): number;
+  /** SO_PEERCRED of a connected Unix socket descriptor (path or abstract): the process at the other end. */
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
 }
 
 let cached: AbstractSocketHelper | null | undefined;

@@ -46,12 +46,30 @@ export function formatSocketAddress(address: SocketAddress): string {
   }
 }
 
-/** $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID.sock. */
+/**
+ * $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else relayscope.sock in
+ * privateSocketDir(env) (normally /tmp/relayscope-$UID/relayscope.sock).
+ */
 export function defaultSocket(env: NodeJS.ProcessEnv = process.env): string {
   if (env.RELAYSCOPE_SOCKET) return env.RELAYSCOPE_SOCKET;
   if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'relayscope.sock');
+  return path.join(privateSocketDir(env), 'relayscope.sock');
+}
+
+/**
+ * The directory the default socket lives in when there is no $XDG_RUNTIME_DIR: relayscope-$UID in
+ * the temporary directory. A file directly in /tmp could be created first by any user (who would
+ * then receive every client's HELLO and token), so the hub creates this directory with mode 0700 and
+ * refuses it when someone else made it (privateDir.ts).
+ */
+export function privateSocketDir(env: NodeJS.ProcessEnv = process.env): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().uid;
-  return path.join(os.tmpdir(), `relayscope-${uid}.sock`);
+  return path.join(tempDir(env), `relayscope-${uid}`);
+}
+
+/** os.tmpdir()'s rule on POSIX (path.join drops any trailing slash), read from `env` so the C and Python clients can repeat it. */
+function tempDir(env: NodeJS.ProcessEnv): string {
+  return env.TMPDIR || env.TMP || env.TEMP || '/tmp';
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -1,0 +1,25 @@
+import type * as net from 'node:net';
+import { abstractSocketHelper } from './abstractSocket';
+
+/** Who is at the other end of a Unix socket, as the kernel recorded it when the connection was made. */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * SO_PEERCRED of a connected Unix socket (path or abstract name); null where it cannot be read: the
+ * native helper is not built, or the socket has no descriptor (it is closed, or not a Unix socket).
+ * Node has no API for it; the descriptor is libuv's, reached through the socket's internal handle.
+ */
+export function peerCredentials(socket: net.Socket): PeerCredentials | null {
+  const helper = abstractSocketHelper();
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (helper === null || typeof fd !== 'number' || fd < 0) return null;
+  try {
+    return helper.peerCredentials(fd);
+  } catch {
+    return null;
+  }
+}
