@@ -20,6 +20,12 @@ export type { InjectOptions, InProcessReply } from './HubEndpoint';
 
 export interface RelayHubOptions {
   maxConnections?: number;
+  /**
+   * Connections that may wait for their HELLO at once (default maxConnections / 8, between 8 and
+   * 128). One more makes the hub close the one that has waited longest, so connections that never
+   * say HELLO cannot fill maxConnections and lock registrations out.
+   */
+  maxPendingConnections?: number;
   maxPayload?: number;
   /** Bytes a connection may have queued towards it before the slow-consumer policy applies. */
   queueLimit?: number;
@@ -74,6 +80,9 @@ export class RelayHub implements HubCore {
   registryVersion = 0;
 
   private readonly connections = new Set<HubConnection>();
+  /** Connections accepted and not yet welcomed, oldest first (entries that left this state are dropped lazily). */
+  private readonly pending = new Set<HubConnection>();
+  private readonly maxPending: number;
   private readonly hasHubToken: boolean;
   private readonly handshakeTimeoutMs: number;
   private readonly tap: MonitorTap;
@@ -98,6 +107,7 @@ export class RelayHub implements HubCore {
     if (!(this.limits.maxPayload > 0 && this.limits.maxPayload <= 0xffffffff - maxFrameLength(0))) {
       throw new RangeError(`maxPayload must be between 1 and ${0xffffffff - maxFrameLength(0)} bytes`);
     }
+    this.maxPending = options.maxPendingConnections ?? Math.max(8, Math.min(128, Math.floor(this.limits.maxConnections / 8)));
     const token = options.token ? Buffer.from(options.token, 'utf8') : null;
     this.hasHubToken = token !== null;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
@@ -144,7 +154,9 @@ export class RelayHub implements HubCore {
       this.refuse(conn, ErrorCode.TOO_MANY_CONNECTIONS, `too many connections: the hub allows ${this.limits.maxConnections}`);
       return;
     }
+    this.makeRoomForPending();
     this.connections.add(conn);
+    this.pending.add(conn);
     this.statistics.totals.connectionsAccepted++;
     const queueLimit = this.limits.queueLimit;
     conn.visitor = (type, buf, start, end) => {
@@ -155,6 +167,16 @@ export class RelayHub implements HubCore {
     };
     stream.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     stream.on('drain', () => this.resumeIfDrained(conn));
+  }
+
+  /** At most maxPending connections wait for HELLO: the one waiting longest gives way to a new one. */
+  private makeRoomForPending(): void {
+    if (this.pending.size < this.maxPending) return;
+    for (const conn of this.pending) if (conn.role !== 'pending') this.pending.delete(conn);
+    if (this.pending.size < this.maxPending) return;
+    const oldest = this.pending.values().next().value as HubConnection;
+    this.pending.delete(oldest);
+    this.fail(oldest, ErrorCode.HELLO_REQUIRED, `${this.maxPending} connections are already waiting to say HELLO; this one had waited longest`);
   }
 
   private refuse(conn: HubConnection, code: number, message: string): void {
@@ -294,6 +316,7 @@ export class RelayHub implements HubCore {
     if (role === 'closed') return;
     conn.role = 'closed';
     this.connections.delete(conn);
+    this.pending.delete(conn);
     conn.discardPending();
     conn.unread = null;
     conn.decoder.discard();
