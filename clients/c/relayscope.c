@@ -2,6 +2,10 @@
  * relayscope.c - C client for the Relayscope hub. See relayscope.h for the API and
  * docs/PROTOCOL.md for the wire format this implements.
  */
+/* struct ucred, for SO_PEERCRED (the hub owner check), is a GNU extension in glibc's and musl's headers. */
+#ifdef __linux__
+#define _GNU_SOURCE
+#endif
 #define _POSIX_C_SOURCE 200809L
 
 #include "relayscope.h"
@@ -45,6 +49,10 @@ enum {
 
 #define PROTOCOL_VERSION 1
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
+#define DEFAULT_SEND_TIMEOUT_MS 10000
+#define DEFAULT_MAX_QUEUED_BYTES (8u << 20)
+/* The longest PONG this client sends: it echoes at most 8 bytes of the PING (PROTOCOL.md 4.4). */
+#define PONG_MAX 13
 /* The largest header the hub puts around a payload (PROTOCOL.md 3.2). */
 #define MAX_FRAME_OVERHEAD 527u
 /* Bound on frames read before WELCOME, when maxPayload is not known yet: WELCOME and ERROR are small. */
@@ -56,6 +64,8 @@ enum {
 
 typedef struct rs_item {
     struct rs_item *next;
+    /* What the item counts against max_queued_bytes: the item itself and its payload. */
+    size_t cost;
     int is_hub_error;
     rs_message msg;
     unsigned char *payload_storage;
@@ -75,6 +85,7 @@ struct rs_client {
     char *token;
     unsigned flags;
     int connect_timeout_ms;
+    int send_timeout_ms;
 
     char id[256];
     uint32_t max_payload;
@@ -87,8 +98,23 @@ struct rs_client {
     size_t in_end;
     size_t in_cap;
 
+    /* Messages and hub errors for rs_receive, bounded by max_queued_bytes (oldest dropped first, counted). */
     rs_item *queue_head;
     rs_item *queue_tail;
+    size_t queued_bytes;
+    size_t max_queued_bytes;
+    uint64_t dropped;
+
+    /*
+     * A PONG owed to the hub, or the unsent tail of one. It is written before our next frame, or
+     * whenever the socket takes it, but never waited for: a hub that floods PINGs and reads nothing
+     * cannot block a call.
+     */
+    unsigned char pending_out[PONG_MAX];
+    size_t pending_len;
+
+    /* The uid SO_PEERCRED gave for the hub of the last Unix-socket connection, -1 if none. */
+    long hub_uid;
 
     /* The payload of the message the last rs_receive/rs_request returned. */
     unsigned char *current_payload;
@@ -145,6 +171,12 @@ static int64_t deadline_after(int timeout_ms) {
     return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
 
+static int64_t earlier_deadline(int64_t a, int64_t b) {
+    if (a < 0) return b;
+    if (b < 0) return a;
+    return a < b ? a : b;
+}
+
 /* Milliseconds left for poll(): -1 without a deadline, 0 once it has passed. */
 static int remaining_ms(int64_t deadline) {
     int64_t left;
@@ -173,10 +205,13 @@ static char *copy_string(const char *s) {
     return copy;
 }
 
-/* Copies a length-delimited field into a NUL-terminated fixed buffer, truncating if needed. */
+/*
+ * Copies a length-delimited field into a NUL-terminated fixed buffer, truncating if needed. `src` may
+ * be NULL when `len` is 0 (a BYE has no ref), and memcpy must not be given NULL even then (C99 7.21.1).
+ */
 static void copy_field(char *dst, size_t dst_size, const unsigned char *src, size_t len) {
     if (len >= dst_size) len = dst_size - 1;
-    memcpy(dst, src, len);
+    if (len > 0) memcpy(dst, src, len);
     dst[len] = '\0';
 }
 
@@ -217,6 +252,7 @@ static void drop_connection(rs_client *c) {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
     c->registered = 0;
+    c->pending_len = 0;
 }
 
 static void discard_input(rs_client *c) {
@@ -245,13 +281,37 @@ static int ensure_space(rs_client *c, size_t want) {
     return RS_OK;
 }
 
+/* The longest frame accepted from the hub (PROTOCOL.md 3.2): anything longer is a protocol failure. */
+static uint32_t frame_limit(const rs_client *c) {
+    uint64_t limit;
+    if (!c->registered) return PRE_WELCOME_FRAME_LIMIT;
+    limit = (uint64_t)c->max_payload + MAX_FRAME_OVERHEAD;
+    if (limit < MIN_FRAME_LIMIT) limit = MIN_FRAME_LIMIT;
+    return limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+}
+
+/*
+ * How much one recv() may bring: a chunk, or what completes the frame being read if that is more.
+ * Everything one read brings is handled before a deadline is looked at again, so this bounds how late
+ * a call can return, even after a large frame has grown the buffer.
+ */
+static size_t read_size(const rs_client *c) {
+    size_t available = c->in_end - c->in_start, rest = 0;
+    if (available >= 4) {
+        uint32_t length = get_u32(c->in + c->in_start);
+        if (length <= frame_limit(c) && 4 + (size_t)length > available) rest = 4 + (size_t)length - available;
+    }
+    return rest > READ_CHUNK ? rest : READ_CHUNK;
+}
+
 /* One recv() into the buffer: RS_OK with bytes added, 1 if nothing was there, or an error. */
 static int receive_some(rs_client *c) {
     ssize_t n;
-    int rc = ensure_space(c, READ_CHUNK);
+    size_t size = read_size(c);
+    int rc = ensure_space(c, size);
     if (rc != RS_OK) return rc;
     for (;;) {
-        n = recv(c->fd, c->in + c->in_end, c->in_cap - c->in_end, 0);
+        n = recv(c->fd, c->in + c->in_end, size, 0);
         if (n > 0) {
             c->in_end += (size_t)n;
             return RS_OK;
@@ -297,64 +357,120 @@ static int read_more(rs_client *c, int64_t deadline) {
     }
 }
 
+static int absorb_buffered_frames(rs_client *c);
+
+/* What a failed write means: the hub went away, or another socket error. The connection is closed. */
+static int write_failure(rs_client *c) {
+    c->last_errno = errno;
+    drop_connection(c);
+    return (c->last_errno == EPIPE || c->last_errno == ECONNRESET) ? RS_ECLOSED : RS_EIO;
+}
+
 /*
- * Writes all of the iovecs. While the socket is full it keeps reading what the hub sends into the
- * buffer, so a hub waiting for us to read never waits for us to finish writing.
+ * Writes the owed PONG, then one frame (`header` and `payload`), by `deadline`. While the socket is
+ * full it reads what the hub sends and queues it (absorb_buffered_frames), so a hub waiting for us to
+ * read never waits for us to finish writing, and the input buffer never holds more than one
+ * incomplete frame however long the write waits. At the deadline it returns RS_ETIMEOUT; if part of
+ * the frame was written by then, the rest of the stream could not be framed, so the connection is
+ * closed.
  */
-static int send_all(rs_client *c, struct iovec *iov, int iov_count) {
+static int send_frame(rs_client *c, const unsigned char *header, size_t header_len, const void *payload, size_t payload_len, int64_t deadline) {
+    unsigned char owed[PONG_MAX];
+    size_t owed_len = c->pending_len, written = 0;
+    struct iovec iov[3];
+    const int count = 3;
     int index = 0;
-    while (index < iov_count && iov[index].iov_len == 0) index++;
-    while (index < iov_count) {
+    if (c->fd < 0) return RS_ECLOSED;
+    /* Taken out of pending_out, which a PING read while this write waits may fill with the next PONG. */
+    memcpy(owed, c->pending_out, owed_len);
+    c->pending_len = 0;
+    iov[0].iov_base = owed;
+    iov[0].iov_len = owed_len;
+    iov[1].iov_base = (void *)header;
+    iov[1].iov_len = header_len;
+    iov[2].iov_base = (void *)payload;
+    iov[2].iov_len = payload_len;
+    for (;;) {
         struct msghdr mh;
+        struct pollfd pfd;
         ssize_t n;
-        if (c->fd < 0) return RS_ECLOSED;
+        int ready, rc;
+        while (index < count && iov[index].iov_len == 0) index++;
+        if (index == count) return RS_OK;
         memset(&mh, 0, sizeof mh);
         mh.msg_iov = iov + index;
-        mh.msg_iovlen = (size_t)(iov_count - index);
+        mh.msg_iovlen = (size_t)(count - index);
         n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                struct pollfd pfd;
-                pfd.fd = c->fd;
-                pfd.events = POLLOUT | POLLIN;
-                pfd.revents = 0;
-                if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
-                    c->last_errno = errno;
-                    return RS_EIO;
-                }
-                if (pfd.revents & POLLIN) {
-                    int rc = receive_some(c);
-                    if (rc < RS_OK) return rc;
-                }
-                continue;
+        if (n >= 0) {
+            written += (size_t)n;
+            while (index < count && (size_t)n >= iov[index].iov_len) {
+                n -= (ssize_t)iov[index].iov_len;
+                index++;
             }
+            if (index < count) {
+                iov[index].iov_base = (unsigned char *)iov[index].iov_base + n;
+                iov[index].iov_len -= (size_t)n;
+            }
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return write_failure(c);
+        pfd.fd = c->fd;
+        pfd.events = POLLOUT | POLLIN;
+        pfd.revents = 0;
+        ready = poll(&pfd, 1, remaining_ms(deadline));
+        if (ready < 0 && errno != EINTR) {
             c->last_errno = errno;
-            drop_connection(c);
-            return (c->last_errno == EPIPE || c->last_errno == ECONNRESET) ? RS_ECLOSED : RS_EIO;
+            return RS_EIO;
         }
-        while (index < iov_count && (size_t)n >= iov[index].iov_len) {
-            n -= (ssize_t)iov[index].iov_len;
-            index++;
+        if (ready > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+            rc = receive_some(c);
+            if (rc < RS_OK) return rc;
+            rc = absorb_buffered_frames(c);
+            if (rc < RS_OK) return rc;
         }
-        if (index < iov_count) {
-            iov[index].iov_base = (unsigned char *)iov[index].iov_base + n;
-            iov[index].iov_len -= (size_t)n;
+        /* Whether or not poll() found something: a hub that floods and never reads must not hold a write past its deadline. */
+        if (deadline_passed(deadline)) {
+            if (written > owed_len) {
+                drop_connection(c);
+            } else if (owed_len > written) {
+                /* Nothing of the frame went out: the stream is intact, and the PONG's tail is still owed. */
+                c->pending_len = owed_len - written;
+                memcpy(c->pending_out, owed + written, c->pending_len);
+            }
+            c->last_errno = ETIMEDOUT;
+            return RS_ETIMEOUT;
         }
+    }
+}
+
+/* Writes what is owed of a PONG without waiting for the socket. */
+static int flush_pending(rs_client *c) {
+    while (c->pending_len > 0) {
+        ssize_t n = send(c->fd, c->pending_out, c->pending_len, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->pending_len -= (size_t)n;
+            memmove(c->pending_out, c->pending_out + n, c->pending_len);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return RS_OK;
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            /* The hub is gone; the read that follows finds its last frames (a BYE, an ERROR) and the end. */
+            c->pending_len = 0;
+            return RS_OK;
+        }
+        return write_failure(c);
     }
     return RS_OK;
 }
 
-static int send_frame(rs_client *c, const unsigned char *header, size_t header_len, const void *payload, size_t payload_len) {
-    struct iovec iov[2];
-    iov[0].iov_base = (void *)header;
-    iov[0].iov_len = header_len;
-    iov[1].iov_base = (void *)payload;
-    iov[1].iov_len = payload_len;
-    return send_all(c, iov, 2);
+/* The deadline of a write on its own: the client's send timeout from now. */
+static int64_t send_deadline(const rs_client *c) {
+    return deadline_after(c->send_timeout_ms);
 }
 
-static int send_message(rs_client *c, int kind, const char *to, uint32_t correlation_id, const void *payload, size_t len) {
+static int send_message(rs_client *c, int kind, const char *to, uint32_t correlation_id, const void *payload, size_t len, int64_t deadline) {
     unsigned char header[12 + 255];
     size_t to_len = to == NULL ? 0 : strlen(to);
     if (to_len > 255 || (payload == NULL && len > 0)) return RS_EINVAL;
@@ -366,8 +482,8 @@ static int send_message(rs_client *c, int kind, const char *to, uint32_t correla
     header[6] = 0;
     put_u32(header + 7, correlation_id);
     header[11] = (unsigned char)to_len;
-    memcpy(header + 12, to, to_len);
-    return send_frame(c, header, 12 + to_len, payload, len);
+    if (to_len > 0) memcpy(header + 12, to, to_len);
+    return send_frame(c, header, 12 + to_len, payload, len, deadline);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -378,20 +494,31 @@ static void free_item(rs_item *item) {
     free(item);
 }
 
-static void enqueue(rs_client *c, rs_item *item) {
-    item->next = NULL;
-    if (c->queue_tail != NULL) c->queue_tail->next = item;
-    else c->queue_head = item;
-    c->queue_tail = item;
-}
-
 static rs_item *dequeue(rs_client *c) {
     rs_item *item = c->queue_head;
     if (item != NULL) {
         c->queue_head = item->next;
         if (c->queue_head == NULL) c->queue_tail = NULL;
+        c->queued_bytes -= item->cost;
     }
     return item;
+}
+
+/*
+ * The queue's policy (README): the oldest items make room for a new one and are counted in
+ * `dropped`, so a hub or module that sends faster than the application receives costs at most
+ * max_queued_bytes. An item larger than the bound on its own is still kept, alone.
+ */
+static void enqueue(rs_client *c, rs_item *item) {
+    while (c->queue_head != NULL && c->queued_bytes + item->cost > c->max_queued_bytes) {
+        free_item(dequeue(c));
+        c->dropped++;
+    }
+    item->next = NULL;
+    if (c->queue_tail != NULL) c->queue_tail->next = item;
+    else c->queue_head = item;
+    c->queue_tail = item;
+    c->queued_bytes += item->cost;
 }
 
 /* A NUL-terminated copy of a payload (one byte more than its length). */
@@ -417,6 +544,7 @@ static int queue_message(rs_client *c, int kind, uint32_t correlation_id, const 
     copy_field(item->msg.source, sizeof item->msg.source, source, source_len);
     item->msg.payload = item->payload_storage;
     item->msg.payload_len = payload_len;
+    item->cost = sizeof *item + payload_len + 1;
     enqueue(c, item);
     return RS_OK;
 }
@@ -430,6 +558,7 @@ static int queue_hub_error(rs_client *c, int code, uint32_t correlation_id, cons
     item->error.correlation_id = correlation_id;
     copy_field(item->error.ref, sizeof item->error.ref, ref, ref_len);
     copy_field(item->error_text, sizeof item->error_text, text, text_len);
+    item->cost = sizeof *item;
     enqueue(c, item);
     return RS_OK;
 }
@@ -445,14 +574,6 @@ static int protocol_failure(rs_client *c) {
     drop_connection(c);
     discard_input(c);
     return RS_EPROTO;
-}
-
-static uint32_t frame_limit(const rs_client *c) {
-    uint64_t limit;
-    if (!c->registered) return PRE_WELCOME_FRAME_LIMIT;
-    limit = (uint64_t)c->max_payload + MAX_FRAME_OVERHEAD;
-    if (limit < MIN_FRAME_LIMIT) limit = MIN_FRAME_LIMIT;
-    return limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
 }
 
 /*
@@ -480,6 +601,11 @@ static int handle_welcome(rs_client *c, struct waiter *w, const unsigned char *b
     if (len < 14) return protocol_failure(c);
     id_len = body[13];
     if (14 + id_len > len) return protocol_failure(c);
+    /* The hub names the version it will speak (PROTOCOL.md 12); this client speaks only version 1. */
+    if (body[0] != PROTOCOL_VERSION) {
+        drop_connection(c);
+        return RS_EVERSION;
+    }
     c->max_payload = get_u32(body + 1);
     copy_field(c->id, sizeof c->id, body + 14, id_len);
     c->registered = 1;
@@ -617,16 +743,20 @@ static int handle_frame(rs_client *c, struct waiter *w, int type, const unsigned
         if (len >= 2) set_hub_error(c, (int)get_u16(body), 0, NULL, 0, body + 2, len - 2);
         drop_connection(c);
         return RS_ECLOSED;
-    case FRAME_PING: {
-        /* The body is copied first: sending may read into (and move) the buffer it points into. */
-        unsigned char pong[4 + 1 + 8];
-        size_t echo = len > 8 ? 8 : len;
-        put_u32(pong, (uint32_t)(1 + echo));
-        pong[4] = FRAME_PONG;
-        memcpy(pong + 5, body, echo);
-        if (c->fd < 0) return RS_OK;
-        return send_frame(c, pong, 5 + echo, NULL, 0);
-    }
+    case FRAME_PING:
+        /*
+         * Owed rather than sent here: it goes out before our next read or frame, never waiting for the
+         * socket (flush_pending), so a hub that floods PINGs and reads nothing cannot block a call. One
+         * owed PONG answers any number of PINGs: any bytes from us answer the hub (PROTOCOL.md 4.4, 5.5).
+         */
+        if (c->fd >= 0 && c->pending_len == 0) {
+            size_t echo = len > 8 ? 8 : len;
+            put_u32(c->pending_out, (uint32_t)(1 + echo));
+            c->pending_out[4] = FRAME_PONG;
+            if (echo > 0) memcpy(c->pending_out + 5, body, echo);
+            c->pending_len = 5 + echo;
+        }
+        return RS_OK;
     default:
         /* PONG, and the monitor frames (TRAFFIC, EVENT, STATS_REPLY...) this client does not decode. */
         return RS_OK;
@@ -635,9 +765,13 @@ static int handle_frame(rs_client *c, struct waiter *w, int type, const unsigned
 
 /*
  * Handles buffered frames, reading more as needed, until the waiter is satisfied (WAIT_ITEM: until
- * something is queued), an error occurs or the deadline passes.
+ * something is queued), an error occurs or the deadline passes. The deadline is checked before every
+ * read, not only when poll() finds nothing: under a continuous stream poll() always finds something.
+ * Between two reads it handles at most what one read brought, so a call returns at its deadline
+ * plus the time to handle one read.
  */
 static int pump(rs_client *c, struct waiter *w, int64_t deadline) {
+    int have_read = 0;
     for (;;) {
         int type, rc;
         const unsigned char *body;
@@ -651,22 +785,35 @@ static int pump(rs_client *c, struct waiter *w, int64_t deadline) {
             if (w->done) return w->result;
             continue;
         }
+        if (c->fd >= 0) {
+            rc = flush_pending(c);
+            if (rc < 0) return rc;
+        }
+        if (have_read && deadline_passed(deadline)) return RS_ETIMEOUT;
         rc = read_more(c, deadline);
         if (rc < 0) return rc;
+        have_read = 1;
     }
 }
 
-/* Moves complete frames left over from a previous connection into the queue before it is reused. */
-static void salvage_buffered_frames(rs_client *c) {
+/* Queues the complete frames in the buffer, as if nobody waited for anything; stops at an error. */
+static int absorb_buffered_frames(rs_client *c) {
     struct waiter nothing;
-    int type;
+    int type, rc;
     const unsigned char *body;
     size_t body_len;
     memset(&nothing, 0, sizeof nothing);
     nothing.kind = WAIT_NOTHING;
-    while (take_frame(c, &type, &body, &body_len) == 1) {
-        if (handle_frame(c, &nothing, type, body, body_len) == RS_ENOMEM) break;
+    while ((rc = take_frame(c, &type, &body, &body_len)) == 1) {
+        rc = handle_frame(c, &nothing, type, body, body_len);
+        if (rc < 0) return rc;
     }
+    return rc;
+}
+
+/* Moves complete frames left over from a previous connection into the queue before it is reused. */
+static void salvage_buffered_frames(rs_client *c) {
+    (void)absorb_buffered_frames(c);
     discard_input(c);
 }
 
@@ -730,10 +877,47 @@ failed:
     return RS_ECONNECT;
 }
 
+#if defined(__linux__) && defined(SO_PEERCRED)
+/* The hub of our own user or root, or of the one uid $RELAYSCOPE_HUB_UID names (README: the owner check). */
+static int hub_uid_trusted(uid_t uid) {
+    const char *env = getenv("RELAYSCOPE_HUB_UID");
+    char *end;
+    unsigned long trusted;
+    if (uid == geteuid() || uid == 0) return 1;
+    if (env == NULL || env[0] < '0' || env[0] > '9') return 0;
+    errno = 0;
+    trusted = strtoul(env, &end, 10);
+    return errno == 0 && *end == '\0' && trusted == (unsigned long)uid;
+}
+
+/*
+ * Before anything is sent: the process listening on a Unix socket must run as a user we trust, or a
+ * socket another user put in the place of ours (e.g. in /tmp) would receive our HELLO and its token.
+ */
+static int check_hub_owner(rs_client *c, int fd) {
+    struct ucred peer;
+    socklen_t len = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
+        c->last_errno = errno;
+        return RS_ECONNECT;
+    }
+    c->hub_uid = (long)peer.uid;
+    return hub_uid_trusted(peer.uid) ? RS_OK : RS_EOWNER;
+}
+#else
+/* Without SO_PEERCRED the owner is not checked (README). */
+static int check_hub_owner(rs_client *c, int fd) {
+    (void)c;
+    (void)fd;
+    return RS_OK;
+}
+#endif
+
 static int connect_unix(rs_client *c, const char *name, int abstract, int64_t deadline) {
     struct sockaddr_un addr;
     size_t name_len = strlen(name);
     socklen_t addr_len;
+    int fd, rc;
     memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
     if (abstract) {
@@ -746,7 +930,14 @@ static int connect_unix(rs_client *c, const char *name, int abstract, int64_t de
         memcpy(addr.sun_path, name, name_len);
         addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + name_len + 1);
     }
-    return connect_socket(c, AF_UNIX, (const struct sockaddr *)&addr, addr_len, deadline);
+    fd = connect_socket(c, AF_UNIX, (const struct sockaddr *)&addr, addr_len, deadline);
+    if (fd < 0) return fd;
+    rc = check_hub_owner(c, fd);
+    if (rc != RS_OK) {
+        close(fd);
+        return rc;
+    }
+    return fd;
 }
 
 /* "host:port", "[v6]:port" or ":port" (127.0.0.1). */
@@ -834,6 +1025,7 @@ static int open_session(rs_client *c, unsigned extra_flags, int timeout_ms) {
     salvage_buffered_frames(c);
     c->has_hub_error = 0;
     c->last_errno = 0;
+    c->hub_uid = -1;
 
     rc = connect_address(c, c->address, deadline);
     if (rc < 0) return rc;
@@ -852,7 +1044,7 @@ static int open_session(rs_client *c, unsigned extra_flags, int timeout_ms) {
     memcpy(hello + 8, c->requested_id, id_len);
     put_u16(hello + 8 + id_len, (unsigned)token_len);
     if (token_len > 0) memcpy(hello + 10 + id_len, c->token, token_len);
-    rc = send_frame(c, hello, hello_len, NULL, 0);
+    rc = send_frame(c, hello, hello_len, NULL, 0, deadline);
     free(hello);
 
     if (rc == RS_OK) {
@@ -876,6 +1068,9 @@ rs_client *rs_client_new(void) {
     c->fd = -1;
     c->next_correlation_id = 1;
     c->hub_error.message = c->hub_error_text;
+    c->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
+    c->max_queued_bytes = DEFAULT_MAX_QUEUED_BYTES;
+    c->hub_uid = -1;
     return c;
 }
 
@@ -901,6 +1096,8 @@ int rs_connect(rs_client *c, const char *address, const char *id, const rs_conne
     c->token = token_copy;
     c->flags = options != NULL ? (options->flags & (RS_FLAG_MONITOR | RS_FLAG_TAKEOVER)) : 0;
     c->connect_timeout_ms = options != NULL && options->timeout_ms > 0 ? options->timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    c->send_timeout_ms = options != NULL && options->send_timeout_ms != 0 ? options->send_timeout_ms : DEFAULT_SEND_TIMEOUT_MS;
+    c->max_queued_bytes = options != NULL && options->max_queued_bytes > 0 ? options->max_queued_bytes : DEFAULT_MAX_QUEUED_BYTES;
     c->has_settings = 1;
     return open_session(c, 0, c->connect_timeout_ms);
 }
@@ -930,7 +1127,7 @@ int rs_reconnect(rs_client *c, const rs_reconnect_options *options) {
         rc = open_session(c, RS_FLAG_TAKEOVER, timeout);
         if (rc == RS_OK && c->presence_subscribed) rc = rs_subscribe_presence(c, 1, c->connect_timeout_ms);
         if (rc == RS_OK) return RS_OK;
-        if (rc == RS_EINVAL || rc == RS_ENOMEM || rc == RS_EADDR) return rc;
+        if (rc == RS_EINVAL || rc == RS_ENOMEM || rc == RS_EADDR || rc == RS_EOWNER || rc == RS_EVERSION) return rc;
         if (rc == RS_EREFUSED && refusal_is_final(c)) return rc;
         if (max_attempts != 0 && attempt == max_attempts) break;
         left = remaining_ms(deadline);
@@ -947,8 +1144,11 @@ int rs_reconnect(rs_client *c, const rs_reconnect_options *options) {
 void rs_close(rs_client *c) {
     rs_item *item;
     if (c == NULL) return;
-    if (c->fd >= 0 && c->registered) {
-        /* Best effort, never blocking (the socket is non-blocking): the hub treats a plain close the same way. */
+    if (c->fd >= 0 && c->registered && flush_pending(c) == RS_OK && c->pending_len == 0) {
+        /*
+         * Best effort, never blocking (the socket is non-blocking): the hub treats a plain close the
+         * same way. Not after a PONG that did not fit: the BYE would land inside it.
+         */
         static const unsigned char bye[] = {0, 0, 0, 3, FRAME_BYE, 0, 0};
         ssize_t ignored = send(c->fd, bye, sizeof bye, MSG_NOSIGNAL);
         (void)ignored;
@@ -965,30 +1165,31 @@ void rs_close(rs_client *c) {
 
 int rs_send(rs_client *c, const char *to, const void *payload, size_t len) {
     if (c == NULL || to == NULL) return RS_EINVAL;
-    return send_message(c, RS_KIND_UNICAST, to, 0, payload, len);
+    return send_message(c, RS_KIND_UNICAST, to, 0, payload, len, send_deadline(c));
 }
 
 int rs_broadcast(rs_client *c, const void *payload, size_t len) {
     if (c == NULL) return RS_EINVAL;
-    return send_message(c, RS_KIND_BROADCAST, "", 0, payload, len);
+    return send_message(c, RS_KIND_BROADCAST, "", 0, payload, len, send_deadline(c));
 }
 
 int rs_request(rs_client *c, const char *to, const void *payload, size_t len, int timeout_ms, rs_message *reply) {
     struct waiter w;
+    int64_t deadline = deadline_after(timeout_ms);
     int rc;
     if (c == NULL || to == NULL || reply == NULL) return RS_EINVAL;
     memset(&w, 0, sizeof w);
     w.kind = WAIT_REPLY;
     w.correlation_id = allocate_correlation_id(c);
     w.reply = reply;
-    rc = send_message(c, RS_KIND_REQUEST, to, w.correlation_id, payload, len);
+    rc = send_message(c, RS_KIND_REQUEST, to, w.correlation_id, payload, len, earlier_deadline(deadline, send_deadline(c)));
     if (rc != RS_OK) return rc;
-    return pump(c, &w, deadline_after(timeout_ms));
+    return pump(c, &w, deadline);
 }
 
 int rs_reply(rs_client *c, const rs_message *request, const void *payload, size_t len) {
     if (c == NULL || request == NULL) return RS_EINVAL;
-    return send_message(c, RS_KIND_REPLY, request->source, request->correlation_id, payload, len);
+    return send_message(c, RS_KIND_REPLY, request->source, request->correlation_id, payload, len, send_deadline(c));
 }
 
 int rs_receive(rs_client *c, rs_message *msg, int timeout_ms) {
@@ -1018,6 +1219,7 @@ int rs_receive(rs_client *c, rs_message *msg, int timeout_ms) {
 int rs_subscribe_presence(rs_client *c, int on, int timeout_ms) {
     unsigned char frame[10];
     struct waiter w;
+    int64_t deadline = deadline_after(timeout_ms);
     int rc;
     if (c == NULL) return RS_EINVAL;
     if (!c->registered) return RS_ECLOSED;
@@ -1028,8 +1230,8 @@ int rs_subscribe_presence(rs_client *c, int on, int timeout_ms) {
     frame[4] = FRAME_SUBSCRIBE_PRESENCE;
     put_u32(frame + 5, w.correlation_id);
     frame[9] = on ? 1 : 0;
-    rc = send_frame(c, frame, sizeof frame, NULL, 0);
-    if (rc == RS_OK) rc = pump(c, &w, deadline_after(timeout_ms));
+    rc = send_frame(c, frame, sizeof frame, NULL, 0, earlier_deadline(deadline, send_deadline(c)));
+    if (rc == RS_OK) rc = pump(c, &w, deadline);
     if (rc == RS_OK) c->presence_subscribed = on ? 1 : 0;
     return rc;
 }
@@ -1037,6 +1239,7 @@ int rs_subscribe_presence(rs_client *c, int on, int timeout_ms) {
 int rs_list(rs_client *c, char ***ids, size_t *count, int timeout_ms) {
     unsigned char frame[9];
     struct waiter w;
+    int64_t deadline = deadline_after(timeout_ms);
     int rc;
     if (c == NULL || ids == NULL || count == NULL) return RS_EINVAL;
     if (!c->registered) return RS_ECLOSED;
@@ -1048,9 +1251,9 @@ int rs_list(rs_client *c, char ***ids, size_t *count, int timeout_ms) {
     put_u32(frame, 5);
     frame[4] = FRAME_LIST;
     put_u32(frame + 5, w.correlation_id);
-    rc = send_frame(c, frame, sizeof frame, NULL, 0);
+    rc = send_frame(c, frame, sizeof frame, NULL, 0, earlier_deadline(deadline, send_deadline(c)));
     if (rc != RS_OK) return rc;
-    return pump(c, &w, deadline_after(timeout_ms));
+    return pump(c, &w, deadline);
 }
 
 void rs_free_list(char **ids, size_t count) {
@@ -1082,6 +1285,8 @@ const char *rs_strerror(int code) {
     case RS_EHUB: return "the hub reported an error";
     case RS_EREFUSED: return "the hub refused the registration";
     case RS_ETOOBIG: return "payload larger than the hub's maxPayload";
+    case RS_EOWNER: return "the hub runs as another user, not this one or root (rs_hub_uid names it)";
+    case RS_EVERSION: return "the hub speaks another protocol version than this client (1)";
     default: return "unknown error";
     }
 }
@@ -1111,4 +1316,12 @@ uint32_t rs_max_payload(const rs_client *c) {
 
 int rs_fd(const rs_client *c) {
     return c == NULL ? -1 : c->fd;
+}
+
+uint64_t rs_dropped(const rs_client *c) {
+    return c == NULL ? 0 : c->dropped;
+}
+
+long rs_hub_uid(const rs_client *c) {
+    return c == NULL ? -1 : c->hub_uid;
 }

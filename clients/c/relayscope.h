@@ -33,6 +33,8 @@ typedef struct rs_client rs_client;
 #define RS_EHUB (-9)       /* the hub answered with a non-fatal ERROR; see rs_last_hub_error */
 #define RS_EREFUSED (-10)  /* the hub refused the HELLO (ID_IN_USE, BAD_TOKEN, ...); see rs_last_hub_error */
 #define RS_ETOOBIG (-11)   /* the payload is larger than the hub's maxPayload */
+#define RS_EOWNER (-12)    /* the process behind the Unix socket runs as another user (rs_hub_uid); nothing was sent */
+#define RS_EVERSION (-13)  /* the hub's WELCOME is for another protocol version; the connection is closed */
 
 /* Hub error codes (ERROR and BYE frames), as in docs/PROTOCOL.md section 9. */
 #define RS_HUB_BAD_VERSION 1
@@ -68,12 +70,29 @@ typedef struct rs_client rs_client;
 #define RS_FLAG_MONITOR 0x01   /* connect as a monitor (the hub may assign the ID: see rs_id) */
 #define RS_FLAG_TAKEOVER 0x02  /* take the ID over if its holder does not answer the hub's probe */
 
-/* Timeouts are in milliseconds; a negative timeout waits forever, 0 only handles what is already there. */
+/*
+ * Timeouts are in milliseconds; a negative timeout waits forever, 0 only handles what is already there.
+ * A call returns by its deadline however the hub sends (a flood, a frame that never ends, nothing at
+ * all), give or take the time to handle one read from the socket.
+ */
 
 typedef struct rs_connect_options {
     unsigned flags;      /* RS_FLAG_* */
     const char *token;   /* NULL or "" when the hub has no token */
     int timeout_ms;      /* connecting plus waiting for WELCOME; 0 means the default, 5000 */
+    /*
+     * How long one write (rs_send, rs_broadcast, rs_reply, and the request of rs_request, rs_list,
+     * rs_subscribe_presence within their own timeout) may wait for the hub to read; 0 means the
+     * default, 10000; negative waits forever. A write cut short by it returns RS_ETIMEOUT and, if part
+     * of the frame was written, closes the connection.
+     */
+    int send_timeout_ms;
+    /*
+     * Bound on the messages (and hub errors) queued for rs_receive, each counted with its payload plus
+     * about 1.6 KiB of bookkeeping; 0 means the default, 8 MiB. Past it the oldest are dropped and
+     * counted in rs_dropped().
+     */
+    size_t max_queued_bytes;
 } rs_connect_options;
 
 typedef struct rs_message {
@@ -107,13 +126,16 @@ rs_client *rs_client_new(void);
  * $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else $TMPDIR (or /tmp)/relayscope-$UID.sock.
  * `options` may be NULL. The address, ID and options are remembered for rs_reconnect(), even when
  * this call fails. Returns RS_EREFUSED when the hub refuses the HELLO (e.g. RS_HUB_ID_IN_USE).
+ * On a Unix socket (path or @name, Linux) it first checks with SO_PEERCRED that the hub runs as this
+ * user (effective uid) or root, else returns RS_EOWNER before sending anything; $RELAYSCOPE_HUB_UID
+ * set to a decimal uid trusts that user's hub too. A WELCOME for another protocol version: RS_EVERSION.
  */
 int rs_connect(rs_client *c, const char *address, const char *id, const rs_connect_options *options);
 
 /*
  * Connects again with the remembered address and ID and the TAKEOVER flag, pausing between
  * attempts with exponential backoff, until it succeeds, the hub refuses for good (invalid ID,
- * bad token: RS_EREFUSED), or the attempts or time run out (the last attempt's error, or RS_ETIMEOUT).
+ * bad token: RS_EREFUSED; RS_EOWNER, RS_EVERSION), or the attempts or time run out (the last attempt's error, or RS_ETIMEOUT).
  * Re-subscribes to presence if the client was subscribed. Messages already received stay queued.
  * `options` may be NULL (defaults, no limit).
  */
@@ -131,7 +153,7 @@ int rs_broadcast(rs_client *c, const void *payload, size_t len);
 /*
  * Sends a REQUEST to `to` and waits for the REPLY carrying its correlation ID, which is stored in
  * `reply` (its payload is owned by the client, as for rs_receive). Messages that arrive meanwhile are
- * queued for rs_receive. Returns RS_EHUB if the hub answered the request with an ERROR
+ * queued for rs_receive (within max_queued_bytes). `timeout_ms` covers writing the request too. Returns RS_EHUB if the hub answered the request with an ERROR
  * (RS_HUB_NO_SUCH_MODULE, RS_HUB_PEER_GONE, ...), RS_ETIMEOUT if no reply came in time (a reply that
  * comes later is then returned by rs_receive like any message).
  */
@@ -184,6 +206,12 @@ uint32_t rs_max_payload(const rs_client *c);
  * so call rs_receive with timeout 0 until it returns RS_ETIMEOUT before blocking on this descriptor.
  */
 int rs_fd(const rs_client *c);
+
+/* How many queued messages (and hub errors) were dropped to keep the queue within max_queued_bytes. */
+uint64_t rs_dropped(const rs_client *c);
+
+/* The uid the hub of the last Unix-socket connection runs as (SO_PEERCRED), -1 if not known (TCP, not Linux). */
+long rs_hub_uid(const rs_client *c);
 
 #ifdef __cplusplus
 }

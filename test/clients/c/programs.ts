@@ -22,11 +22,12 @@ export const hasValgrind = commandWorks('valgrind', ['--version']);
 /**
  * Builds the C client and the programs of `makeDirs` (the C test programs, the examples) into
  * `buildDir` with their Makefiles, which compile with -std=c99 -Wall -Wextra -Werror -pedantic.
- * Returns make's output.
+ * `cflags` replaces the Makefiles' own CFLAGS (e.g. a sanitizer build). Returns make's output.
  */
-export function buildCPrograms(buildDir: string, makeDirs: readonly string[] = ['test/clients/c', 'examples/c']): string {
+export function buildCPrograms(buildDir: string, makeDirs: readonly string[] = ['test/clients/c', 'examples/c'], cflags?: string): string {
+  const variables = [`BUILD_DIR=${buildDir}`, ...(cflags === undefined ? [] : [`CFLAGS=${cflags}`])];
   return makeDirs
-    .map((dir) => execFileSync('make', ['-C', path.join(REPO_ROOT, dir), `BUILD_DIR=${buildDir}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))
+    .map((dir) => execFileSync('make', ['-C', path.join(REPO_ROOT, dir), ...variables], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))
     .join('');
 }
 
