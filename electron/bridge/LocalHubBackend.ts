@@ -1,5 +1,5 @@
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
-import { listen, type HubListener, type ListenOptions } from '../hub/listeners';
+import { listen, reachableByOthers, type HubListener, type ListenOptions } from '../hub/listeners';
 import { errorName } from '../protocol/protocol';
 import { HubCommandError, HubTimeoutError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
@@ -46,6 +46,13 @@ export class LocalHubBackend implements HubBackend {
     }
     const wantedNames = new Set(wanted.map(formatSocketAddress));
     const current = new Set(this.listeners.map((listener) => listener.description));
+    // A page or window that can call hub:listen must not be able to open the bus to other users: an
+    // address they can reach needs a token, which every HELLO there must then carry. A path holding
+    // another user's socket is refused by listen() itself.
+    for (const address of this.hub.hasToken ? [] : wanted) {
+      const reason = current.has(formatSocketAddress(address)) ? null : reachableByOthers(address, this.listenOptions.mode);
+      if (reason !== null) throw new BackendError('NOT_PERMITTED', `refusing to listen on ${formatSocketAddress(address)} without a token: ${reason} (start the hub with --token-file or $RELAYSCOPE_TOKEN to allow it)`);
+    }
     const opened: HubListener[] = [];
     try {
       for (const address of wanted) if (!current.has(formatSocketAddress(address))) opened.push(await listen(this.hub, address, this.listenOptions));
