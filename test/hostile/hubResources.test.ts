@@ -96,6 +96,8 @@ describe('TAKEOVER hold buffer (break 4)', () => {
       await closed;
       const error = frames.find((f) => f.type === FrameType.ERROR);
       if (error !== undefined && parseError(error.body, 0, error.body.length).code === 5) refused++;
+      // The next claimant waits for this probe (1 s) to end: meanwhile the ID counts as being taken over.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
     }
     await settle(hub, 200);
     const figures = await pair.stop();
