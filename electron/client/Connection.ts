@@ -3,6 +3,7 @@ import { encodePing, FrameDecoder, FrameError, parseBye, parseError, parseWelcom
 import { DEFAULT_MAX_PAYLOAD, FrameType, LENGTH_PREFIX_BYTES, MAX_RUN_BYTES, maxFrameLength } from '../protocol/protocol';
 import { connectSocket, type SocketAddress } from '../sockets/socketAddress';
 import { ConnectError, RelayError, TimeoutError } from './errors';
+import { checkHubOwner } from './hubOwner';
 
 export interface ConnectionOptions {
   address: SocketAddress;
@@ -12,6 +13,8 @@ export interface ConnectionOptions {
   hello: Buffer;
   /** Covers connecting and waiting for WELCOME. */
   timeoutMs: number;
+  /** A uid besides this user's and root's whose hub may receive HELLO on a Unix socket. */
+  allowHubUid?: number;
 }
 
 export interface ConnectionHandlers {
@@ -85,6 +88,12 @@ export class Connection {
     if (this.abandoned !== null) {
       socket.destroy();
       throw this.abandoned;
+    }
+    try {
+      checkHubOwner(socket, address, socketName, this.options.allowHubUid);
+    } catch (err) {
+      socket.destroy();
+      throw err;
     }
     if (address.kind === 'tcp') socket.setNoDelay(true);
     this.socket = socket;

@@ -13,7 +13,7 @@ type ReconnectPolicy = Required<ReconnectOptions>;
 /** What a client gets without saying otherwise: 100 ms doubling to 5 s, unlimited attempts. */
 const DEFAULT_POLICY: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 5000, factor: 2, maxAttempts: Infinity };
 /** Refusals that retrying cannot change: reconnecting stops on them. */
-const PERMANENT_REFUSALS: ReadonlySet<number> = new Set([ErrorCode.BAD_TOKEN, ErrorCode.INVALID_ID, ErrorCode.BAD_VERSION]);
+const PERMANENT_REFUSALS: ReadonlySet<number> = new Set([ErrorCode.BAD_TOKEN, ErrorCode.INVALID_ID, ErrorCode.BAD_VERSION, ErrorCode.NOT_PERMITTED]);
 
 /** What run() needs from the client. */
 export interface ReconnectSteps {

@@ -8,6 +8,7 @@ import { defaultSocket, formatSocketAddress, parseSocketAddress, type SocketAddr
 import type { InjectRequest, ReceivedMessage, RelayClientEvents, RelayClientOptions } from './clientTypes';
 import { Connection } from './Connection';
 import { ClosedError, RelayError, TimeoutError } from './errors';
+import { allowedHubUid } from './hubOwner';
 import { IncomingFrames, type Answer, type Awaiting } from './IncomingFrames';
 import { Outbox } from './Outbox';
 import { Reconnector } from './Reconnector';
@@ -31,6 +32,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   private readonly socketName: string;
   private readonly monitor: boolean;
   private readonly token: string;
+  private readonly allowHubUid: number | undefined;
   private readonly connectTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly reconnector: Reconnector | null;
@@ -62,6 +64,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     this.monitor = options.monitor ?? false;
     this.currentId = options.id;
     this.token = options.token ?? '';
+    this.allowHubUid = options.allowHubUid ?? allowedHubUid();
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.reconnector = Reconnector.fromOption(options.reconnect);
@@ -202,7 +205,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     // Monitors ask for TRAFFIC_RUN: the hub forwards relayed frames without re-encoding them for us.
     const flags = (this.monitor ? HelloFlag.MONITOR | HelloFlag.TRAFFIC_RUNS : 0) | (attempt > 0 && !this.monitor ? HelloFlag.TAKEOVER : 0);
     const connection: Connection = new Connection(
-      { address: this.address, socketName: this.socketName, hello: encodeHello({ flags, id: this.currentId, token: this.token }), timeoutMs: this.connectTimeoutMs },
+      { address: this.address, socketName: this.socketName, hello: encodeHello({ flags, id: this.currentId, token: this.token }), timeoutMs: this.connectTimeoutMs, allowHubUid: this.allowHubUid },
       { frame: this.incoming.visit, drain: () => this.onDrain(connection), closed: (error) => this.onConnectionClosed(connection, error) },
     );
     this.connection = connection;

@@ -12,6 +12,12 @@ export interface RelayClientOptions {
   /** Connect as a monitor (HELLO with HelloFlag.MONITOR). */
   monitor?: boolean;
   token?: string;
+  /**
+   * On a Unix socket the client sends HELLO only to a hub running as this user or root (SO_PEERCRED),
+   * so that another user's socket cannot collect the token; this allows one more uid. Default
+   * $RELAYSCOPE_ALLOW_HUB_UID.
+   */
+  allowHubUid?: number;
   /** Covers connecting and waiting for WELCOME; default 5000. */
   connectTimeoutMs?: number;
   /** Default timeout of request(), list(), stats(), inject(), kick() and subscribePresence(); default 5000. */

@@ -64,6 +64,18 @@ describe('Reconnector', () => {
     expect(recorded.attempts).toEqual([1, 2]);
   });
 
+  // A monitor refused at HELLO on a listener other users can reach stays refused until the hub gets a token.
+  it('stops at NOT_PERMITTED', async () => {
+    vi.useFakeTimers();
+    const reconnector = Reconnector.fromOption({ initialDelayMs: 10 }) as Reconnector;
+    const notPermitted = new RelayError(ErrorCode.NOT_PERMITTED, 'open listener');
+    const recorded = steps({ failure: () => notPermitted });
+    const outcome = reconnector.run(recorded);
+    await vi.runAllTimersAsync();
+    expect(await outcome).toEqual({ kind: 'refused', error: notPermitted });
+    expect(recorded.attempts).toEqual([1]);
+  });
+
   it('ends a pause at once on cancel() and stops when reconnecting is no longer wanted', async () => {
     let wanted = true;
     const reconnector = Reconnector.fromOption({ initialDelayMs: 60_000 }) as Reconnector;
