@@ -19,6 +19,7 @@ import {
 import { CommandError, type FlagValues } from './args';
 import { clockMicros, escapeBytes, formatBytes, formatDuration, formatRate, formatTable, hexBytes, isoMicros, utf8OrNull } from './format';
 import { flushOutput, note, readStdin, untilSignal, writeOut } from './io';
+import { tokenFromFlags } from './tokenFlags';
 
 /** Where and how a client command reaches the hub. */
 interface HubConnectionFlags {
@@ -40,7 +41,7 @@ function hubConnectionFlags(flags: FlagValues): HubConnectionFlags {
     if (err instanceof AddressError) throw flags.usage(`--socket: ${err.message}`);
     throw err;
   }
-  return { socket, socketDescription, token: flags.string('token') ?? (process.env.RELAYSCOPE_TOKEN || undefined) };
+  return { socket, socketDescription, token: tokenFromFlags(flags) };
 }
 
 function moduleIdFlag(flags: FlagValues, name: 'as' | 'to'): string {

@@ -3,9 +3,10 @@ import type { CommandSpec, FlagSpec } from './args';
 const socketFlag: FlagSpec = {
   type: 'string',
   valueName: 'S',
-  description: 'hub address: a socket path, @name (Linux abstract socket) or tcp://HOST:PORT; default $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID.sock',
+  description: 'hub address: a socket path, @name (Linux abstract socket) or tcp://HOST:PORT; default $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID/relayscope.sock',
 };
-const tokenFlag: FlagSpec = { type: 'string', valueName: 'T', description: 'token the hub requires (default $RELAYSCOPE_TOKEN)' };
+const tokenFlag: FlagSpec = { type: 'string', valueName: 'T', description: 'token the hub requires (default $RELAYSCOPE_TOKEN); other users can read it with ps, so prefer --token-file' };
+const tokenFileFlag: FlagSpec = { type: 'string', valueName: 'FILE', description: 'read the token from FILE (its content without the final line break); the file must be readable by you alone (chmod 600)' };
 const helpFlag: FlagSpec = { type: 'boolean', description: 'show this help' };
 const asFlag: FlagSpec = { type: 'string', valueName: 'ID', description: 'module ID to register as (required)' };
 const toFlag: FlagSpec = { type: 'string', valueName: 'DEST', description: 'module ID to send to (required)' };
@@ -26,7 +27,8 @@ const hubFlags: Record<string, FlagSpec> = {
   'memory-budget': { type: 'string', valueName: 'BYTES', description: 'bytes the hub may hold for all connections together (partial frames, queued output); beyond it the largest holders are disconnected (default 1/8 of memory, 64 MiB to 1 GiB)' },
   'takeover-probe': { type: 'string', valueName: 'MS', description: 'how long a TAKEOVER waits for the current holder of the ID to answer (default 1000)' },
   mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
-  token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN)' },
+  token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN); other users can read it with ps, so prefer --token-file' },
+  'token-file': tokenFileFlag,
   'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },
 };
 
@@ -43,7 +45,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'send one message to a module',
     synopsis: '--as ID --to DEST [PAYLOAD]',
     positional: payloadPositional,
-    flags: { as: asFlag, to: toFlag, socket: socketFlag, token: tokenFlag, help: helpFlag },
+    flags: { as: asFlag, to: toFlag, socket: socketFlag, token: tokenFlag, 'token-file': tokenFileFlag, help: helpFlag },
     notes: ['Exits 0 once the hub has taken the message, 1 when it refuses it (e.g. no such module).'],
   },
   {
@@ -51,7 +53,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'send one message to every other module',
     synopsis: '--as ID [PAYLOAD]',
     positional: payloadPositional,
-    flags: { as: asFlag, socket: socketFlag, token: tokenFlag, help: helpFlag },
+    flags: { as: asFlag, socket: socketFlag, token: tokenFlag, 'token-file': tokenFileFlag, help: helpFlag },
   },
   {
     name: 'request',
@@ -65,6 +67,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       format: { type: 'string', valueName: 'text|hex|json', description: 'how to print the reply (default text: the payload itself)' },
       socket: socketFlag,
       token: tokenFlag,
+      'token-file': tokenFileFlag,
       help: helpFlag,
     },
   },
@@ -80,6 +83,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       echo: { type: 'boolean', description: 'answer every request with its own payload' },
       socket: socketFlag,
       token: tokenFlag,
+      'token-file': tokenFileFlag,
       help: helpFlag,
     },
     notes: ['Keeps reconnecting when the hub goes away; notes about the connection go to standard error.'],
@@ -92,6 +96,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       format: { type: 'string', valueName: 'text|json', description: 'text: "TIME SRC -> DST kind size preview" (* is a broadcast); json: one object per line' },
       socket: socketFlag,
       token: tokenFlag,
+      'token-file': tokenFileFlag,
       help: helpFlag,
     },
   },
@@ -103,13 +108,14 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       format: { type: 'string', valueName: 'text|json', description: 'text: a table and a totals line; json: the hub snapshot' },
       socket: socketFlag,
       token: tokenFlag,
+      'token-file': tokenFileFlag,
       help: helpFlag,
     },
   },
   {
     name: 'serve',
     summary: 'run a hub (or attach to one) and show the monitor UI in a browser',
-    synopsis: '[hub flags] [--port P] | --attach S [--token T] [--port P]',
+    synopsis: '[hub flags] [--port P] | --attach S [--token-file FILE] [--port P]',
     flags: {
       ...hubFlags,
       port: { type: 'string', valueName: 'P', description: 'HTTP port on 127.0.0.1 (default: one the system picks)' },

@@ -1,4 +1,5 @@
 import type { FlagValues } from '../cli/args';
+import { tokenFromFlags } from '../cli/tokenFlags';
 import { maxFrameLength } from '../protocol/protocol';
 import type { RelayHubOptions } from '../hub/RelayHub';
 import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
@@ -26,13 +27,13 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
   const handshakeTimeoutMs = flags.integer('handshake-timeout', 1);
   const takeoverProbeMs = flags.integer('takeover-probe', 1);
   const memoryBudget = flags.integer('memory-budget', 1024 * 1024);
-  const token = flags.string('token') ?? process.env.RELAYSCOPE_TOKEN;
+  const token = tokenFromFlags(flags);
 
   // The frame length is a u32 that also covers the largest header, so the payload limit stays below 4 GiB by that much.
   const largestPayload = 0xffffffff - maxFrameLength(0);
   if (maxPayload !== undefined && maxPayload > largestPayload) throw flags.usage(`--max-frame can be at most ${largestPayload} bytes`);
 
-  return { addresses, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token: token || undefined } };
+  return { addresses, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token } };
 }
 
 function hubAddresses(flags: FlagValues): SocketAddress[] {

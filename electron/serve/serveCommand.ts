@@ -6,6 +6,7 @@ import { LocalHubBackend } from '../bridge/LocalHubBackend';
 import type { FlagValues } from '../cli/args';
 import { clockMillis } from '../cli/format';
 import { note, untilSignal, writeOut } from '../cli/io';
+import { tokenFromFlags } from '../cli/tokenFlags';
 import { ListenError } from '../hub/listeners';
 import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BrowserModeServer } from './BrowserModeServer';
@@ -89,6 +90,6 @@ async function attachTo(flags: FlagValues, socket: string): Promise<StartedBacke
     if (err instanceof AddressError) throw flags.usage(`--attach: ${err.message}`);
     throw err;
   }
-  const backend = await AttachedHubBackend.attach({ socket, token: flags.string('token') ?? (process.env.RELAYSCOPE_TOKEN || undefined) });
+  const backend = await AttachedHubBackend.attach({ socket, token: tokenFromFlags(flags) });
   return { backend, announcements: [`relayscope serve: attached to the hub on ${backend.describe().attachedTo} as ${backend.monitorId}`] };
 }

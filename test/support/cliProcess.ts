@@ -40,6 +40,11 @@ export class CliProcess {
     this.child.stdin?.end(options.stdin);
   }
 
+  /** The process ID, e.g. to read what others can see of it in /proc. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get stdout(): string {
     return Buffer.concat(this.stdoutBytes).toString('utf8');
   }
