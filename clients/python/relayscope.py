@@ -33,6 +33,7 @@ __all__ = [
     "RelayError",
     "ConnectError",
     "Disconnected",
+    "HubOwnerError",
     "Timeout",
     "default_address",
     "ERROR_NAMES",
@@ -106,6 +107,14 @@ MAX_ID_BYTES = 255
 MAX_CORRELATION_ID = 0xFFFFFFFF
 READ_CHUNK_BYTES = 256 * 1024
 
+DEFAULT_WRITE_TIMEOUT = 10.0
+DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024
+# What an item in the receive queue costs beyond its payload (the Message object, its source, the
+# queue entry), counted against max_queued_bytes.
+QUEUED_ITEM_OVERHEAD = 256
+# struct ucred, as SO_PEERCRED returns it on Linux: pid_t pid, uid_t uid, gid_t gid.
+_UCRED = struct.Struct("iII")
+
 
 class RelayError(Exception):
     """An ERROR frame from the hub: it refused the connection or one operation."""
@@ -140,8 +149,17 @@ class Disconnected(ConnectionError):
         super().__init__(message)
 
 
+class HubOwnerError(ConnectError):
+    """The process behind the Unix socket runs as another user: nothing was sent to it (README: the hub's owner)."""
+
+    def __init__(self, address, uid):
+        self.uid = uid
+        super().__init__("the hub at %s runs as uid %d, not as this user (uid %d) or root; nothing was sent to it "
+                         "(RELAYSCOPE_HUB_UID=%d would trust it)" % (address, uid, os.geteuid(), uid), address, "EOWNER")
+
+
 class Timeout(Exception):
-    """No answer arrived in time."""
+    """No answer arrived in time, or a write could not finish in time."""
 
 
 class _ProtocolViolation(Exception):
@@ -227,11 +245,25 @@ def _open_socket(address, timeout):
         try:
             sock.settimeout(timeout)
             sock.connect(target)
+            _check_hub_owner(sock, address)
         except BaseException:
             sock.close()
             raise
     sock.setblocking(False)
     return sock
+
+
+def _check_hub_owner(sock, address):
+    """Before anything is sent: the process listening on a Unix socket must run as this user (its
+    effective uid), root, or the uid $RELAYSCOPE_HUB_UID names, or a socket another user put in the
+    place of the hub's (e.g. in /tmp) would receive our HELLO and its token. Linux only (SO_PEERCRED)."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return
+    _pid, uid, _gid = _UCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
+    trusted = os.environ.get("RELAYSCOPE_HUB_UID", "")
+    if uid in (os.geteuid(), 0) or (trusted.isdigit() and int(trusted) == uid):
+        return
+    raise HubOwnerError(address, uid)
 
 
 def _parse_host_port(address):
@@ -308,7 +340,7 @@ def _parse_error(body):
 class Client(object):
     """One connection to the hub, registered as a module (or a monitor)."""
 
-    def __init__(self, sock, address):
+    def __init__(self, sock, address, write_timeout=DEFAULT_WRITE_TIMEOUT, max_queued_bytes=DEFAULT_MAX_QUEUED_BYTES):
         """Use Client.connect(); this wraps a socket that has not said HELLO yet."""
         self._sock = sock
         self.address = address
@@ -317,22 +349,34 @@ class Client(object):
         self.queue_limit = 0
         self.idle_timeout_ms = 0
         self.monitor = False
+        self.write_timeout = write_timeout
+        self.max_queued_bytes = max_queued_bytes
+        # Queued items dropped, oldest first, to keep the queue within max_queued_bytes.
+        self.dropped = 0
         self._inbox = bytearray()
         self._inbox_start = 0
         self._max_frame_length = MAX_HANDSHAKE_FRAME_LENGTH
         # Messages, presence notices, events and non-fatal errors that arrived while waiting for
-        # something else, in arrival order, for receive().
+        # something else, in arrival order, for receive(): (item, cost) pairs.
         self._received = collections.deque()
+        self._queued_bytes = 0
+        # A PONG owed to the hub, or the unsent tail of one: written before our next frame or whenever
+        # the socket takes it, never waited for, so a hub that floods PINGs and reads nothing cannot
+        # block a call.
+        self._owed_pong = b""
         self._next_correlation_id = 1
         self._closing_error = None
         self._disconnected = None
 
     @classmethod
-    def connect(cls, module_id, address=None, timeout=5.0, monitor=False, token=None, takeover=False):
+    def connect(cls, module_id, address=None, timeout=5.0, monitor=False, token=None, takeover=False,
+                write_timeout=DEFAULT_WRITE_TIMEOUT, max_queued_bytes=DEFAULT_MAX_QUEUED_BYTES):
         """Connects and registers; returns once the hub has answered HELLO with WELCOME.
 
-        Raises ConnectError (no hub there), RelayError (the hub refused, e.g. ID_IN_USE) or Timeout.
-        A monitor may pass '' as module_id to let the hub choose its ID.
+        Raises ConnectError (no hub there; HubOwnerError for a hub run by another user), RelayError
+        (the hub refused, e.g. ID_IN_USE) or Timeout. A monitor may pass '' as module_id to let the
+        hub choose its ID. `write_timeout` (seconds, None = no limit) bounds each write that is not
+        part of a call with its own timeout; `max_queued_bytes` bounds what waits for receive().
         """
         target = default_address() if address is None else address
         id_field = _encode_id(module_id, "module ID", allow_empty=monitor)
@@ -346,11 +390,11 @@ class Client(object):
             raise Timeout("connecting to %s timed out after %g s" % (target, timeout)) from None
         except OSError as err:
             raise _connect_failure(target, err) from err
-        client = cls(sock, target)
+        client = cls(sock, target, write_timeout, max_queued_bytes)
         flags = (HELLO_FLAG_MONITOR if monitor else 0) | (HELLO_FLAG_TAKEOVER if takeover else 0)
         hello = struct.pack(">BB", PROTOCOL_VERSION, flags) + id_field + struct.pack(">H", len(token_bytes)) + token_bytes
         try:
-            client._write(_frame(HELLO, hello))
+            client._write(_frame(HELLO, hello), deadline=deadline)
             client._handshake(deadline, timeout)
         except BaseException:
             client._drop_socket()
@@ -401,7 +445,8 @@ class Client(object):
         time; a reply arriving after that is handed to receive().
         """
         correlation_id = self._allocate_correlation_id()
-        self._send_message(KIND_REQUEST, to, payload, correlation_id)
+        deadline = time.monotonic() + timeout
+        self._send_message(KIND_REQUEST, to, payload, correlation_id, deadline)
 
         def is_reply(frame_type, body):
             if frame_type != MESSAGE:
@@ -410,7 +455,7 @@ class Client(object):
             kind, _flags, answer_id = reader.take(">BBI")
             return kind == KIND_REPLY and answer_id == correlation_id and reader.short_string() == to
 
-        frame_type, body = self._await_answer(correlation_id, to, is_reply, timeout,
+        frame_type, body = self._await_answer(correlation_id, to, is_reply, deadline,
                                               "no reply from %s within %g s" % (to, timeout))
         return self._parse_message(body)
 
@@ -420,16 +465,15 @@ class Client(object):
             raise ValueError("only a request can be replied to; this message is a %s" % message.kind)
         self._send_message(KIND_REPLY, message.source, payload, message.correlation_id)
 
-    def _send_message(self, kind, to, payload, correlation_id):
+    def _send_message(self, kind, to, payload, correlation_id, deadline=None):
         if self.monitor:
             raise RuntimeError("a monitor cannot send messages; use inject()")
         peer = b"\0" if to is None else _encode_id(to, "destination")
         data = _encode_payload(payload)
         self._check_payload_size(data)
         header = struct.pack(">BBI", kind, 0, correlation_id) + peer
-        # Two writes rather than one concatenation: a large payload is not copied again.
-        self._write(struct.pack(">IB", 1 + len(header) + len(data), MESSAGE) + header)
-        self._write(data)
+        # Header and payload as two parts of one write: a large payload is not copied again.
+        self._write(struct.pack(">IB", 1 + len(header) + len(data), MESSAGE) + header, data, deadline=deadline)
 
     def _check_payload_size(self, data):
         if len(data) > self.max_payload:
@@ -440,25 +484,28 @@ class Client(object):
     def list(self):
         """The IDs of the connected modules, in registration order."""
         correlation_id = self._allocate_correlation_id()
-        self._write(_frame(LIST, struct.pack(">I", correlation_id)))
-        _, body = self._await_answer(correlation_id, None, _answer_of(LIST_REPLY, correlation_id), 5.0, "no LIST_REPLY within 5 s")
-        reader = _Reader(body)
-        _, count = reader.take(">II")
-        return [reader.short_string() for _ in range(count)]
+        body = self._command(LIST, correlation_id, struct.pack(">I", correlation_id), LIST_REPLY, "no LIST_REPLY within 5 s")
+        try:
+            reader = _Reader(body)
+            _, count = reader.take(">II")
+            return [reader.short_string() for _ in range(count)]
+        except _ProtocolViolation as err:
+            self._protocol_failure("LIST_REPLY: %s" % err)
 
     def subscribe_presence(self, on=True):
         """Turns presence notices on or off: receive() then returns Message(kind='presence',
         source=<module ID>, payload=b'join' or b'leave'). The current members are not replayed; call list()."""
         correlation_id = self._allocate_correlation_id()
-        self._write(_frame(SUBSCRIBE_PRESENCE, struct.pack(">IB", correlation_id, 1 if on else 0)))
-        self._await_ok(correlation_id)
+        self._command(SUBSCRIBE_PRESENCE, correlation_id, struct.pack(">IB", correlation_id, 1 if on else 0))
 
     def stats(self):
         """Monitors only: the hub's snapshot (PROTOCOL.md 8.3) as a dict."""
         correlation_id = self._allocate_correlation_id()
-        self._write(_frame(STATS, struct.pack(">I", correlation_id)))
-        _, body = self._await_answer(correlation_id, None, _answer_of(STATS_REPLY, correlation_id), 5.0, "no STATS_REPLY within 5 s")
-        return json.loads(body[4:].decode("utf-8"))
+        body = self._command(STATS, correlation_id, struct.pack(">I", correlation_id), STATS_REPLY, "no STATS_REPLY within 5 s")
+        try:
+            return json.loads(body[4:].decode("utf-8"))
+        except ValueError as err:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors.
+            self._protocol_failure("STATS_REPLY is not UTF-8 JSON: %s" % err)
 
     def inject(self, to, payload, source="", kind="unicast", correlation_id=0):
         """Monitors only: relays a message as if `source` ('' = this monitor) had sent it; to='' with kind='broadcast'."""
@@ -471,18 +518,19 @@ class Client(object):
         command_id = correlation_id or self._allocate_correlation_id()
         body = (struct.pack(">BBI", MESSAGE_KINDS.index(kind), 0, command_id)
                 + _encode_id(source, "source", allow_empty=True) + _encode_id(to, "destination", allow_empty=True))
-        self._write(_frame(INJECT, body + data))
-        self._await_ok(command_id)
+        self._command(INJECT, command_id, body + data)
 
     def kick(self, module_id, reason=""):
         """Monitors only: disconnects a module or monitor."""
         correlation_id = self._allocate_correlation_id()
-        self._write(_frame(KICK, struct.pack(">I", correlation_id) + _encode_id(module_id, "module ID") + reason.encode("utf-8")))
-        self._await_ok(correlation_id)
+        self._command(KICK, correlation_id, struct.pack(">I", correlation_id) + _encode_id(module_id, "module ID") + reason.encode("utf-8"))
 
-    def _await_ok(self, correlation_id):
-        """Waits for the OK answering a command; raises the RelayError the hub answers instead."""
-        self._await_answer(correlation_id, None, _answer_of(OK, correlation_id), 5.0, "no answer from the hub within 5 s")
+    def _command(self, frame_type, correlation_id, body, answer_type=OK, timeout_message="no answer from the hub within 5 s"):
+        """Sends a command and returns the body of its answer (OK, LIST_REPLY, STATS_REPLY with its
+        correlation ID); raises the RelayError the hub answers instead. Writing and waiting share the 5 s."""
+        deadline = time.monotonic() + 5.0
+        self._write(_frame(frame_type, body), deadline=deadline)
+        return self._await_answer(correlation_id, None, _answer_of(answer_type, correlation_id), deadline, timeout_message)[1]
 
     # --------------------------------------------------------------- receiving
 
@@ -497,7 +545,8 @@ class Client(object):
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             if self._received:
-                item = self._received.popleft()
+                item, cost = self._received.popleft()
+                self._queued_bytes -= cost
                 if isinstance(item, RelayError):
                     raise item
                 return item
@@ -505,6 +554,8 @@ class Client(object):
             if frame is None:
                 return None
             self._keep_or_fail(*frame)
+            if not self._received and self._expired(deadline):
+                return None
 
     def __iter__(self):
         """Yields messages until the connection closes (hub shutdown, kick, close())."""
@@ -515,10 +566,10 @@ class Client(object):
                 return
             yield message
 
-    def _await_answer(self, correlation_id, ref, is_answer, timeout, timeout_message):
+    def _await_answer(self, correlation_id, ref, is_answer, deadline, timeout_message):
         """Reads until is_answer(frame) or an ERROR for this operation (its correlation ID and,
-        unless ref is None, its ref); everything else is kept for receive()."""
-        deadline = time.monotonic() + timeout
+        unless ref is None, its ref); everything else is kept for receive(). Raises Timeout at
+        `deadline` (a time.monotonic() value), however fast other frames keep coming."""
         while True:
             frame = self._read_frame(deadline)
             if frame is None:
@@ -534,6 +585,17 @@ class Client(object):
             except _ProtocolViolation as err:
                 self._protocol_failure(err)
             self._keep_or_fail(frame_type, body)
+            if self._expired(deadline):
+                raise Timeout(timeout_message)
+
+    def _expired(self, deadline):
+        """Whether a call reading towards `deadline` must stop: it has passed, and no complete frame
+        is buffered. Checked after each frame that did not end the call, because under a continuous
+        stream _read_frame always has a frame to return; what one read brought is handled first."""
+        if deadline is None or time.monotonic() < deadline:
+            return False
+        available = len(self._inbox) - self._inbox_start
+        return available < 4 or available < 4 + struct.unpack_from(">I", self._inbox, self._inbox_start)[0]
 
     def _keep_or_fail(self, frame_type, body):
         try:
@@ -541,35 +603,49 @@ class Client(object):
         except _ProtocolViolation as err:
             self._protocol_failure(err)
 
+    def _queue(self, item, size):
+        """Queues an item for receive(), counting `size` (its payload or text) plus QUEUED_ITEM_OVERHEAD.
+        The policy (README): the oldest items make room and are counted in `dropped`, so a hub or a
+        module sending faster than the application receives costs at most max_queued_bytes; an
+        item larger than the bound on its own is still kept, alone."""
+        cost = size + QUEUED_ITEM_OVERHEAD
+        while self._received and self._queued_bytes + cost > self.max_queued_bytes:
+            self._queued_bytes -= self._received.popleft()[1]
+            self.dropped += 1
+        self._received.append((item, cost))
+        self._queued_bytes += cost
+
     def _keep(self, frame_type, body):
         """Queues what the application should see; notes why the hub is about to close the stream."""
         if frame_type == MESSAGE:
-            self._received.append(self._parse_message(body))
+            message = self._parse_message(body)
+            self._queue(message, len(message.payload))
         elif frame_type == PRESENCE:
             reader = _Reader(body)
             event = reader.take(">B")
             module_id = reader.short_string()
             if event in PRESENCE_EVENTS:
-                self._received.append(Message("presence", module_id, 0, PRESENCE_EVENTS[event].encode("ascii")))
+                self._queue(Message("presence", module_id, 0, PRESENCE_EVENTS[event].encode("ascii")), 0)
         elif frame_type == ERROR:
             error = _parse_error(body)
             if error.fatal:
                 # The hub closes the stream right after it; the close is reported with this error.
                 self._closing_error = error
             else:
-                self._received.append(error)
+                self._queue(error, len(error.message))
         elif frame_type == BYE:
             reader = _Reader(body)
             code = reader.take(">H")
             self._closing_error = RelayError(code, reader.rest().decode("utf-8", "replace"))
         elif frame_type == TRAFFIC:
-            self._received.append(self._parse_traffic(body))
+            traffic = self._parse_traffic(body)
+            self._queue(traffic, len(traffic.payload))
         elif frame_type == EVENT:
             reader = _Reader(body)
             timestamp, event, code = reader.take(">QBH")
             module_id = reader.short_string()
             detail = reader.rest().decode("utf-8", "replace")
-            self._received.append(HubEvent(HUB_EVENTS.get(event, "event_%d" % event), code, module_id, detail, timestamp))
+            self._queue(HubEvent(HUB_EVENTS.get(event, "event_%d" % event), code, module_id, detail, timestamp), len(detail))
         # An OK, LIST_REPLY, STATS_REPLY or PONG nobody waits for any more (it timed out) is
         # dropped, and so is a frame type this client does not know (PROTOCOL.md 12).
 
@@ -603,12 +679,12 @@ class Client(object):
                 self._protocol_failure(err)
             if frame is not None:
                 if frame[0] == PING:
-                    # Echoing the body is always a correct answer (PROTOCOL.md 4.4).
-                    self._write(_frame(PONG, frame[1][:8]))
+                    self._owe_pong(frame[1])
                     continue
                 return frame
             # Checked before the deadline, so that even receive(timeout=0) reports a closed connection.
             self._live_socket()
+            self._flush_owed_pong()
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 if looked_once:
@@ -620,11 +696,17 @@ class Client(object):
 
     def _take_buffered_frame(self):
         available = len(self._inbox) - self._inbox_start
+        if available < 4:
+            return None
+        length = struct.unpack_from(">I", self._inbox, self._inbox_start)[0]
+        # Refused as soon as the length is in: no fifth byte may ever come after a zero length.
+        if length == 0:
+            raise _ProtocolViolation("frame length 0; every frame has at least a type byte")
         if available < 5:
             return None
-        length, frame_type = struct.unpack_from(">IB", self._inbox, self._inbox_start)
+        frame_type = self._inbox[self._inbox_start + 4]
         limit = MAX_LISTING_FRAME_LENGTH if frame_type in UNBOUNDED_FRAME_TYPES else self._max_frame_length
-        if length == 0 or length > limit:
+        if length > limit:
             raise _ProtocolViolation("frame length %d is outside 1..%d" % (length, limit))
         if available < 4 + length:
             return None
@@ -661,20 +743,79 @@ class Client(object):
             self._connection_lost("the hub at %s closed the connection" % self.address)
         self._inbox += chunk
 
-    def _write(self, data):
-        """Writes all of `data`, reading meanwhile: a hub that has stopped reading until we drain
-        what it queued for us (PROTOCOL.md 6.8) must not deadlock with us."""
-        view = memoryview(data)
-        while view:
+    def _write(self, *parts, deadline=None):
+        """Writes the PONG still owed, then one frame (`parts`, back to back), by `deadline` (a
+        time.monotonic() value; None = write_timeout from now). While the socket is full it reads and
+        queues what the hub sends: a hub that has stopped reading until we drain what it queued for
+        us (PROTOCOL.md 6.8) must not deadlock with us, and the inbox never holds more than one
+        incomplete frame however long the write waits. Raises Timeout at the deadline; if part of the
+        frame was written by then, the stream cannot be framed any more and the connection is closed."""
+        if deadline is None and self.write_timeout is not None:
+            deadline = time.monotonic() + self.write_timeout
+        # Taken out of _owed_pong, which a PING read while this write waits may fill with the next PONG.
+        owed, self._owed_pong = self._owed_pong, b""
+        views = [memoryview(part) for part in (owed,) + parts if len(part) > 0]
+        written = 0
+        while views:
             try:
-                view = view[self._live_socket().send(view):]
+                sent = self._live_socket().send(views[0])
+                written += sent
+                views[0] = views[0][sent:]
+                if not views[0]:
+                    views.pop(0)
                 continue
-            except (BlockingIOError, InterruptedError):
+            except BlockingIOError:
                 pass
             except OSError as err:
                 self._connection_lost("the connection to %s failed: %s" % (self.address, err))
-            if self._wait(select.POLLIN | select.POLLOUT, None) & ~select.POLLOUT:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                self._write_timed_out(owed, written)
+            if self._wait(select.POLLIN | select.POLLOUT, remaining) & ~select.POLLOUT:
                 self._recv_available()
+                self._absorb_buffered_frames()
+
+    def _write_timed_out(self, owed, written):
+        if written > len(owed):
+            self._end_connection("a write to the hub at %s timed out part-way through a frame" % self.address)
+            raise Timeout("the hub at %s did not take what this client wrote in time; the frame was cut short, "
+                          "so the connection is closed" % self.address)
+        # Nothing of the frame went out: the stream is intact, and the PONG's tail is still owed.
+        self._owed_pong = owed[written:]
+        raise Timeout("the hub at %s did not take what this client wrote in time" % self.address)
+
+    def _owe_pong(self, ping_body):
+        """A PING from the hub: the PONG echoing it (PROTOCOL.md 4.4) goes out with _flush_owed_pong.
+        One owed PONG answers any number of PINGs: any bytes from us answer the hub (4.4, 5.5)."""
+        if not self._owed_pong:
+            self._owed_pong = _frame(PONG, ping_body[:8])
+
+    def _flush_owed_pong(self):
+        """Writes what is owed of a PONG as far as the socket takes it, without waiting."""
+        while self._owed_pong:
+            try:
+                sent = self._live_socket().send(self._owed_pong)
+            except BlockingIOError:
+                return
+            except OSError:
+                # The hub is gone; the read that follows finds its last frames (a BYE, an ERROR) and the end.
+                self._owed_pong = b""
+                return
+            self._owed_pong = self._owed_pong[sent:]
+
+    def _absorb_buffered_frames(self):
+        """Queues the complete frames in the inbox (PINGs owe a PONG), as if nobody waited for anything."""
+        while True:
+            try:
+                frame = self._take_buffered_frame()
+            except _ProtocolViolation as err:
+                self._protocol_failure(err)
+            if frame is None:
+                return
+            if frame[0] == PING:
+                self._owe_pong(frame[1])
+            else:
+                self._keep_or_fail(*frame)
 
     def _live_socket(self):
         if self._disconnected is not None:
@@ -690,8 +831,13 @@ class Client(object):
         self._connection_lost("the hub at %s sent an invalid frame: %s" % (self.address, problem))
 
     def _connection_lost(self, description):
-        """Ends the connection and raises Disconnected; later calls raise the same. Complete frames
-        already read are kept for receive(), and the fatal ERROR or BYE among them names the cause."""
+        """Ends the connection and raises Disconnected; later calls raise the same."""
+        self._end_connection(description)
+        raise self._disconnected
+
+    def _end_connection(self, description):
+        """Ends the connection; later calls raise Disconnected. Complete frames already read are kept
+        for receive(), and the fatal ERROR or BYE among them names the cause."""
         if self._disconnected is None:
             try:
                 frame = self._take_buffered_frame()
@@ -704,7 +850,6 @@ class Client(object):
                 description = "the hub at %s closed the connection: %s" % (self.address, self._closing_error)
             self._disconnected = Disconnected(description, self._closing_error)
             self._drop_socket()
-        raise self._disconnected
 
     def _drop_socket(self):
         if self._sock is not None:
@@ -721,7 +866,8 @@ class Client(object):
         try:
             self._sock.setblocking(True)
             self._sock.settimeout(1.0)
-            self._sock.sendall(_frame(BYE, struct.pack(">H", 0)))
+            # After what is owed of a PONG: a BYE in the middle of one would break the frame.
+            self._sock.sendall(self._owed_pong + _frame(BYE, struct.pack(">H", 0)))
         except OSError:
             pass  # The hub is gone already; there is nobody left to say goodbye to.
         self._drop_socket()
