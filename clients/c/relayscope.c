@@ -878,7 +878,7 @@ failed:
 }
 
 #if defined(__linux__) && defined(SO_PEERCRED)
-/* The hub of our own user or root, or of the one uid $RELAYSCOPE_HUB_UID names (README: the owner check). */
+/* The hub of our own user or root, or of the one uid $RELAYSCOPE_HUB_UID names (README: the hub's owner). */
 static int hub_uid_trusted(uid_t uid) {
     const char *env = getenv("RELAYSCOPE_HUB_UID");
     char *end;
