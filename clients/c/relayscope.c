@@ -878,9 +878,9 @@ failed:
 }
 
 #if defined(__linux__) && defined(SO_PEERCRED)
-/* The hub of our own user or root, or of the one uid $RELAYSCOPE_HUB_UID names (README: the hub's owner). */
+/* The hub of our own user or root, or of the uid $RELAYSCOPE_ALLOW_HUB_UID names (README: the hub's owner). */
 static int hub_uid_trusted(uid_t uid) {
-    const char *env = getenv("RELAYSCOPE_HUB_UID");
+    const char *env = getenv("RELAYSCOPE_ALLOW_HUB_UID");
     char *end;
     unsigned long trusted;
     if (uid == geteuid() || uid == 0) return 1;

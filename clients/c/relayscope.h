@@ -127,8 +127,9 @@ rs_client *rs_client_new(void);
  * `options` may be NULL. The address, ID and options are remembered for rs_reconnect(), even when
  * this call fails. Returns RS_EREFUSED when the hub refuses the HELLO (e.g. RS_HUB_ID_IN_USE).
  * On a Unix socket (path or @name, Linux) it first checks with SO_PEERCRED that the hub runs as this
- * user (effective uid) or root, else returns RS_EOWNER before sending anything; $RELAYSCOPE_HUB_UID
- * set to a decimal uid trusts that user's hub too. A WELCOME for another protocol version: RS_EVERSION.
+ * user (effective uid) or root, else returns RS_EOWNER before sending anything;
+ * $RELAYSCOPE_ALLOW_HUB_UID set to a decimal uid trusts that user's hub too (PROTOCOL.md 2.5).
+ * A WELCOME for another protocol version: RS_EVERSION.
  */
 int rs_connect(rs_client *c, const char *address, const char *id, const rs_connect_options *options);
 

@@ -155,7 +155,8 @@ class HubOwnerError(ConnectError):
     def __init__(self, address, uid):
         self.uid = uid
         super().__init__("the hub at %s runs as uid %d, not as this user (uid %d) or root; nothing was sent to it "
-                         "(RELAYSCOPE_HUB_UID=%d would trust it)" % (address, uid, os.geteuid(), uid), address, "EOWNER")
+                         "(RELAYSCOPE_ALLOW_HUB_UID=%d would trust it)" % (address, uid, os.geteuid(), uid),
+                         address, "EOWNER")
 
 
 class Timeout(Exception):
@@ -255,12 +256,13 @@ def _open_socket(address, timeout):
 
 def _check_hub_owner(sock, address):
     """Before anything is sent: the process listening on a Unix socket must run as this user (its
-    effective uid), root, or the uid $RELAYSCOPE_HUB_UID names, or a socket another user put in the
-    place of the hub's (e.g. in /tmp) would receive our HELLO and its token. Linux only (SO_PEERCRED)."""
+    effective uid), root, or the uid $RELAYSCOPE_ALLOW_HUB_UID names (PROTOCOL.md 2.5), or a socket
+    another user put in the place of the hub's (e.g. in /tmp) would receive our HELLO and its token.
+    Linux only (SO_PEERCRED)."""
     if not hasattr(socket, "SO_PEERCRED"):
         return
     _pid, uid, _gid = _UCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
-    trusted = os.environ.get("RELAYSCOPE_HUB_UID", "")
+    trusted = os.environ.get("RELAYSCOPE_ALLOW_HUB_UID", "")
     if uid in (os.geteuid(), 0) or (trusted.isdigit() and int(trusted) == uid):
         return
     raise HubOwnerError(address, uid)

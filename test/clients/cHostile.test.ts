@@ -148,9 +148,9 @@ describeWithCompiler('the C client against a hostile hub', () => {
       });
     }
 
-    it('is trusted when RELAYSCOPE_HUB_UID names its uid', async () => {
+    it('is trusted when RELAYSCOPE_ALLOW_HUB_UID names its uid', async () => {
       const foreign = await startForeignHub(cleanup, 'path');
-      expect(await run(['owner', foreign.address, 'trusted'], { env: { RELAYSCOPE_HUB_UID: String(FOREIGN_UID) } })).toEqual([
+      expect(await run(['owner', foreign.address, 'trusted'], { env: { RELAYSCOPE_ALLOW_HUB_UID: String(FOREIGN_UID) } })).toEqual([
         `owner: success (hub uid ${FOREIGN_UID})`,
         'owner ok',
       ]);

@@ -143,9 +143,9 @@ describe.runIf(canRunAsAnotherUser)(`the Python client and a hub run by another 
     });
   }
 
-  it('connects when RELAYSCOPE_HUB_UID names its uid', async () => {
+  it('connects when RELAYSCOPE_ALLOW_HUB_UID names its uid', async () => {
     const foreign = await startForeignHub(cleanup, 'path');
-    expect(await run(['connect', foreign.address, 'owner'], { RELAYSCOPE_HUB_UID: String(FOREIGN_UID) })).toEqual([{ connected: true }]);
+    expect(await run(['connect', foreign.address, 'owner'], { RELAYSCOPE_ALLOW_HUB_UID: String(FOREIGN_UID) })).toEqual([{ connected: true }]);
     await foreign.waitForClosed(1);
     expect(foreign.received().join('').startsWith('0000000b01010005')).toBe(true);
   });
