@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { encodePing, FrameDecoder, FrameError, parseBye, parseError, parseWelcome, type FrameVisitor, type Welcome } from '../protocol/frameCodec';
-import { DEFAULT_MAX_PAYLOAD, FrameType, LENGTH_PREFIX_BYTES, MAX_RUN_BYTES, maxFrameLength } from '../protocol/protocol';
+import { DEFAULT_MAX_PAYLOAD, FrameType, LENGTH_PREFIX_BYTES, MAX_RUN_BYTES, maxFrameLength, PROTOCOL_VERSION } from '../protocol/protocol';
 import { connectSocket, type SocketAddress } from '../sockets/socketAddress';
 import { ConnectError, RelayError, TimeoutError } from './errors';
 import { checkHubOwner } from './hubOwner';
@@ -173,7 +173,13 @@ export class Connection {
   /** The answer to HELLO: WELCOME, or the ERROR or BYE of a refusal. Decoding stops after it. */
   private readonly visitFirstFrame = (type: number, buf: Buffer, start: number, end: number): false => {
     if (type === FrameType.WELCOME) {
-      this.welcome(parseWelcome(buf, start, end));
+      const welcome = parseWelcome(buf, start, end);
+      // WELCOME names the version the hub will speak (PROTOCOL.md 12); this client speaks only version 1.
+      if (welcome.version === PROTOCOL_VERSION) this.welcome(welcome);
+      else {
+        const { socketName } = this.options;
+        this.failHandshake(new ConnectError(`the hub at ${socketName} speaks protocol version ${welcome.version}, this client only ${PROTOCOL_VERSION}`, socketName, 'EPROTO'));
+      }
     } else if (type === FrameType.ERROR) {
       const error = parseError(buf, start, end);
       this.failHandshake(new RelayError(error.code, error.message, { ref: error.ref, correlationId: error.correlationId }));
