@@ -71,6 +71,11 @@ export class Connection {
     return this.socket?.writable ?? false;
   }
 
+  /** Bytes written earlier still wait in the socket's buffer for the hub to read them. */
+  get writesWaiting(): boolean {
+    return (this.socket?.writableLength ?? 0) > 0;
+  }
+
   /**
    * Connects, says HELLO and resolves with WELCOME. Frames that came in the same read as WELCOME
    * reach handlers.frame on the next turn, so the caller can act on WELCOME first. Rejects with

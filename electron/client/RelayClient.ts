@@ -47,7 +47,11 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   private readonly pending = new PendingOperations<Awaiting, unknown>();
   private readonly incoming = new IncomingFrames(this, this.pending, {
     delivering: () => this.state === 'connected',
-    write: (frame) => this.write(frame),
+    // Not while earlier writes wait for the hub to read them: those bytes answer its PING when it reads
+    // (PROTOCOL.md 4.4, 5.5), and a hub that floods PINGs and reads nothing must not grow our buffer.
+    write: (frame) => {
+      if (this.connection?.writesWaiting === false) this.write(frame);
+    },
     hubClosing: (error) => this.connection?.recordHubError(error),
   });
   private readonly outbox: Outbox;
