@@ -36,11 +36,17 @@ export const HOSTILE_FULL = process.env.HOSTILE_FULL === '1';
 export const FLOODER_ID = 'flooder';
 
 /**
- * A flood or trickle stops after this long or this many bytes even if the client is still there:
- * a client that ignores its deadline then returns late instead of filling memory for ever.
+ * A flood or trickle stops after this long even if the client is still there: a client that ignores
+ * its deadline then returns late instead of never. (The C and Python test programs cap their own
+ * address space, so one that queues without bound fails with an allocation error instead of
+ * filling the machine's memory: see HOSTILE_ADDRESS_SPACE_ENV.)
  */
 const STREAM_LIMIT_MS = HOSTILE_FULL ? 30_000 : 6_000;
-const STREAM_LIMIT_BYTES = 1024 * 1024 * 1024;
+
+/** The environment variable with which the tests cap the address space of a client program, in MiB. */
+export const HOSTILE_ADDRESS_SPACE_ENV = 'RS_HOSTILE_ADDRESS_SPACE_MB';
+/** Far above what a bounded client needs (tens of MB), far below what an unbounded one takes in seconds. */
+export const HOSTILE_ADDRESS_SPACE_MB = 1024;
 
 /** A length prefix for a frame that never ends: larger than any frame sent, within every client's limit. */
 const NEVER_ENDING_LENGTH = 8 * 1024 * 1024;
@@ -98,7 +104,7 @@ export class HostilePeer {
   flood(chunk: Buffer): void {
     const until = performance.now() + STREAM_LIMIT_MS;
     const more = (): void => {
-      while (!this.gone && performance.now() < until && this.streamedBytes < STREAM_LIMIT_BYTES) {
+      while (!this.gone && performance.now() < until) {
         this.streamedBytes += chunk.length;
         if (!this.socket.write(chunk)) {
           this.socket.once('drain', more);

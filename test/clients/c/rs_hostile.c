@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "relayscope.h"
@@ -47,6 +48,19 @@ static long peak_rss_kb(void) {
     }
     fclose(status);
     return kb;
+}
+
+/*
+ * With RS_HOSTILE_ADDRESS_SPACE_MB set (the native runs; valgrind needs far more address space), a
+ * client that queued without bound fails with RS_ENOMEM instead of taking the machine's memory.
+ */
+static void limit_address_space(void) {
+    const char *mb = getenv("RS_HOSTILE_ADDRESS_SPACE_MB");
+    struct rlimit limit;
+    if (mb == NULL) return;
+    limit.rlim_cur = (rlim_t)strtol(mb, NULL, 10) * 1024 * 1024;
+    limit.rlim_max = limit.rlim_cur;
+    CHECK(setrlimit(RLIMIT_AS, &limit) == 0);
 }
 
 static rs_client *connect_as(const char *address, const char *id, const rs_connect_options *options) {
@@ -153,6 +167,7 @@ int main(int argc, char **argv) {
     }
     scenario = argv[1];
     address = argv[2];
+    limit_address_space();
     if (strcmp(scenario, "request_flood") == 0 && argc == 4) scenario_request(address, "flood", timeout_ms);
     else if (strcmp(scenario, "request_flood_small") == 0 && argc == 4) scenario_request(address, "flood-small", timeout_ms);
     else if (strcmp(scenario, "request_trickle") == 0 && argc == 4) scenario_request(address, "trickle", timeout_ms);

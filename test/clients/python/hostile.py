@@ -7,6 +7,7 @@ through PYTHONPATH, which the test sets to clients/python.
 """
 
 import json
+import os
 import resource
 import sys
 import time
@@ -110,6 +111,10 @@ SCENARIOS = {
 }
 
 if __name__ == "__main__":
+    # A client that queued without bound then fails with MemoryError instead of taking the machine's memory.
+    if os.environ.get("RS_HOSTILE_ADDRESS_SPACE_MB"):
+        limit = int(os.environ["RS_HOSTILE_ADDRESS_SPACE_MB"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:
         sys.exit("usage: hostile.py {%s} ADDRESS [ARGS...]" % ",".join(SCENARIOS))
     SCENARIOS[sys.argv[1]](*sys.argv[2:])
