@@ -66,7 +66,7 @@ describeWithCompiler(suiteName, () => {
 
   it('builds the library, the examples and the test programs with the strict C99 flags', () => {
     const compileLines = buildOutput.split('\n').filter((line) => / -c | -o /.test(line));
-    for (const source of ['relayscope.c', 'rs_check.c', 'cross_driver.c', 'ab_demo.c', 'chat.c', 'reconnecting.c']) {
+    for (const source of ['relayscope.c', 'rs_check.c', 'cross_driver.c', 'rs_hostile.c', 'ab_demo.c', 'chat.c', 'reconnecting.c']) {
       const compile = compileLines.find((line) => line.includes(source));
       expect(compile, `a compile line for ${source} in:\n${buildOutput}`).toBeDefined();
       expect(compile).toContain(STRICT_FLAGS);
