@@ -7,11 +7,7 @@ import type { HubEndpoint } from './HubEndpoint';
 
 /** A PONG echoes at most this many bytes of its PING's body (PROTOCOL.md 4.4). */
 const PING_ECHO_BYTES = 8;
-/**
- * One STATS_REPLY serves every STATS for this long: a snapshot of a big registry costs ~1 ms to
- * build, and a monitor writing STATS frames as fast as it can must not make the hub do that per frame.
- */
-const STATS_REUSE_MS = 100;
+
 
 /**
  * Every frame but MESSAGE from a registered connection: keepalive, BYE, LIST, presence, and the
@@ -25,9 +21,13 @@ export class ControlFrames {
     private readonly kick: (id: string, reason: string) => void,
   ) {}
 
-  /** LIST_REPLY encoded once per registry version, STATS_REPLY once per STATS_REUSE_MS; sent with each request's correlation ID. */
+  /**
+   * LIST_REPLY is encoded once per registry version; STATS_REPLY once per read while nothing it
+   * shows has changed (a snapshot of a big registry costs ~1 ms, and a read full of STATS frames
+   * must not cost that per frame). Each request gets the frame with its own correlation ID.
+   */
   private listReply: { version: number; frame: Buffer } | null = null;
-  private statsReply: { at: number; frame: Buffer } | null = null;
+  private statsReply: { key: string; frame: Buffer } | null = null;
 
   private listFrame(): Buffer {
     const version = this.core.registryVersion;
@@ -36,8 +36,9 @@ export class ControlFrames {
   }
 
   private statsFrame(): Buffer {
-    const now = performance.now();
-    if (this.statsReply === null || now - this.statsReply.at > STATS_REUSE_MS) this.statsReply = { at: now, frame: encodeStatsReply(0, JSON.stringify(this.core.snapshot())) };
+    const { totals } = this.core.statistics;
+    const key = `${this.core.clock.chunkMicros}:${this.core.registryVersion}:${totals.messages}:${totals.errors}:${totals.drops}`;
+    if (this.statsReply === null || this.statsReply.key !== key) this.statsReply = { key, frame: encodeStatsReply(0, JSON.stringify(this.core.snapshot())) };
     return this.statsReply.frame;
   }
 
