@@ -1,46 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeHello, encodeMessage, ErrorCode, listen, ListenError, MessageKind, RelayHub, type HubListener, type SocketAddress } from '../../electron/hub';
+import { describe, expect, it } from 'vitest';
+import { encodeHello, encodeMessage, ErrorCode, listen, ListenError, MessageKind, type SocketAddress } from '../../electron/hub';
 import { abstractSocketHelper } from '../../electron/sockets/abstractSocket';
-import { Cleanup } from '../support/cleanup';
+import { useListenerFixture } from '../support/listenerFixture';
 import { runToCompletion, spawnTracked } from '../support/processes';
 import { RawClient } from '../support/rawClient';
-import { makeTempDir, removeTempDir, uniqueSuffix } from '../support/tempDir';
+import { uniqueSuffix } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
 
-let cleanup: Cleanup;
-let dir: string;
-beforeEach(() => {
-  cleanup = new Cleanup();
-  dir = makeTempDir();
-  cleanup.add(() => removeTempDir(dir));
-});
-afterEach(async () => {
-  await cleanup.run();
-});
-
-function newHub(options: ConstructorParameters<typeof RelayHub>[0] = {}): RelayHub {
-  const hub = new RelayHub(options);
-  cleanup.add(() => hub.close('test finished', 200));
-  return hub;
-}
-
-async function listenTracked(hub: RelayHub, address: SocketAddress, options: Parameters<typeof listen>[2] = {}): Promise<HubListener> {
-  const listener = await listen(hub, address, options);
-  cleanup.add(() => listener.close());
-  return listener;
-}
-
-async function connectTracked(address: SocketAddress): Promise<RawClient> {
-  const client = await RawClient.connect(address);
-  cleanup.add(() => client.close());
-  return client;
-}
+const fx = useListenerFixture();
 
 /** Registers `id` at `address`, failing when the hub refuses. */
 async function register(address: SocketAddress, id: string, token?: string): Promise<RawClient> {
-  const client = await connectTracked(address);
+  const client = await fx.connectTracked(address);
   const result = await client.hello(id, { token });
   if (result.error) throw new Error(`refused: ${result.error.message}`);
   return client;
@@ -59,22 +32,22 @@ const modeOf = (file: string): number => fs.statSync(file).mode & 0o777;
 
 describe('Unix socket paths', () => {
   it('creates the socket file with mode 0600 by default', async () => {
-    const address: SocketAddress = { kind: 'path', path: path.join(dir, 'hub.sock') };
-    await listenTracked(newHub(), address);
+    const address: SocketAddress = { kind: 'path', path: path.join(fx.dir, 'hub.sock') };
+    await fx.listenTracked(fx.newHub(), address);
     expect(fs.lstatSync(address.path).isSocket()).toBe(true);
     expect(modeOf(address.path)).toBe(0o600);
     await expectRelays(address);
   });
 
   it('creates the socket file with the configured mode', async () => {
-    const address: SocketAddress = { kind: 'path', path: path.join(dir, 'group.sock') };
-    await listenTracked(newHub(), address, { mode: 0o660 });
+    const address: SocketAddress = { kind: 'path', path: path.join(fx.dir, 'group.sock') };
+    await fx.listenTracked(fx.newHub(), address, { mode: 0o660 });
     expect(modeOf(address.path)).toBe(0o660);
   });
 
   it('removes a stale socket file left by a killed server and binds in its place', async () => {
-    const socketPath = path.join(dir, 'stale.sock');
-    const server = spawnTracked(cleanup, process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('listening'))`]);
+    const socketPath = path.join(fx.dir, 'stale.sock');
+    const server = spawnTracked(fx.cleanup, process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('listening'))`]);
     await waitUntil(() => server.stdout().includes('listening'), 'the child server to listen');
     server.child.kill('SIGKILL');
     expect((await server.exited).signal).toBe('SIGKILL');
@@ -82,30 +55,30 @@ describe('Unix socket paths', () => {
 
     const warnings: string[] = [];
     const address: SocketAddress = { kind: 'path', path: socketPath };
-    await listenTracked(newHub(), address, { warn: (line) => warnings.push(line) });
+    await fx.listenTracked(fx.newHub(), address, { warn: (line) => warnings.push(line) });
     expect(warnings.join('\n')).toMatch(/stale/);
     await expectRelays(address);
   });
 
   it('does not steal a socket another hub is listening on', async () => {
-    const address: SocketAddress = { kind: 'path', path: path.join(dir, 'live.sock') };
-    await listenTracked(newHub(), address);
+    const address: SocketAddress = { kind: 'path', path: path.join(fx.dir, 'live.sock') };
+    await fx.listenTracked(fx.newHub(), address);
     const inodeBefore = fs.lstatSync(address.path).ino;
-    await expect(listen(newHub(), address)).rejects.toBeInstanceOf(ListenError);
+    await expect(listen(fx.newHub(), address)).rejects.toBeInstanceOf(ListenError);
     expect(fs.lstatSync(address.path).ino).toBe(inodeBefore);
     await expectRelays(address);
   });
 
   it('refuses a path that is a regular file and leaves the file intact', async () => {
-    const file = path.join(dir, 'notes.txt');
+    const file = path.join(fx.dir, 'notes.txt');
     fs.writeFileSync(file, 'precious');
-    await expect(listen(newHub(), { kind: 'path', path: file })).rejects.toBeInstanceOf(ListenError);
+    await expect(listen(fx.newHub(), { kind: 'path', path: file })).rejects.toBeInstanceOf(ListenError);
     expect(fs.readFileSync(file, 'utf8')).toBe('precious');
   });
 
   it('removes its socket file on close', async () => {
-    const address: SocketAddress = { kind: 'path', path: path.join(dir, 'closing.sock') };
-    const listener = await listen(newHub(), address);
+    const address: SocketAddress = { kind: 'path', path: path.join(fx.dir, 'closing.sock') };
+    const listener = await listen(fx.newHub(), address);
     expect(fs.existsSync(address.path)).toBe(true);
     await listener.close();
     expect(fs.existsSync(address.path)).toBe(false);
@@ -114,8 +87,8 @@ describe('Unix socket paths', () => {
   // libuv unlinks the path it bound when the server closes; the listener binds a private name and
   // links it into place so that a file put at the public path later is never removed.
   it('leaves alone a file that replaced its socket file before close', async () => {
-    const address: SocketAddress = { kind: 'path', path: path.join(dir, 'replaced.sock') };
-    const listener = await listen(newHub(), address);
+    const address: SocketAddress = { kind: 'path', path: path.join(fx.dir, 'replaced.sock') };
+    const listener = await listen(fx.newHub(), address);
     fs.unlinkSync(address.path);
     fs.writeFileSync(address.path, 'someone else');
     await listener.close();
@@ -125,19 +98,19 @@ describe('Unix socket paths', () => {
 
 describe('TCP', () => {
   it('listens on 127.0.0.1 port 0 and relays without a token', async () => {
-    const listener = await listenTracked(newHub(), { kind: 'tcp', host: '127.0.0.1', port: 0 });
+    const listener = await fx.listenTracked(fx.newHub(), { kind: 'tcp', host: '127.0.0.1', port: 0 });
     expect(listener.port).toBeGreaterThan(0);
     await expectRelays({ kind: 'tcp', host: '127.0.0.1', port: listener.port as number });
   });
 
   it('refuses a non-loopback address when the hub has no token', async () => {
-    await expect(listen(newHub(), { kind: 'tcp', host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(ListenError);
+    await expect(listen(fx.newHub(), { kind: 'tcp', host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(ListenError);
   });
 
   it('on a non-loopback address requires the token in HELLO', async () => {
-    const listener = await listenTracked(newHub({ token: 'tcp-secret' }), { kind: 'tcp', host: '0.0.0.0', port: 0 });
+    const listener = await fx.listenTracked(fx.newHub({ token: 'tcp-secret' }), { kind: 'tcp', host: '0.0.0.0', port: 0 });
     const address: SocketAddress = { kind: 'tcp', host: '127.0.0.1', port: listener.port as number };
-    const anonymous = await connectTracked(address);
+    const anonymous = await fx.connectTracked(address);
     anonymous.send(encodeHello({ id: 'anon' }));
     await anonymous.waitForError(ErrorCode.BAD_TOKEN);
     await anonymous.waitForClose();
@@ -153,8 +126,8 @@ describe('abstract socket names', () => {
   it.runIf(helperBuilt)('is reachable from a Python stdlib client that says HELLO and sends a MESSAGE', async () => {
     const name = `rs-test-${uniqueSuffix()}`;
     const address: SocketAddress = { kind: 'abstract', name };
-    const hub = newHub();
-    await listenTracked(hub, address);
+    const hub = fx.newHub();
+    await fx.listenTracked(hub, address);
     const node = await register(address, 'node');
     const script = String.raw`
 import socket, struct, sys
@@ -186,7 +159,7 @@ while read_frame(s)[0] != 0x12:
     pass
 s.close()
 `;
-    const result = await runToCompletion(cleanup, 'python3', ['-c', script, name], null);
+    const result = await runToCompletion(fx.cleanup, 'python3', ['-c', script, name], null);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe('welcome py');
@@ -197,10 +170,10 @@ s.close()
   it.runIf(helperBuilt)('is reachable from socat piping a HELLO and a MESSAGE', async () => {
     const name = `rs-test-${uniqueSuffix()}`;
     const address: SocketAddress = { kind: 'abstract', name };
-    await listenTracked(newHub(), address);
+    await fx.listenTracked(fx.newHub(), address);
     const node = await register(address, 'node');
     const input = Buffer.concat([encodeHello({ id: 'socat' }), encodeMessage(MessageKind.UNICAST, 'node', 'from socat')]);
-    const result = await runToCompletion(cleanup, 'socat', ['-', `ABSTRACT-CONNECT:${name}`], input);
+    const result = await runToCompletion(fx.cleanup, 'socat', ['-', `ABSTRACT-CONNECT:${name}`], input);
     expect(result.code).toBe(0);
     const message = await node.waitFor(() => node.messages()[0], 'the message from socat');
     expect(message).toMatchObject({ peer: 'socat', payload: Buffer.from('from socat') });
@@ -208,8 +181,8 @@ s.close()
 
   it.runIf(helperBuilt)('shows in ss -xl under its exact name, without NUL padding', async () => {
     const name = `rs-test-${uniqueSuffix()}`;
-    await listenTracked(newHub(), { kind: 'abstract', name });
-    const result = await runToCompletion(cleanup, 'ss', ['-xlH'], null);
+    await fx.listenTracked(fx.newHub(), { kind: 'abstract', name });
+    const result = await runToCompletion(fx.cleanup, 'ss', ['-xlH'], null);
     const line = result.stdout.split('\n').find((l) => l.includes(`@${name}`));
     expect(line).toBeDefined();
     // ss prints each NUL of a padded name as '@', so the exact name must end at whitespace.
@@ -218,8 +191,8 @@ s.close()
 
   it.runIf(helperBuilt)('refuses a second listener on a name already in use', async () => {
     const address: SocketAddress = { kind: 'abstract', name: `rs-test-${uniqueSuffix()}` };
-    await listenTracked(newHub(), address);
-    await expect(listen(newHub(), address)).rejects.toBeInstanceOf(ListenError);
+    await fx.listenTracked(fx.newHub(), address);
+    await expect(listen(fx.newHub(), address)).rejects.toBeInstanceOf(ListenError);
     await expectRelays(address);
   });
 

@@ -1,44 +1,16 @@
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
 import { RelayClient } from '../../electron/client';
-import { ErrorCode, formatSocketAddress, HelloFlag, listen, RelayHub, type HubListener, type SocketAddress } from '../../electron/hub';
+import { ErrorCode, formatSocketAddress, HelloFlag, type HubListener, type SocketAddress } from '../../electron/hub';
 import { reachableByOthers } from '../../electron/hub/listeners';
 import { abstractSocketHelper } from '../../electron/sockets/abstractSocket';
-import { Cleanup } from '../support/cleanup';
-import { RawClient } from '../support/rawClient';
-import { makeTempDir, removeTempDir, uniqueSuffix } from '../support/tempDir';
+import { useListenerFixture } from '../support/listenerFixture';
+import { uniqueSuffix } from '../support/tempDir';
 
 const helperBuilt = abstractSocketHelper() !== null;
 
-let cleanup: Cleanup;
-let dir: string;
-beforeEach(() => {
-  cleanup = new Cleanup();
-  dir = makeTempDir();
-  cleanup.add(() => removeTempDir(dir));
-});
-afterEach(async () => {
-  await cleanup.run();
-});
-
-function newHub(options: ConstructorParameters<typeof RelayHub>[0] = {}): RelayHub {
-  const hub = new RelayHub(options);
-  cleanup.add(() => hub.close('test finished', 200));
-  return hub;
-}
-
-async function listenTracked(hub: RelayHub, address: SocketAddress, options: Parameters<typeof listen>[2] = {}): Promise<HubListener> {
-  const listener = await listen(hub, address, options);
-  cleanup.add(() => listener.close());
-  return listener;
-}
-
-async function connectTracked(address: SocketAddress): Promise<RawClient> {
-  const client = await RawClient.connect(address);
-  cleanup.add(() => client.close());
-  return client;
-}
+const fx = useListenerFixture();
 
 const tcpLoopback: SocketAddress = { kind: 'tcp', host: '127.0.0.1', port: 0 };
 const boundTcp = (listener: HubListener): SocketAddress => ({ kind: 'tcp', host: '127.0.0.1', port: listener.port as number });
@@ -55,12 +27,12 @@ describe('listeners other users can reach', () => {
   });
 
   it('are marked open and announced with a warning when listened on; a 0600 path is neither', async () => {
-    const hub = newHub();
+    const hub = fx.newHub();
     const warnings: string[] = [];
     const warn = (line: string): void => void warnings.push(line);
-    const tcp = await listenTracked(hub, tcpLoopback, { warn });
-    const shared = await listenTracked(hub, { kind: 'path', path: path.join(dir, 'shared.sock') }, { mode: 0o666, warn });
-    const own = await listenTracked(hub, { kind: 'path', path: path.join(dir, 'own.sock') }, { warn });
+    const tcp = await fx.listenTracked(hub, tcpLoopback, { warn });
+    const shared = await fx.listenTracked(hub, { kind: 'path', path: path.join(fx.dir, 'shared.sock') }, { mode: 0o666, warn });
+    const own = await fx.listenTracked(hub, { kind: 'path', path: path.join(fx.dir, 'own.sock') }, { warn });
     expect([tcp.open, shared.open, own.open]).toEqual([true, true, false]);
     expect(warnings).toEqual([
       `${tcp.description} is open to other users (TCP has no permissions: any local user can connect): without a token other users can register modules and message yours, and their monitors are refused (give the hub a token with --token-file or $RELAYSCOPE_TOKEN to admit monitors that carry it)`,
@@ -70,7 +42,7 @@ describe('listeners other users can reach', () => {
 
   it.runIf(helperBuilt)('include abstract names, announced the same way', async () => {
     const warnings: string[] = [];
-    const listener = await listenTracked(newHub({ token: 't' }), { kind: 'abstract', name: `rs-open-${uniqueSuffix()}` }, { warn: (line) => void warnings.push(line) });
+    const listener = await fx.listenTracked(fx.newHub({ token: 't' }), { kind: 'abstract', name: `rs-open-${uniqueSuffix()}` }, { warn: (line) => void warnings.push(line) });
     expect(listener.open).toBe(true);
     expect(warnings).toEqual([`${listener.description} is open to other users (abstract socket names have no permissions: any local user can connect): every HELLO must carry the token`]);
   });
@@ -79,47 +51,47 @@ describe('listeners other users can reach', () => {
 describe('a monitor on an open listener', () => {
   // TCP carries no uid, so without a token nothing tells the hub's user from another.
   it('is refused with NOT_PERMITTED on loopback TCP when the hub has no token, while a module is welcomed', async () => {
-    const address = boundTcp(await listenTracked(newHub(), tcpLoopback));
-    const monitor = await connectTracked(address);
+    const address = boundTcp(await fx.listenTracked(fx.newHub(), tcpLoopback));
+    const monitor = await fx.connectTracked(address);
     const refused = await monitor.hello('', { flags: HelloFlag.MONITOR });
     expect(refused.error).toMatchObject({ code: ErrorCode.NOT_PERMITTED, message: `${formatSocketAddress(address)} is open to other users: a monitor must run as the hub's user, or the hub must have a token` });
     await monitor.waitForClose();
-    const module = await connectTracked(address);
+    const module = await fx.connectTracked(address);
     expect((await module.hello('module')).welcome).toMatchObject({ id: 'module' });
   });
 
   it('is welcomed on loopback TCP with the token', async () => {
-    const address = boundTcp(await listenTracked(newHub({ token: 'secret' }), tcpLoopback));
-    const monitor = await connectTracked(address);
+    const address = boundTcp(await fx.listenTracked(fx.newHub({ token: 'secret' }), tcpLoopback));
+    const monitor = await fx.connectTracked(address);
     expect((await monitor.hello('', { flags: HelloFlag.MONITOR, token: 'secret' })).welcome?.id).toMatch(/^\$monitor-/);
   });
 
   it('is welcomed without a token on a 0600 path', async () => {
-    const address: SocketAddress = { kind: 'path', path: path.join(dir, 'own.sock') };
-    await listenTracked(newHub(), address);
-    const monitor = await connectTracked(address);
+    const address: SocketAddress = { kind: 'path', path: path.join(fx.dir, 'own.sock') };
+    await fx.listenTracked(fx.newHub(), address);
+    const monitor = await fx.connectTracked(address);
     expect((await monitor.hello('', { flags: HelloFlag.MONITOR })).welcome?.id).toMatch(/^\$monitor-/);
   });
 
   // SO_PEERCRED shows this process runs as the hub's user; test/crossUser.test.ts has another user refused.
   it.runIf(helperBuilt)('is welcomed without a token on an abstract name when it runs as the hub user', async () => {
     const address: SocketAddress = { kind: 'abstract', name: `rs-open-${uniqueSuffix()}` };
-    await listenTracked(newHub(), address);
-    const monitor = await connectTracked(address);
+    await fx.listenTracked(fx.newHub(), address);
+    const monitor = await fx.connectTracked(address);
     expect((await monitor.hello('', { flags: HelloFlag.MONITOR })).welcome?.id).toMatch(/^\$monitor-/);
   });
 });
 
 describe.runIf(helperBuilt)('peer credentials', () => {
   it('are recorded at accept and shown in STATS as pid, uid and gid for Unix sockets, and absent for TCP', async () => {
-    const hub = newHub();
-    const socketPath = path.join(dir, 'creds.sock');
-    await listenTracked(hub, { kind: 'path', path: socketPath });
-    const tcp = boundTcp(await listenTracked(hub, tcpLoopback));
+    const hub = fx.newHub();
+    const socketPath = path.join(fx.dir, 'creds.sock');
+    await fx.listenTracked(hub, { kind: 'path', path: socketPath });
+    const tcp = boundTcp(await fx.listenTracked(hub, tcpLoopback));
     const overTcp = await RelayClient.connect({ id: 'over-tcp', socket: formatSocketAddress(tcp), reconnect: false });
-    cleanup.add(() => overTcp.close());
+    fx.cleanup.add(() => overTcp.close());
     const monitor = await RelayClient.connect({ id: '', monitor: true, socket: socketPath, reconnect: false });
-    cleanup.add(() => monitor.close());
+    fx.cleanup.add(() => monitor.close());
 
     const snapshot = await monitor.stats();
     expect(snapshot.monitors[0]).toMatchObject({ transport: 'unix', pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.() });
@@ -132,12 +104,12 @@ describe.runIf(helperBuilt)('peer credentials', () => {
 describe("the UI's hub:listen (LocalHubBackend.setListeners)", () => {
   async function backendOn(socket: string, token?: string): Promise<LocalHubBackend> {
     const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }], { token });
-    cleanup.add(() => backend.close());
+    fx.cleanup.add(() => backend.close());
     return backend;
   }
 
   it('refuses to move a hub without a token onto TCP or an abstract name, and changes nothing', async () => {
-    const socket = path.join(dir, 'ui.sock');
+    const socket = path.join(fx.dir, 'ui.sock');
     const backend = await backendOn(socket);
     await expect(backend.setListeners([socket, 'tcp://127.0.0.1:0'])).rejects.toMatchObject({ code: 'NOT_PERMITTED', message: expect.stringContaining('refusing to listen on tcp://127.0.0.1:0 without a token') });
     await expect(backend.setListeners([`@rs-ui-${uniqueSuffix()}`])).rejects.toMatchObject({ code: 'NOT_PERMITTED' });
@@ -145,7 +117,7 @@ describe("the UI's hub:listen (LocalHubBackend.setListeners)", () => {
   });
 
   it('moves a hub with a token onto TCP', async () => {
-    const socket = path.join(dir, 'ui.sock');
+    const socket = path.join(fx.dir, 'ui.sock');
     const backend = await backendOn(socket, 'secret');
     const listeners = await backend.setListeners([socket, 'tcp://127.0.0.1:0']);
     expect(listeners).toHaveLength(2);
