@@ -1005,9 +1005,10 @@ static char *default_address(void) {
     dir_len = strlen(dir);
     /* Like Node's os.tmpdir(): a trailing slash is dropped (but "/" stays "/"). */
     while (dir_len > 1 && dir[dir_len - 1] == '/') dir_len--;
-    size = dir_len + sizeof "/relayscope-.sock" + 20;
+    /* The hub keeps its default socket in a private 0700 directory of the user's (PROTOCOL.md 2.4). */
+    size = dir_len + sizeof "/relayscope-/relayscope.sock" + 20;
     path = malloc(size);
-    if (path != NULL) snprintf(path, size, "%.*s/relayscope-%lu.sock", (int)dir_len, dir, (unsigned long)getuid());
+    if (path != NULL) snprintf(path, size, "%.*s/relayscope-%lu/relayscope.sock", (int)dir_len, dir, (unsigned long)getuid());
     return path;
 }
 

@@ -211,7 +211,9 @@ class HubEvent(object):
 
 
 def default_address(environ=None):
-    """$RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else <tmpdir>/relayscope-$UID.sock.
+    """$RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else <tmpdir>/relayscope-$UID/relayscope.sock.
+
+    The last is in the private 0700 directory the hub creates for the user (PROTOCOL.md 2.4).
 
     The temporary directory follows Node's os.tmpdir() ($TMPDIR, $TMP, $TEMP, else /tmp) so that
     this client finds the same hub as the relayscope command.
@@ -224,7 +226,7 @@ def default_address(environ=None):
     tmpdir = env.get("TMPDIR") or env.get("TMP") or env.get("TEMP") or "/tmp"
     if len(tmpdir) > 1:
         tmpdir = tmpdir.rstrip("/")
-    return os.path.join(tmpdir, "relayscope-%d.sock" % os.getuid())
+    return os.path.join(tmpdir, "relayscope-%d" % os.getuid(), "relayscope.sock")
 
 
 def _open_socket(address, timeout):

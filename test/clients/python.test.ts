@@ -179,7 +179,7 @@ describe('the Python client connecting', () => {
     await python.succeeds();
     // defaultSocket() reads the temp dir from the process, so only the first two compare directly.
     const uid = process.getuid?.() ?? 0;
-    expect(JSON.parse(python.stdout)).toEqual([defaultSocket(environments[0]), defaultSocket(environments[1]), `/var/tmp/relayscope-${uid}.sock`]);
+    expect(JSON.parse(python.stdout)).toEqual([defaultSocket(environments[0]), defaultSocket(environments[1]), `/var/tmp/relayscope-${uid}/relayscope.sock`]);
   });
 });
 
