@@ -13,19 +13,17 @@ export interface BrowserModeServerOptions {
   rootDir: string;
   /** 0 lets the system pick one. */
   port?: number;
-  /** Defaults to 32 random bytes in hex. */
-  token?: string;
   log?: (line: string) => void;
 }
 
-/**
- * Browsers send a 127.0.0.1 cookie to every port on that host, so the name carries the port: another
- * local server the user visits sees no cookie of ours.
- */
-export function tokenCookieName(port: number): string {
-  return `relayscope_token_${port}`;
-}
 export const BRIDGE_PATH = '/bridge';
+/**
+ * The page offers the bridge two WebSocket subprotocols: this one, the contract's JSON framing, which
+ * the server answers with (and only it: the token is never echoed), and `token.HEX`.
+ * renderer/src/transport/pageToken.ts makes them; test/serve opens the bridge with that code.
+ */
+const BRIDGE_PROTOCOL = 'relayscope.v1';
+const TOKEN_PROTOCOL_PREFIX = 'token.';
 
 const HOST = '127.0.0.1';
 /** An inject of the largest hub payload (16 MiB) in base64, with room for the JSON around it. */
@@ -49,9 +47,12 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * The browser mode: the renderer over HTTP and the UI contract over a WebSocket, on 127.0.0.1 only.
- * A web page the user happens to visit must not be able to read or drive the bus, so every request
- * needs the random token (as a cookie set from the printed URL, or ?token=), a Host naming this
- * server (against DNS rebinding) and, for the WebSocket, an Origin of this server.
+ * A web page the user happens to visit, or another local user, must not be able to read or drive
+ * the bus. Every request needs a Host naming this server (against DNS rebinding). The static files
+ * hold no secret and are served to any such request; the bridge's WebSocket also needs an Origin of
+ * this server and the random token, which the page takes from the printed URL's fragment and offers
+ * as a subprotocol. There is no cookie: a browser sends a 127.0.0.1 cookie to every port on that
+ * host, so a server another local user runs on another port would receive it.
  */
 export class BrowserModeServer {
   readonly token: string;
@@ -67,11 +68,12 @@ export class BrowserModeServer {
     this.bridge = options.bridge;
     this.rootDir = path.resolve(options.rootDir);
     this.requestedPort = options.port ?? 0;
-    this.token = options.token ?? randomBytes(32).toString('hex');
+    this.token = randomBytes(32).toString('hex');
     this.log = options.log ?? (() => {});
     this.server = http.createServer((request, response) => this.onRequest(request, response));
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head));
-    this.sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
+    // onUpgrade has checked that BRIDGE_PROTOCOL is offered; it is the one answered.
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES, handleProtocols: () => BRIDGE_PROTOCOL });
     this.sockets.on('connection', (socket: WebSocket) => this.onConnection(socket));
   }
 
@@ -79,9 +81,9 @@ export class BrowserModeServer {
     return this.boundPort;
   }
 
-  /** The address to open in a browser; it carries the token. */
+  /** The address to open in a browser; the token is in the fragment, which the browser sends to no server. */
   get url(): string {
-    return `http://${HOST}:${this.boundPort}/?token=${this.token}`;
+    return `http://${HOST}:${this.boundPort}/#token=${this.token}`;
   }
 
   async start(): Promise<void> {
@@ -112,15 +114,6 @@ export class BrowserModeServer {
   private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
     const url = new URL(request.url ?? '/', `http://${HOST}`);
     if (!this.hostAllowed(request)) return this.refuse(response, 403, 'This server answers only to http://127.0.0.1 or http://localhost on its own port.');
-    const queryToken = url.searchParams.get('token');
-    if (url.pathname === '/' && queryToken !== null) {
-      if (!this.tokenMatches(queryToken)) return this.refuse(response, 403, 'Wrong token: open the URL that relayscope serve printed.');
-      // The token moves into a cookie and out of the address bar (and the history) at once.
-      response.writeHead(302, { ...securityHeaders(this.boundPort), Location: '/', 'Set-Cookie': `${tokenCookieName(this.boundPort)}=${this.token}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Length': '0' });
-      response.end();
-      return;
-    }
-    if (!this.authorized(request, url)) return this.refuse(response, 403, 'Not authorized: open the URL that relayscope serve printed (it carries the token).');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...securityHeaders(this.boundPort), Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('Only GET and HEAD are served.\n');
@@ -183,11 +176,11 @@ export class BrowserModeServer {
     return origin === `http://${HOST}:${this.boundPort}` || origin === `http://localhost:${this.boundPort}`;
   }
 
-  private authorized(request: http.IncomingMessage, url: URL): boolean {
-    const queryToken = url.searchParams.get('token');
-    if (queryToken !== null) return this.tokenMatches(queryToken);
-    const cookieToken = cookieValue(request.headers.cookie, tokenCookieName(this.boundPort));
-    return cookieToken !== undefined && this.tokenMatches(cookieToken);
+  /** The subprotocols offered must include BRIDGE_PROTOCOL and `token.` followed by this server's token. */
+  private offersToken(request: http.IncomingMessage): boolean {
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
+    const given = offered.find((protocol) => protocol.startsWith(TOKEN_PROTOCOL_PREFIX));
+    return offered.includes(BRIDGE_PROTOCOL) && given !== undefined && this.tokenMatches(given.slice(TOKEN_PROTOCOL_PREFIX.length));
   }
 
   private tokenMatches(given: string): boolean {
@@ -204,7 +197,7 @@ export class BrowserModeServer {
     if (url.pathname !== BRIDGE_PATH) return rejectUpgrade(socket, 404, 'no WebSocket here');
     if (!this.hostAllowed(request)) return rejectUpgrade(socket, 403, 'wrong Host');
     if (!this.originAllowed(request)) return rejectUpgrade(socket, 403, 'wrong Origin');
-    if (!this.authorized(request, url)) return rejectUpgrade(socket, 403, 'missing or wrong token');
+    if (!this.offersToken(request)) return rejectUpgrade(socket, 403, 'missing or wrong token');
     this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.sockets.emit('connection', webSocket, request));
   }
 
@@ -278,15 +271,6 @@ function securityHeaders(port: number): Record<string, string> {
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
   };
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const equals = part.indexOf('=');
-    if (equals > 0 && part.slice(0, equals).trim() === name) return part.slice(equals + 1).trim();
-  }
-  return undefined;
 }
 
 function escapeHtml(text: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BACKEND_DISCONNECTED, backendTransport } from '../../renderer/src/transport/BackendTransport';
+import { bridgeProtocols, takePageToken } from '../../renderer/src/transport/pageToken';
 import { bridgeUrl, type SocketLike, WebSocketTransport } from '../../renderer/src/transport/WebSocketTransport';
 
 class FakeSocket implements SocketLike {
@@ -27,12 +28,17 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function harness() {
+const TOKEN = 'ab'.repeat(32);
+
+function harness(token: string | null = TOKEN) {
   const sockets: FakeSocket[] = [];
+  const offered: string[][] = [];
   const timers: { callback: () => void; ms: number }[] = [];
   const transport = backendTransport(new WebSocketTransport({
     url: 'ws://127.0.0.1:1234/bridge',
-    createSocket: () => {
+    token,
+    createSocket: (_url, protocols) => {
+      offered.push(protocols);
       const socket = new FakeSocket();
       sockets.push(socket);
       return socket;
@@ -41,10 +47,63 @@ function harness() {
     clearTimer: () => undefined,
     now: () => 0,
   }));
-  return { transport, sockets, timers };
+  return { transport, sockets, offered, timers };
 }
 
+/** A page at / whose fragment is `hash`, with its history and the tab's sessionStorage (`stored` in it at first). */
+function page(hash: string, stored: Record<string, string> = {}) {
+  const location = { pathname: '/', search: '', hash };
+  const replaced: (string | undefined)[] = [];
+  const history = {
+    state: null,
+    replaceState(_data: unknown, _unused: string, url?: string) {
+      replaced.push(url);
+      location.hash = '';
+    },
+  };
+  const storage = { ...stored };
+  const sessionStorage = { getItem: (key: string) => storage[key] ?? null, setItem: (key: string, value: string) => void (storage[key] = value) };
+  return { token: () => takePageToken(location, history, sessionStorage), replaced, storage };
+}
+
+describe('the page token', () => {
+  it('takes the token from the fragment, removes the fragment from the address, and keeps the token for a reload of the tab', () => {
+    // A token kept from an earlier serve on the same port gives way to the one in the address.
+    const tab = page(`#token=${TOKEN}`, { 'relayscope.token': 'cd'.repeat(32) });
+    expect(tab.token()).toBe(TOKEN);
+    expect(tab.replaced).toEqual(['/']);
+    expect(tab.storage).toEqual({ 'relayscope.token': TOKEN });
+    // The reload: no fragment any more, the tab's sessionStorage still has the token.
+    expect(tab.token()).toBe(TOKEN);
+    expect(tab.replaced).toEqual(['/']);
+  });
+
+  it('has no token without a fragment or a kept one, and ignores one that is not hex', () => {
+    expect(page('').token()).toBeNull();
+    const odd = page('#token=a%20b,c');
+    expect(odd.token()).toBeNull();
+    expect(odd.replaced).toEqual(['/']);
+    expect(odd.storage).toEqual({});
+  });
+
+  it('offers the bridge relayscope.v1 and the token as subprotocols', () => {
+    expect(bridgeProtocols(TOKEN)).toEqual(['relayscope.v1', `token.${TOKEN}`]);
+  });
+});
+
 describe('WebSocketTransport', () => {
+  it('opens each socket with the token as a subprotocol, and without a token opens none and says what to open', () => {
+    const { sockets, offered, timers } = harness();
+    sockets[0].drop();
+    timers[0].callback();
+    expect(offered).toEqual([bridgeProtocols(TOKEN), bridgeProtocols(TOKEN)]);
+
+    const without = harness(null);
+    expect(without.sockets).toHaveLength(0);
+    expect(without.timers).toHaveLength(0);
+    expect(without.transport.connectionState()).toEqual({ status: 'disconnected', detail: expect.stringContaining('#token='), nextAttemptAt: null });
+  });
+
   it('builds the bridge URL from the page location', () => {
     expect(bridgeUrl({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/bridge');
     expect(bridgeUrl({ protocol: 'https:', host: 'example' })).toBe('wss://example/bridge');

@@ -1,96 +1,56 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { BridgeService } from '../../electron/bridge/BridgeService';
-import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
-import { BrowserModeServer } from '../../electron/serve/BrowserModeServer';
+import { bridgeProtocols } from '../../renderer/src/transport/pageToken';
 import { describeContract } from '../bridge/contractBehaviour';
 import { Cleanup } from '../support/cleanup';
-import { makeTempDir, removeTempDir } from '../support/tempDir';
-import { openSocket, socketDriver, tokenCookie } from './socketDriver';
-
-interface ServedHub {
-  server: BrowserModeServer;
-  socket: string;
-  rendererDir: string;
-}
-
-async function startServer(cleanup: Cleanup, options: { withRenderer?: boolean } = {}): Promise<ServedHub> {
-  const dir = makeTempDir();
-  cleanup.add(() => removeTempDir(dir));
-  const rendererDir = path.join(dir, 'renderer');
-  if (options.withRenderer ?? true) {
-    fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
-    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><script type="module" src="/assets/app.js"></script>');
-    fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log("relayscope");');
-  }
-  fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside the renderer');
-  const socket = path.join(dir, 'hub.sock');
-  const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
-  cleanup.add(() => backend.close());
-  const server = new BrowserModeServer({ bridge: new BridgeService(backend), rootDir: rendererDir });
-  await server.start();
-  cleanup.add(() => server.close());
-  return { server, socket, rendererDir };
-}
-
-/** A raw HTTP GET, so the Host header and the path are sent exactly as written. */
-function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, path: pathAndQuery, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
+import { get, startServer, type ServedHub } from './servedHub';
+import { openBridge, openSocket, socketDriver } from './socketDriver';
 
 describeContract('the contract over the browser mode WebSocket', async (cleanup) => {
   const { server, socket } = await startServer(cleanup);
   return { driver: await socketDriver(cleanup, server.port, server.token), socket };
 });
 
-describe('BrowserModeServer security', () => {
+/** The headers of a WebSocket upgrade's answer, whether it opened (101) or was refused. */
+function upgradeAnswer(port: number, headers: Record<string, string>, protocols: string[]): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/bridge`, protocols, { headers });
+    socket.once('upgrade', (response) => {
+      socket.once('open', () => socket.close());
+      resolve({ status: 101, headers: response.headers });
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, headers: response.headers });
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('BrowserModeServer access', () => {
   let cleanup: Cleanup;
   let served: ServedHub;
   let port: number;
   let origin: string;
+  let token: string;
 
   beforeEach(async () => {
     cleanup = new Cleanup();
     served = await startServer(cleanup);
     port = served.server.port;
     origin = `http://127.0.0.1:${port}`;
+    token = served.server.token;
   });
 
   afterEach(() => cleanup.run());
 
-  it('prints a URL with a 64-hex-digit token on 127.0.0.1', () => {
-    expect(served.server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=[0-9a-f]{64}$`));
+  it('prints a URL on 127.0.0.1 with a 64-hex-digit token in the fragment, which the browser never sends', () => {
+    expect(served.server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/#token=[0-9a-f]{64}$`));
   });
 
-  it('refuses the page, a script and the WebSocket without the token', async () => {
-    expect((await get(port, '/')).status).toBe(403);
-    expect((await get(port, '/assets/app.js')).status).toBe(403);
-    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: origin })).rejects.toThrow(/HTTP 403/);
-  });
-
-  it('refuses a wrong token', async () => {
-    expect((await get(port, `/?token=${'0'.repeat(64)}`)).status).toBe(403);
-    expect((await get(port, '/', { Cookie: `relayscope_token_${port}=${'0'.repeat(64)}` })).status).toBe(403);
-  });
-
-  it('turns the token in the URL into an HttpOnly SameSite=Strict cookie, with which the page and its scripts load', async () => {
-    const redirect = await get(port, `/?token=${served.server.token}`);
-    expect(redirect.status).toBe(302);
-    expect(redirect.headers.location).toBe('/');
-    expect(redirect.headers['set-cookie']?.[0]).toMatch(new RegExp(`^relayscope_token_${port}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/`));
-    const cookie = await tokenCookie(origin, served.server.token);
-    const page = await get(port, '/', { Cookie: cookie });
+  it('serves the page and its scripts without any credential, and neither carries the token', async () => {
+    const page = await get(port, '/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['content-security-policy']).toBe(
@@ -98,37 +58,71 @@ describe('BrowserModeServer security', () => {
     );
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const script = await get(port, '/assets/app.js', { Cookie: cookie });
+    const script = await get(port, '/assets/app.js');
     expect({ status: script.status, type: script.headers['content-type'], body: script.body }).toEqual({ status: 200, type: 'text/javascript; charset=utf-8', body: 'console.log("relayscope");' });
+    expect(page.body + script.body).not.toContain(token);
   });
 
-  it('refuses a Host other than 127.0.0.1 or localhost on its port, even with the cookie (DNS rebinding)', async () => {
-    const cookie = await tokenCookie(origin, served.server.token);
-    expect((await get(port, '/', { Cookie: cookie, Host: `evil.example:${port}` })).status).toBe(403);
-    expect((await get(port, '/', { Cookie: cookie, Host: `localhost:${port}` })).status).toBe(200);
-    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: origin, Cookie: cookie, Host: `evil.example:${port}` })).rejects.toThrow(/HTTP 403/);
+  it('sets no cookie in any answer, the old ?token= address and the bridge included', async () => {
+    const answers = [
+      await get(port, '/'),
+      await get(port, `/?token=${token}`),
+      await get(port, '/assets/app.js'),
+      await get(port, '/missing.js'),
+      await get(port, '/', { Host: `evil.example:${port}` }),
+      await upgradeAnswer(port, { Origin: origin }, bridgeProtocols(token)),
+      await upgradeAnswer(port, { Origin: origin }, []),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 404, 403, 101, 403]);
+    expect(answers.map((answer) => answer.headers['set-cookie'])).toEqual(answers.map(() => undefined));
   });
 
-  it('refuses a WebSocket upgrade from another origin even with the cookie', async () => {
-    const cookie = await tokenCookie(origin, served.server.token);
-    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: 'http://evil.example', Cookie: cookie })).rejects.toThrow(/HTTP 403/);
-    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, { Cookie: cookie })).rejects.toThrow(/HTTP 403/);
-    const socket = await openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: `http://localhost:${port}`, Cookie: cookie });
+  it('opens the bridge to a page that offers the token as a subprotocol, and answers with relayscope.v1 alone', async () => {
+    const answer = await upgradeAnswer(port, { Origin: origin }, bridgeProtocols(token));
+    expect(answer).toMatchObject({ status: 101, headers: { 'sec-websocket-protocol': 'relayscope.v1' } });
+    const socket = await openBridge(port, token);
+    expect(socket.protocol).toBe('relayscope.v1');
+    socket.close();
+  });
+
+  it('refuses the bridge without the token, with a wrong one, with the token in the query, or with the old cookie alone', async () => {
+    const bridge = `ws://127.0.0.1:${port}/bridge`;
+    const attempts: [string, () => Promise<WebSocket>][] = [
+      ['no subprotocol', () => openSocket(bridge, { Origin: origin })],
+      ['relayscope.v1 without a token', () => openSocket(bridge, { Origin: origin }, ['relayscope.v1'])],
+      ['a wrong token', () => openSocket(bridge, { Origin: origin }, bridgeProtocols('0'.repeat(64)))],
+      ['the token without relayscope.v1', () => openSocket(bridge, { Origin: origin }, [`token.${token}`])],
+      ['the token in the query', () => openSocket(`${bridge}?token=${token}`, { Origin: origin })],
+      ['the old cookie', () => openSocket(bridge, { Origin: origin, Cookie: `relayscope_token_${port}=${token}` })],
+    ];
+    for (const [what, attempt] of attempts) {
+      await expect(attempt(), what).rejects.toThrow(/HTTP 403/);
+    }
+  });
+
+  it('refuses a Host other than 127.0.0.1 or localhost on its port, for the page and the bridge (DNS rebinding)', async () => {
+    expect((await get(port, '/', { Host: `evil.example:${port}` })).status).toBe(403);
+    expect((await get(port, '/', { Host: `localhost:${port}` })).status).toBe(200);
+    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: origin, Host: `evil.example:${port}` }, bridgeProtocols(token))).rejects.toThrow(/HTTP 403/);
+  });
+
+  it('refuses the bridge to another origin, or to none, even with the token', async () => {
+    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: 'http://evil.example' }, bridgeProtocols(token))).rejects.toThrow(/HTTP 403/);
+    await expect(openSocket(`ws://127.0.0.1:${port}/bridge`, {}, bridgeProtocols(token))).rejects.toThrow(/HTTP 403/);
+    const socket = await openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: `http://localhost:${port}` }, bridgeProtocols(token));
     socket.close();
   });
 
   it('serves nothing outside the renderer directory', async () => {
-    const cookie = await tokenCookie(origin, served.server.token);
     for (const attempt of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt']) {
-      const response = await get(port, attempt, { Cookie: cookie });
+      const response = await get(port, attempt);
       expect({ attempt, status: response.status }).toEqual({ attempt, status: 404 });
       expect(response.body).not.toContain('outside the renderer');
     }
   });
 
   it('closes a WebSocket that sends something other than JSON with 1008, and answers an unknown channel with an error', async () => {
-    const cookie = await tokenCookie(origin, served.server.token);
-    const socket = await openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: origin, Cookie: cookie });
+    const socket = await openBridge(port, token);
     const answer = new Promise<string>((resolve) => socket.on('message', (data) => (String(data).includes('"id":7') ? resolve(String(data)) : undefined)));
     socket.send(JSON.stringify({ id: 7, channel: 'fs:read', args: '/etc/passwd' }));
     expect(JSON.parse(await answer)).toMatchObject({ id: 7, result: { ok: false, error: { code: 'UNKNOWN_CHANNEL' } } });
@@ -136,7 +130,7 @@ describe('BrowserModeServer security', () => {
     socket.send('not json');
     expect(await closed).toBe(1008);
     // The server is still serving.
-    const again = await openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: origin, Cookie: cookie });
+    const again = await openBridge(port, token);
     expect(again.readyState).toBe(WebSocket.OPEN);
     again.close();
   });
@@ -147,8 +141,7 @@ describe('BrowserModeServer without a built renderer', () => {
     const cleanup = new Cleanup();
     try {
       const { server } = await startServer(cleanup, { withRenderer: false });
-      const cookie = await tokenCookie(`http://127.0.0.1:${server.port}`, server.token);
-      const page = await get(server.port, '/', { Cookie: cookie });
+      const page = await get(server.port, '/');
       expect(page.status).toBe(503);
       expect(page.body).toContain('vite build');
     } finally {

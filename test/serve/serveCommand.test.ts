@@ -7,7 +7,7 @@ import { CliProcesses, ensureFreshBuild, type CliProcess } from '../support/cliP
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { socketDriver } from './socketDriver';
 
-const URL_LINE = /^relayscope serve: open http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64})$/;
+const URL_LINE = /^relayscope serve: open http:\/\/127\.0\.0\.1:(\d+)\/#token=([0-9a-f]{64})$/;
 
 async function servedUrl(serve: CliProcess): Promise<{ port: number; token: string }> {
   const match = URL_LINE.exec(await serve.waitForStdout(URL_LINE, 10_000)) as RegExpExecArray;

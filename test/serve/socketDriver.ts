@@ -1,30 +1,33 @@
 import { WebSocket } from 'ws';
 import type { CallResult, SocketServerMessage, WireEvent, WireSnapshot } from '../../electron/bridge/contract';
+import { bridgeProtocols } from '../../renderer/src/transport/pageToken';
 import type { Cleanup } from '../support/cleanup';
 import type { ContractDriver } from '../bridge/contractBehaviour';
 
-/** The browser mode's side of a page: the `token` cookie the printed URL sets, and the WebSocket at /bridge. */
-export async function tokenCookie(baseUrl: string, token: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/?token=${token}`, { redirect: 'manual' });
-  const setCookie = response.headers.get('set-cookie');
-  if (response.status !== 302 || setCookie === null) throw new Error(`expected a redirect that sets the cookie, got ${response.status}`);
-  return setCookie.split(';')[0];
-}
-
-export function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket> {
+/**
+ * Opens a WebSocket as a page would: `protocols` are the subprotocols it offers (the page's own
+ * bridgeProtocols(token), so these tests fail if the page and the server disagree on them).
+ */
+export function openSocket(url: string, headers: Record<string, string>, protocols: string[] = []): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
+    const socket = new WebSocket(url, protocols, { headers });
     socket.once('open', () => resolve(socket));
-    socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused with HTTP ${response.statusCode}`)));
+    socket.once('unexpected-response', (_request, response) => {
+      response.resume();
+      reject(new Error(`upgrade refused with HTTP ${response.statusCode}`));
+    });
     socket.once('error', reject);
   });
 }
 
+/** The bridge of the server on `port`, opened with `token` from an Origin of that server. */
+export function openBridge(port: number, token: string): Promise<WebSocket> {
+  return openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: `http://127.0.0.1:${port}` }, bridgeProtocols(token));
+}
+
 /** A ContractDriver that speaks SocketClientMessage / SocketServerMessage over a real WebSocket. */
 export async function socketDriver(cleanup: Cleanup, port: number, token: string): Promise<ContractDriver> {
-  const base = `http://127.0.0.1:${port}`;
-  const cookie = await tokenCookie(base, token);
-  const socket = await openSocket(`ws://127.0.0.1:${port}/bridge`, { Origin: base, Cookie: cookie });
+  const socket = await openBridge(port, token);
   cleanup.add(() => socket.close());
   const events: WireEvent[] = [];
   const snapshots: WireSnapshot[] = [];

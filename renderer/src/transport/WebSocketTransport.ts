@@ -1,5 +1,6 @@
 import { isPushChannel, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeResult, type PushChannel, type PushData, type SocketClientMessage } from '@contract';
 import { BACKEND_DISCONNECTED, type Carrier, type ConnectionState } from './BackendTransport';
+import { bridgeProtocols } from './pageToken';
 
 /** The parts of the browser's WebSocket this transport uses (tests pass a fake). */
 export interface SocketLike {
@@ -15,7 +16,9 @@ const OPEN = 1;
 
 export interface WebSocketTransportOptions {
   url: string;
-  createSocket?: (url: string) => SocketLike;
+  /** The access token (see pageToken.ts); null when the page has none, and then no connection is tried. */
+  token: string | null;
+  createSocket?: (url: string, protocols: string[]) => SocketLike;
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
   now?: () => number;
@@ -23,7 +26,7 @@ export interface WebSocketTransportOptions {
   maxRetryMs?: number;
 }
 
-/** `ws://host/bridge` (or wss on https) for the page's own origin; access rides on the session cookie. */
+/** `ws://host/bridge` (or wss on https) for the page's own origin; the token goes along as a subprotocol. */
 export function bridgeUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/bridge`;
 }
@@ -46,7 +49,7 @@ export class WebSocketTransport implements Carrier {
   private retryTimer: unknown = null;
   private closed = false;
 
-  private readonly createSocket: (url: string) => SocketLike;
+  private readonly createSocket: (url: string, protocols: string[]) => SocketLike;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
   private readonly clearTimer: (timer: unknown) => void;
   private readonly now: () => number;
@@ -55,24 +58,29 @@ export class WebSocketTransport implements Carrier {
 
   constructor(options: WebSocketTransportOptions) {
     this.description = options.url;
-    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike);
     this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
     this.now = options.now ?? Date.now;
     this.firstRetryMs = options.firstRetryMs ?? 250;
     this.maxRetryMs = options.maxRetryMs ?? 5000;
     this.retryMs = this.firstRetryMs;
-    this.connect();
+    if (options.token === null) {
+      // The server would refuse every attempt; retrying cannot help, opening the printed URL does.
+      this.setState({ status: 'disconnected', detail: 'no access token: open the URL that relayscope serve printed (it ends in #token=…)', nextAttemptAt: null });
+    } else {
+      this.connect(options.token);
+    }
   }
 
-  private connect(): void {
+  private connect(token: string): void {
     this.retryTimer = null;
     this.setState({ status: 'connecting', detail: this.state.detail, nextAttemptAt: null });
     let socket: SocketLike;
     try {
-      socket = this.createSocket(this.description);
+      socket = this.createSocket(this.description, bridgeProtocols(token));
     } catch (error) {
-      this.scheduleReconnect(`cannot open ${this.description}: ${error instanceof Error ? error.message : String(error)}`);
+      this.scheduleReconnect(token, `cannot open ${this.description}: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     this.socket = socket;
@@ -85,15 +93,15 @@ export class WebSocketTransport implements Carrier {
       if (this.socket !== socket) return;
       this.socket = null;
       this.failPending('the connection to the backend closed before it answered');
-      if (!this.closed) this.scheduleReconnect(`connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+      if (!this.closed) this.scheduleReconnect(token, `connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`);
     };
   }
 
-  private scheduleReconnect(detail: string): void {
+  private scheduleReconnect(token: string, detail: string): void {
     const delay = this.retryMs;
     this.retryMs = Math.min(this.maxRetryMs, this.retryMs * 2);
     this.setState({ status: 'disconnected', detail, nextAttemptAt: this.now() + delay });
-    this.retryTimer = this.setTimer(() => this.connect(), delay);
+    this.retryTimer = this.setTimer(() => this.connect(token), delay);
   }
 
   private receive(data: unknown): void {

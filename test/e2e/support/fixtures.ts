@@ -31,7 +31,7 @@ export const test = base.extend<MonitorFixtures>({
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error.stack ?? error)));
     await page.goto(session.url.href);
-    // The token URL sets the cookie and redirects to the UI itself.
+    // The page takes the token from the fragment and removes it from the address.
     await expect(page).toHaveURL(`${session.origin}/`);
     await expect(page.getByTestId('status-bar')).toBeVisible();
     await use(new MonitorUi(page));

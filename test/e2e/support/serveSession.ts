@@ -16,7 +16,7 @@ export class ServeSession {
     readonly serve: CliProcess,
     /** The socket the served hub listens on, for the module processes. */
     readonly socket: string,
-    /** The URL serve printed, with the token: opening it sets the session cookie. */
+    /** The URL serve printed, with the token in its fragment. */
     readonly url: URL,
   ) {}
 
@@ -43,7 +43,7 @@ export class ServeSession {
   }
 
   get token(): string {
-    return this.url.searchParams.get('token') ?? '';
+    return new URLSearchParams(this.url.hash.slice(1)).get('token') ?? '';
   }
 
   /** Starts `listen --as ID` and resolves once the module is registered, so what is sent next reaches it. */

@@ -1,0 +1,60 @@
+/**
+ * The browser mode's access token on the page side. `relayscope serve` prints
+ * http://127.0.0.1:PORT/#token=HEX: a fragment is never sent to a server (nor in a Referer), so the
+ * token reaches no server at all, ours included, until the page hands it to the bridge's WebSocket
+ * as a subprotocol. No cookie carries it: a browser sends a 127.0.0.1 cookie to every port on that
+ * host, so any local user's server on another port would receive it.
+ *
+ * No DOM types here: the server's tests import bridgeProtocols to open the bridge as the page does.
+ */
+
+/** The subprotocol of the contract's JSON framing; the server answers with this one alone. */
+export const BRIDGE_PROTOCOL = 'relayscope.v1';
+/** The second subprotocol the page offers is `token.HEX`. */
+export const TOKEN_PROTOCOL_PREFIX = 'token.';
+
+/** The key in sessionStorage: see takePageToken for why there. */
+const STORAGE_KEY = 'relayscope.token';
+/** serve's tokens are hex; anything else cannot be a subprotocol (new WebSocket would throw) and is ignored. */
+const TOKEN = /^[0-9a-f]{1,256}$/i;
+
+export function bridgeProtocols(token: string): string[] {
+  return [BRIDGE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
+}
+
+export interface PageLocation {
+  readonly hash: string;
+  readonly pathname: string;
+  readonly search: string;
+}
+export interface PageHistory {
+  readonly state: unknown;
+  replaceState(data: unknown, unused: string, url?: string): void;
+}
+export interface TokenStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/**
+ * The token from the address's `#token=HEX`, which is then removed from the address bar (so it is
+ * not left in the history, a bookmark or a screen share), or else the one an earlier load of this
+ * tab kept; null when there is none.
+ *
+ * It is kept in sessionStorage so that a reload, which no longer has the fragment, still connects.
+ * sessionStorage belongs to this origin and this tab only, is never sent with a request (unlike a
+ * cookie, which would go to every port on 127.0.0.1) and is gone when the tab closes; localStorage
+ * would outlive the tab and the serve process whose token it was.
+ */
+export function takePageToken(location: PageLocation, history: PageHistory, storage: TokenStorage): string | null {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromFragment !== null) {
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    if (TOKEN.test(fromFragment)) {
+      storage.setItem(STORAGE_KEY, fromFragment);
+      return fromFragment;
+    }
+  }
+  const kept = storage.getItem(STORAGE_KEY);
+  return kept !== null && TOKEN.test(kept) ? kept : null;
+}
