@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { encodeBye, encodeError, encodePing, encodePresence, FrameError } from '../protocol/frameCodec';
+import { encodeBye, encodeError, encodePing, encodePresence } from '../protocol/frameCodec';
 import { DEFAULT_MAX_PAYLOAD, ErrorCode, errorName, FATAL_ERRORS, FrameType, HubEventCode, MAX_HELLO_FRAME_LENGTH, maxFrameLength, PresenceEvent } from '../protocol/protocol';
 import { ControlFrames } from './ControlFrames';
 import { Handshake } from './Handshake';
@@ -12,6 +12,7 @@ import type { HubEvent, HubLimits, HubSnapshot } from './hubEvents';
 import { HubOutput } from './HubOutput';
 import { HubStatistics } from './HubStatistics';
 import { defaultMemoryBudget, MemoryBudget } from './MemoryBudget';
+import { InputFlow } from './InputFlow';
 import { MonitorTap } from './MonitorTap';
 import { Router } from './Router';
 
@@ -58,7 +59,6 @@ export interface RelayHubOptions {
 }
 
 const DEFAULT_QUEUE_LIMIT = 8 * 1024 * 1024;
-const NOTHING = Buffer.alloc(0);
 
 /**
  * The relay hub: the registry of connections and the wiring between the parts that handle them.
@@ -91,6 +91,7 @@ export class RelayHub implements HubCore {
   private readonly handshake: Handshake;
   private readonly control: ControlFrames;
   private readonly budget: MemoryBudget;
+  private readonly input: InputFlow;
   private serial = 0;
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -120,6 +121,7 @@ export class RelayHub implements HubCore {
     this.log = options.log ?? (() => {});
     this.budget = new MemoryBudget(this.limits.memoryBudget);
     this.tap = new MonitorTap(this.limits.queueLimit, this.output, this.clock, this.events);
+    this.input = new InputFlow(this, this.tap, this.budget, () => this.connections);
     this.router = new Router(this, this.tap, (source, correlationId, payload) => this.endpoint.resolveReply(source, correlationId, payload));
     this.endpoint = new HubEndpoint(this, this.router, this.tap);
     this.handshake = new Handshake(this, this.tap, { token, takeoverProbeMs: options.takeoverProbeMs ?? 1000, maxFrame: maxFrameLength(this.limits.maxPayload) }, (conn, bytes) =>
@@ -166,7 +168,7 @@ export class RelayHub implements HubCore {
       if (conn.dirty && conn.queuedBytes > queueLimit) return false;
     };
     stream.on('data', (chunk: Buffer) => this.receive(conn, chunk));
-    stream.on('drain', () => this.resumeIfDrained(conn));
+    stream.on('drain', () => this.input.resumeIfDrained(conn));
   }
 
   /** At most maxPending connections wait for HELLO: the one waiting longest gives way to a new one. */
@@ -190,76 +192,7 @@ export class RelayHub implements HubCore {
     const now = performance.now();
     conn.lastReceived = now;
     conn.pingOutstanding = false;
-    this.handleInput(conn, chunk, now);
-  }
-
-  /**
-   * Decodes and handles bytes from `conn`. When its own answers cross the queue limit the decoder
-   * stops; once they are flushed, handling goes on if the socket took them, and otherwise the rest
-   * waits in conn.unread with reading paused.
-   */
-  private handleInput(conn: HubConnection, chunk: Buffer, now: number): void {
-    this.clock.stamp(now);
-    let rest = chunk;
-    for (;;) {
-      let stoppedAt = rest.length;
-      try {
-        stoppedAt = conn.decoder.push(rest, conn.visitor);
-      } catch (err) {
-        if (err instanceof FrameError) this.fail(conn, err.code, err.message);
-        else this.fail(conn, ErrorCode.MALFORMED_FRAME, `the hub could not handle a frame: ${(err as Error).message}`);
-      }
-      if (this.budget.noteInput(conn)) this.refuseLargestInput(conn);
-      this.tap.flushRun();
-      this.output.flushDirty();
-      if (!conn.isOpen || stoppedAt === rest.length) break;
-      rest = rest.subarray(stoppedAt);
-      if (conn.queuedBytes > this.limits.queueLimit) {
-        conn.unread = rest;
-        break;
-      }
-    }
-    if (conn.isOpen && (conn.unread !== null || conn.queuedBytes > this.limits.queueLimit)) this.pauseUntilDrained(conn);
-  }
-
-  /** Partial frames alone exceed the memory budget: the connection holding the largest one is refused. */
-  private refuseLargestInput(reader: HubConnection): void {
-    const largest = this.budget.largestInput(this.connections, reader);
-    this.statistics.totals.budgetDisconnects++;
-    this.fail(largest, ErrorCode.FRAME_TOO_LARGE, `the hub's memory budget of ${this.budget.limit} bytes is used up, and this connection's incomplete frame of ${largest.inputAccounted} bytes is the largest it holds`);
-  }
-
-  /**
-   * A connection whose own answers (LIST replies, errors) pile up unread is not read from until they
-   * drain: its requests cannot make the hub buffer without bound, and nobody else waits on it.
-   */
-  private pauseUntilDrained(conn: HubConnection): void {
-    if (!conn.readPaused) {
-      conn.readPaused = true;
-      conn.stream.pause();
-    }
-    // 'drain' comes only after a write was refused at the stream's high-water mark. Below that mark
-    // a write of nothing, queued behind the rest, completes once they have and says so.
-    if (!conn.stream.writableNeedDrain && !conn.drainProbe && conn.stream.writable) {
-      conn.drainProbe = true;
-      conn.stream.write(NOTHING, () => {
-        conn.drainProbe = false;
-        this.resumeIfDrained(conn);
-      });
-    }
-  }
-
-  /** Resumes a paused connection once its queue is back under the limit: on 'drain', on the drain probe, and from the sweep. */
-  private resumeIfDrained(conn: HubConnection): void {
-    if (!conn.readPaused || conn.role === 'closed' || conn.queuedBytes > this.limits.queueLimit) return;
-    const unread = conn.unread;
-    if (unread !== null) {
-      conn.unread = null;
-      this.handleInput(conn, unread, performance.now());
-      if (conn.unread !== null || !conn.isOpen || conn.queuedBytes > this.limits.queueLimit) return;
-    }
-    conn.readPaused = false;
-    conn.stream.resume();
+    this.input.handle(conn, chunk, now);
   }
 
   handleFrame(conn: HubConnection, type: number, buf: Buffer, start: number, end: number): void {
@@ -364,7 +297,7 @@ export class RelayHub implements HubCore {
         this.output.sendControl(conn, encodePing(FrameType.PING));
       }
       if (conn.role === 'monitor') this.tap.reportDrops(conn);
-      if (conn.readPaused) this.resumeIfDrained(conn);
+      if (conn.readPaused) this.input.resumeIfDrained(conn);
     }
     this.enforceBudget();
     this.output.flushDirty();
