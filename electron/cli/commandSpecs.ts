@@ -123,7 +123,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       help: helpFlag,
     },
     notes: [
-      'Prints "relayscope serve: open http://127.0.0.1:PORT/?token=TOKEN": open that URL; the token (new on every start) keeps other web pages and users away from the bus.',
+      'Prints "relayscope serve: open http://127.0.0.1:PORT/#token=TOKEN": open that URL; the token (new on every start, kept in the page, never in a cookie) keeps other web pages and users away from the bus.',
       'Serves the built UI from dist/renderer (npx vite build). SIGINT/SIGTERM stop it and the hub it runs.',
     ],
   },

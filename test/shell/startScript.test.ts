@@ -73,7 +73,7 @@ describe('npm start (scripts/start.js)', () => {
   it('starts the browser mode with the same arguments when the Electron binary is missing, and stops it on SIGTERM', async () => {
     const socket = path.join(dir, 'hub.sock');
     const started = start(['--socket', socket, '--port', '0']);
-    await waitUntil(() => /^relayscope serve: open http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m.test(started.stdout()), 'the serve URL line', 15_000);
+    await waitUntil(() => /^relayscope serve: open http:\/\/127\.0\.0\.1:\d+\/#token=\S+$/m.test(started.stdout()), 'the serve URL line', 15_000);
     expect(started.stderr().split('\n')[0]).toBe(FALLBACK_LINE);
     expect(started.stdout()).toContain(`relayscope hub listening on ${socket}`);
 
