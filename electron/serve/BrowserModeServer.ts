@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as path from 'node:path';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { PushChannel, SocketServerMessage, WireEvent } from '../bridge/contract';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { BridgeService } from '../bridge/BridgeService';
+import { BRIDGE_LIMITS, serveBridgeConnection } from './bridgeConnection';
 
 export interface BrowserModeServerOptions {
   bridge: BridgeService;
@@ -26,10 +26,26 @@ const BRIDGE_PROTOCOL = 'relayscope.v1';
 const TOKEN_PROTOCOL_PREFIX = 'token.';
 
 const HOST = '127.0.0.1';
-/** An inject of the largest hub payload (16 MiB) in base64, with room for the JSON around it. */
-const MAX_SOCKET_MESSAGE_BYTES = 32 * 1024 * 1024;
-/** Past this much unsent data to one page, event batches are skipped (and counted as lost) until it catches up. */
-const MAX_SOCKET_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What the HTTP port may hold, so that idle connections cannot take the descriptors the hub in
+ * this process needs for its own listeners (4,296 idle ones did, each held ~87 s by Node's
+ * defaults). docs/SECURITY.md states them.
+ */
+export const HTTP_LIMITS = {
+  /** Connections held at once, pages' WebSockets included; Node closes further ones as it accepts them. */
+  maxConnections: 64,
+  /** A request's headers must have arrived within this (against connections that trickle them). */
+  headersTimeoutMs: 3000,
+  requestTimeoutMs: 10_000,
+  /**
+   * A connection with no traffic either way is closed after this: one that sends nothing at all
+   * (Node's header timeout does not cover it) or stops reading. WebSockets are exempt: ws clears it on upgrade.
+   */
+  idleTimeoutMs: 3000,
+  /** How often Node checks the header and request timeouts; its default, 30 s, is added to each. */
+  timeoutCheckMs: 500,
+} as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -70,11 +86,16 @@ export class BrowserModeServer {
     this.requestedPort = options.port ?? 0;
     this.token = randomBytes(32).toString('hex');
     this.log = options.log ?? (() => {});
-    this.server = http.createServer((request, response) => this.onRequest(request, response));
+    this.server = http.createServer(
+      { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs, connectionsCheckingInterval: HTTP_LIMITS.timeoutCheckMs },
+      (request, response) => this.onRequest(request, response),
+    );
+    this.server.maxConnections = HTTP_LIMITS.maxConnections;
+    this.server.setTimeout(HTTP_LIMITS.idleTimeoutMs);
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head));
     // onUpgrade has checked that BRIDGE_PROTOCOL is offered; it is the one answered.
-    this.sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES, handleProtocols: () => BRIDGE_PROTOCOL });
-    this.sockets.on('connection', (socket: WebSocket) => this.onConnection(socket));
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_LIMITS.maxMessageBytes, handleProtocols: () => BRIDGE_PROTOCOL });
+    this.sockets.on('connection', (socket: WebSocket) => serveBridgeConnection(socket, this.bridge, this.log));
   }
 
   get port(): number {
@@ -198,69 +219,15 @@ export class BrowserModeServer {
     if (!this.hostAllowed(request)) return rejectUpgrade(socket, 403, 'wrong Host');
     if (!this.originAllowed(request)) return rejectUpgrade(socket, 403, 'wrong Origin');
     if (!this.offersToken(request)) return rejectUpgrade(socket, 403, 'missing or wrong token');
+    if (this.sockets.clients.size >= BRIDGE_LIMITS.maxPages) return rejectUpgrade(socket, 503, `${BRIDGE_LIMITS.maxPages} pages are connected already`);
     this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.sockets.emit('connection', webSocket, request));
   }
-
-  private onConnection(socket: WebSocket): void {
-    this.log('a page connected to the bridge');
-    let skippedEvents = 0;
-    const send = (message: SocketServerMessage): void => {
-      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
-    };
-    const unsubscribe = this.bridge.subscribe((channel: PushChannel, data: unknown) => {
-      if (channel === 'hub:events') {
-        const batch = data as WireEvent[];
-        // A page that reads slower than the bus produces drops its events here rather than growing this process.
-        if (socket.bufferedAmount > MAX_SOCKET_BUFFERED_BYTES) {
-          skippedEvents += batch.reduce((count, event) => count + (event.type === 'lost' ? event.count : 1), 0);
-          return;
-        }
-        if (skippedEvents > 0) {
-          send({ push: channel, data: [...batch, { type: 'lost', time: Date.now() * 1000, count: skippedEvents }] });
-          skippedEvents = 0;
-          return;
-        }
-      }
-      send({ push: channel, data });
-    });
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      const message = isBinary ? null : parseClientMessage(data);
-      if (message === null) {
-        socket.close(1008, 'expected JSON text messages { id, channel, args }');
-        return;
-      }
-      void this.bridge.call(message.channel, message.args).then((result) => send({ id: message.id, result }));
-    });
-    socket.on('error', () => socket.terminate());
-    socket.on('close', () => {
-      unsubscribe();
-      this.log('a page disconnected from the bridge');
-    });
-  }
 }
 
-/** { id, channel, args } with a numeric id and a string channel; null for anything else. The channel itself is checked by the bridge. */
-function parseClientMessage(data: RawData): { id: number; channel: string; args: unknown } | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(rawText(data));
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const { id, channel, args } = value as Record<string, unknown>;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof channel !== 'string') return null;
-  return { id, channel, args };
-}
+const STATUS_TEXT = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
 
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  return Buffer.from(new Uint8Array(data)).toString('utf8');
-}
-
-function rejectUpgrade(socket: Duplex, status: 403 | 404, reason: string): void {
-  const statusText = status === 403 ? 'Forbidden' : 'Not Found';
+function rejectUpgrade(socket: Duplex, status: keyof typeof STATUS_TEXT, reason: string): void {
+  const statusText = STATUS_TEXT[status];
   socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
 }
 
