@@ -1,0 +1,119 @@
+import * as fs from 'node:fs/promises';
+import { McapWriter } from '@mcap/core';
+import { FileHandleWritable } from '@mcap/nodejs';
+import type { CaptureInfo, CaptureRecord } from './captureRecord';
+import { encodeEventData, encodeMessageData, EVENT_ENCODING, EVENTS_TOPIC, infoToMetadata, MCAP_PROFILE, MESSAGE_ENCODING, MESSAGES_TOPIC, METADATA_NAME, microsToNanos } from './mcapLayout';
+
+/** Chunks of about this many bytes: small enough that a crash loses little, large enough to index cheaply. */
+const CHUNK_BYTES = 1024 * 1024;
+
+interface Pending {
+  channel: number;
+  micros: number;
+  data: Uint8Array;
+}
+
+/**
+ * Writes a capture as a chunked, indexed MCAP file (layout: mcapLayout.ts, docs/CAPTURE.md).
+ * write() only queues (McapWriter's calls must not overlap, and a caller on the hub's or a socket's
+ * path must not wait for the disk); one loop drains the queue in order. `pending` tells a caller how
+ * far the disk is behind, so it can count what it drops instead of growing the queue without bound.
+ */
+export class McapCaptureWriter {
+  private readonly queue: Pending[] = [];
+  private draining: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+  private sequence = 0;
+  private messageCount = 0;
+
+  private constructor(
+    private readonly handle: fs.FileHandle,
+    private readonly writer: McapWriter,
+    private readonly messagesChannel: number,
+    private readonly eventsChannel: number,
+    private info: CaptureInfo,
+  ) {}
+
+  static async create(path: string, info: CaptureInfo): Promise<McapCaptureWriter> {
+    const handle = await fs.open(path, 'w');
+    try {
+      const writer = new McapWriter({ writable: new FileHandleWritable(handle), useChunks: true, chunkSize: CHUNK_BYTES });
+      await writer.start({ profile: MCAP_PROFILE, library: `relayscope ${info.relayscopeVersion}` });
+      const messagesChannel = await writer.registerChannel({ topic: MESSAGES_TOPIC, messageEncoding: MESSAGE_ENCODING, schemaId: 0, metadata: new Map() });
+      const eventsChannel = await writer.registerChannel({ topic: EVENTS_TOPIC, messageEncoding: EVENT_ENCODING, schemaId: 0, metadata: new Map() });
+      // Written first so that a file cut short by a crash still says what it is a recording of.
+      await writer.addMetadata({ name: METADATA_NAME, metadata: infoToMetadata(info) });
+      return new McapCaptureWriter(handle, writer, messagesChannel, eventsChannel, { ...info });
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** Records queued and not yet handed to the MCAP writer. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Messages (not events) written or queued so far. */
+  get messages(): number {
+    return this.messageCount;
+  }
+
+  /** The first write error, if the disk failed; later writes are discarded and close() rethrows it. */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  write(record: CaptureRecord): void {
+    if (record.type === 'message') this.writeMessageData(record.time, encodeMessageData(record));
+    else this.enqueue({ channel: this.eventsChannel, micros: record.time, data: encodeEventData(record) });
+  }
+
+  /** A message already in relayscope.message.v1 form (the in-process recorder builds it without objects). */
+  writeMessageData(micros: number, data: Uint8Array): void {
+    this.messageCount++;
+    this.enqueue({ channel: this.messagesChannel, micros, data });
+  }
+
+  private enqueue(entry: Pending): void {
+    if (this.closed) throw new Error('the capture writer is closed');
+    if (this.failure !== null) return;
+    this.queue.push(entry);
+    if (this.draining === null) this.draining = this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Taken whole on each pass, so a long backlog costs one splice, not a shift() per record.
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.queue.length);
+        for (const entry of batch) {
+          const time = microsToNanos(entry.micros);
+          await this.writer.addMessage({ channelId: entry.channel, sequence: this.sequence++ >>> 0, logTime: time, publishTime: time, data: entry.data });
+        }
+      }
+    } catch (error) {
+      this.failure = error as Error;
+      this.queue.length = 0;
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  /** Writes what is queued, the final `relayscope` metadata (missed, counters at end), the index and footer. */
+  async close(end: Partial<CaptureInfo> = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      while (this.draining !== null) await this.draining;
+      if (this.failure !== null) throw this.failure;
+      this.info = { ...this.info, ...end };
+      await this.writer.addMetadata({ name: METADATA_NAME, metadata: infoToMetadata(this.info) });
+      await this.writer.end();
+    } finally {
+      await this.handle.close();
+    }
+  }
+}
