@@ -22,7 +22,7 @@ import { flushOutput, note, readStdin, untilSignal, writeOut } from './io';
 import { tokenFromFlags } from './tokenFlags';
 
 /** Where and how a client command reaches the hub. */
-interface HubConnectionFlags {
+export interface HubConnectionFlags {
   socket: string;
   /** The socket as the user should read it in messages (paths resolved). */
   socketDescription: string;
@@ -32,7 +32,7 @@ interface HubConnectionFlags {
 /** How long a reconnecting listen or monitor waits between attempts: quick at first, since a restarting hub is usually back soon. */
 const RECONNECT_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000 };
 
-function hubConnectionFlags(flags: FlagValues): HubConnectionFlags {
+export function hubConnectionFlags(flags: FlagValues): HubConnectionFlags {
   const socket = flags.string('socket') ?? defaultSocket();
   let socketDescription: string;
   try {

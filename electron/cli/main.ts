@@ -5,6 +5,8 @@ import { errorMessage, runBroadcast, runList, runListen, runMonitor, runRequest,
 import { findCommandSpec } from './commandSpecs';
 import { commandHelp, overviewHelp } from './help';
 import { runHub } from './hubCommand';
+import { runRecord } from './recordCommand';
+import { runReplay } from './replayCommand';
 import { runServe } from '../serve/serveCommand';
 import { exitQuietlyOnBrokenPipe, flushOutput, note, writeOut } from './io';
 
@@ -17,6 +19,8 @@ const RUNNERS: Record<string, (flags: FlagValues) => Promise<number>> = {
   monitor: runMonitor,
   list: runList,
   serve: runServe,
+  record: runRecord,
+  replay: runReplay,
 };
 
 /** Entry point of bin/relayscope.js: runs one command and exits with 0 (ok), 1 (runtime error) or 2 (usage error). */
