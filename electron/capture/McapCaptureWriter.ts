@@ -68,13 +68,18 @@ export class McapCaptureWriter {
 
   write(record: CaptureRecord): void {
     if (record.type === 'message') this.writeMessageData(record.time, encodeMessageData(record));
-    else this.enqueue({ channel: this.eventsChannel, micros: record.time, data: encodeEventData(record) });
+    else this.writeEventData(record.time, encodeEventData(record));
   }
 
   /** A message already in relayscope.message.v1 form (the in-process recorder builds it without objects). */
   writeMessageData(micros: number, data: Uint8Array): void {
     this.messageCount++;
     this.enqueue({ channel: this.messagesChannel, micros, data });
+  }
+
+  /** An event already in its JSON form (mcapLayout.encodeEventData). */
+  writeEventData(micros: number, data: Uint8Array): void {
+    this.enqueue({ channel: this.eventsChannel, micros, data });
   }
 
   private enqueue(entry: Pending): void {
@@ -102,12 +107,17 @@ export class McapCaptureWriter {
     }
   }
 
+  /** Resolves once everything queued so far is in the MCAP writer (chunks of it may still be in memory). */
+  async flushed(): Promise<void> {
+    while (this.draining !== null) await this.draining;
+  }
+
   /** Writes what is queued, the final `relayscope` metadata (missed, counters at end), the index and footer. */
   async close(end: Partial<CaptureInfo> = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
-      while (this.draining !== null) await this.draining;
+      await this.flushed();
       if (this.failure !== null) throw this.failure;
       this.info = { ...this.info, ...end };
       await this.writer.addMetadata({ name: METADATA_NAME, metadata: infoToMetadata(this.info) });

@@ -37,7 +37,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: 'hub',
     summary: 'run a relay hub until SIGINT/SIGTERM',
     synopsis: '[--socket S]... [--tcp HOST:PORT] [options]',
-    flags: { ...hubFlags, help: helpFlag },
+    flags: { ...hubFlags, record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP, docs/CAPTURE.md), written in this process; completed on exit' }, help: helpFlag },
     notes: ['Prints one line per listening address, then a timestamped line per connect and disconnect.'],
   },
   {

@@ -1,7 +1,8 @@
 import { LocalHubBackend } from '../bridge/LocalHubBackend';
 import { hubSetupFromFlags } from '../serve/hubSetup';
-import type { FlagValues } from './args';
-import { clockMillis } from './format';
+import { CommandError, type FlagValues } from './args';
+import { clockMillis, formatBytes } from './format';
+import type { Recording } from '../hub/RelayHub';
 import { boundedLogWriter, note, untilSignal, writeOut } from './io';
 
 /** Runs a hub on every requested address until SIGINT or SIGTERM; returns the exit code. */
@@ -17,10 +18,29 @@ export async function runHub(flags: FlagValues): Promise<number> {
   );
   // Announced only once every address is bound, so a hub that fails to start never claimed to listen.
   for (const listener of backend.describe().listeners) writeOut(`relayscope hub listening on ${listener}\n`);
+  const recording = await startRecording(flags, backend);
 
   await stop;
+  if (recording !== null) {
+    const status = await recording.stop();
+    writeOut(`recorded ${status.written} messages (${formatBytes(status.writtenBytes)} of payload) to ${recording.path}; missed ${status.missed}\n`);
+  }
   // BYE to every connection, a chance to drain, then the listeners stop and their socket files go.
   await backend.close();
   writeOut('relayscope hub stopped\n');
   return 0;
+}
+
+/** `--record FILE`: every message and event, written in this process (electron/capture/InProcessRecording.ts). */
+async function startRecording(flags: FlagValues, backend: LocalHubBackend): Promise<Recording | null> {
+  const file = flags.string('record');
+  if (file === undefined) return null;
+  try {
+    const recording = await backend.hub.startRecording(file, { sockets: backend.describe().listeners });
+    writeOut(`relayscope hub recording to ${file}\n`);
+    return recording;
+  } catch (error) {
+    await backend.close();
+    throw new CommandError(`cannot record to ${file}: ${(error as Error).message}`);
+  }
 }

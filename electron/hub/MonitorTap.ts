@@ -7,6 +7,17 @@ import type { HubEventStream } from './HubEventStream';
 import { PREVIEW_BYTES, type MessageEvent } from './hubEvents';
 import type { HubOutput } from './HubOutput';
 
+/**
+ * Where an in-process recording takes its copies (electron/capture/RecordingBuffer.ts): runs of
+ * relayed frames as they were read, injected messages one by one, and events. It must cost the
+ * relay no more than a memcpy per run.
+ */
+export interface TapRecorder {
+  run(source: Buffer, time: { hi: number; lo: number }, count: number, buf: Buffer, start: number, end: number): void;
+  message(time: { hi: number; lo: number }, kind: number, injected: boolean, buf: Buffer, corrAt: number, source: Buffer, destination: Buffer | null, payloadStart: number, payloadEnd: number): void;
+  event(micros: number, event: number, code: number, id: string, detail: string): void;
+}
+
 /** The MESSAGE frame header before its body: length prefix and type byte. */
 const FRAME_PREFIX_BYTES = LENGTH_PREFIX_BYTES + 1;
 
@@ -30,6 +41,9 @@ export class MonitorTap {
   private runStart = 0;
   private runEnd = 0;
   private runCount = 0;
+  private recorder: TapRecorder | null = null;
+  /** Whether a relayed message needs extendRun(): checked by the router before the call. */
+  wantsRuns = false;
 
   constructor(
     private readonly queueLimit: number,
@@ -37,11 +51,6 @@ export class MonitorTap {
     private readonly clock: HubClock,
     private readonly events: HubEventStream,
   ) {}
-
-  /** Whether a relayed message needs extendRun(): checked by the router before the call. */
-  get wantsRuns(): boolean {
-    return this.runMonitors.length > 0;
-  }
 
   add(monitor: HubConnection): void {
     this.setMonitors([...this.monitors, monitor]);
@@ -55,6 +64,14 @@ export class MonitorTap {
     this.monitors = monitors;
     this.frameMonitors = monitors.filter((m) => !m.wantsRuns);
     this.runMonitors = monitors.filter((m) => m.wantsRuns);
+    this.wantsRuns = this.runMonitors.length > 0 || this.recorder !== null;
+  }
+
+  /** Starts (or, with null, stops) handing copies to an in-process recording; what is pending goes first. */
+  setRecorder(recorder: TapRecorder | null): void {
+    this.flushRun();
+    this.recorder = recorder;
+    this.setMonitors(this.monitors);
   }
 
   /**
@@ -63,7 +80,11 @@ export class MonitorTap {
    * The correlation ID is the four bytes at buf[corrAt], the payload buf[payloadStart, payloadEnd).
    */
   copy(sourceId: Buffer, destinationId: Buffer | null, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number, sourceName: string, injected: boolean): void {
-    if (injected) this.flushRun();
+    if (injected) {
+      this.flushRun();
+      // Relayed messages reach the recorder in runs (extendRun); injected ones never come as runs.
+      if (this.recorder !== null) this.recorder.message(this.clock.chunkHalves, kind, true, buf, corrAt, sourceId, destinationId, payloadStart, payloadEnd);
+    }
     const monitors = injected ? this.monitors : this.frameMonitors;
     if (monitors.length > 0) {
       const payloadLength = payloadEnd - payloadStart;
@@ -130,6 +151,7 @@ export class MonitorTap {
     this.runSource = null;
     this.runBuffer = null;
     const runBytes = runEnd - runStart;
+    if (this.recorder !== null) this.recorder.run(source, this.clock.chunkHalves, count, buf, runStart, runEnd);
     const headerLength = trafficRunHeaderLength(source.length);
     const zeroCopy = runBytes >= ZERO_COPY_THRESHOLD;
     for (const monitor of this.runMonitors) {
@@ -155,9 +177,12 @@ export class MonitorTap {
    * same way it misses traffic: counted, never buffered without bound.
    */
   event(event: number, code: number, id: string, detail: string, except: HubConnection | null = null): void {
-    if (this.monitors.length === 0) return;
+    if (this.monitors.length === 0 && this.recorder === null) return;
     this.flushRun();
-    const frame = encodeEvent({ timestampMicros: this.clock.nowMicros(), event, code, id, detail });
+    const timestampMicros = this.clock.nowMicros();
+    if (this.recorder !== null) this.recorder.event(timestampMicros, event, code, id, detail);
+    if (this.monitors.length === 0) return;
+    const frame = encodeEvent({ timestampMicros, event, code, id, detail });
     for (const monitor of this.monitors) {
       if (monitor === except || monitor.role === 'closed') continue;
       if (monitor.queuedBytes > this.queueLimit) monitor.monitorDropped++;

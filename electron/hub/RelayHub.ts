@@ -15,9 +15,11 @@ import { defaultMemoryBudget, MemoryBudget } from './MemoryBudget';
 import { InputFlow } from './InputFlow';
 import { MonitorTap } from './MonitorTap';
 import { Router } from './Router';
+import { Recording, type HubRecordingOptions } from '../capture/Recording';
 
 export { HUB_ENDPOINT_ID, HubCommandError, HubTimeoutError } from './HubCore';
 export type { InjectOptions, InProcessReply } from './HubEndpoint';
+export type { Recording, HubRecordingOptions, RecordingStatus } from '../capture/Recording';
 
 export interface RelayHubOptions {
   maxConnections?: number;
@@ -94,6 +96,8 @@ export class RelayHub implements HubCore {
   private readonly input: InputFlow;
   private serial = 0;
   private closing = false;
+  /** The recording running (or starting): one at a time. */
+  private recording: Promise<Recording> | null = null;
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: RelayHubOptions = {}) {
@@ -357,6 +361,24 @@ export class RelayHub implements HubCore {
   }
 
   /**
+   * Records every relayed message (full payload) and event to an MCAP file (docs/CAPTURE.md) until
+   * stop(): the hub thread only copies into buffers that a worker thread writes, and copies it has no
+   * buffer for are counted as missed, never taken from the modules.
+   */
+  startRecording(file: string, options: HubRecordingOptions = {}): Promise<Recording> {
+    if (this.recording !== null) return Promise.reject(new Error('the hub is already recording; stop that recording first'));
+    const target = { snapshot: () => this.snapshot(), setRecorder: (recorder: Parameters<MonitorTap['setRecorder']>[0]) => this.tap.setRecorder(recorder) };
+    const starting = Recording.start(target, file, options, () => {
+      if (this.recording === starting) this.recording = null;
+    });
+    this.recording = starting;
+    starting.catch(() => {
+      if (this.recording === starting) this.recording = null;
+    });
+    return starting;
+  }
+
+  /**
    * Tells every registered connection BYE (SHUTDOWN), and every one still in its handshake a fatal
    * ERROR SHUTDOWN (it expects WELCOME or ERROR first: PROTOCOL.md 7.4), lets queued data drain,
    * then closes them; resolves when all are closed.
@@ -364,6 +386,8 @@ export class RelayHub implements HubCore {
   async close(reason = 'the hub is shutting down', graceMs = 2000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweepTimer);
+    // Completed first, so its end counters are the hub's last ones and the file has its index.
+    if (this.recording !== null) await this.recording.then((recording) => recording.stop()).catch((error: Error) => this.log(`the recording could not be completed: ${error.message}`));
     this.events.flush();
     this.endpoint.close(reason);
     const closed = [...this.connections].map(
