@@ -36,7 +36,7 @@ export interface CommandSpec {
   /** Arguments after the command name, as shown in help. */
   synopsis: string;
   /** The positional argument's name and help text; commands without one reject positionals. */
-  positional?: { name: string; description: string };
+  positional?: { name: string; description: string; /** how many it takes at most (default 1) */ count?: number };
   flags: Record<string, FlagSpec>;
   /** Extra help paragraphs after the flag list. */
   notes?: string[];
@@ -98,7 +98,7 @@ export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Pa
     if (previous !== undefined && !flag.multiple) throw new UsageError(`${name} was given more than once`, spec.name);
     parsed.strings.set(key, [...(previous ?? []), value]);
   }
-  const allowed = spec.positional === undefined ? 0 : 1;
+  const allowed = spec.positional === undefined ? 0 : (spec.positional.count ?? 1);
   if (parsed.positionals.length > allowed) {
     const extra = parsed.positionals[allowed];
     throw new UsageError(
@@ -118,6 +118,10 @@ export class FlagValues {
 
   get positional(): string | undefined {
     return this.parsed.positionals[0];
+  }
+
+  get positionals(): readonly string[] {
+    return this.parsed.positionals;
   }
 
   has(name: string): boolean {

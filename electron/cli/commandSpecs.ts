@@ -147,6 +147,20 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     notes: ['Each message goes to its recorded destination; prints how many were delivered and, by reason, which failed (e.g. NO_SUCH_MODULE). Exits 1 when any failed.'],
   },
   {
+    name: 'convert',
+    summary: 'convert a capture file between MCAP, pcapng (Wireshark) and JSON Lines',
+    synopsis: 'IN OUT [--filter EXPR]',
+    positional: { name: 'IN OUT', description: 'the capture to read and the file to write; each file\'s extension (.mcap, .pcapng, .jsonl) sets its format', count: 2 },
+    flags: {
+      filter: { type: 'string', valueName: 'EXPR', description: 'write only what matches (docs/CAPTURE.md, Filters)' },
+      help: helpFlag,
+    },
+    notes: [
+      'OUT is replaced only once the whole capture is written; prints how many messages and events it wrote.',
+      'Open a .pcapng in Wireshark with the dissector in wireshark/relayscope.lua: tshark -X lua_script:wireshark/relayscope.lua -r OUT.pcapng (docs/CAPTURE.md, Export formats).',
+    ],
+  },
+  {
     name: 'serve',
     summary: 'run a hub (or attach to one) and show the monitor UI in a browser',
     synopsis: '[hub flags] [--port P] | --attach S [--token-file FILE] [--port P]',

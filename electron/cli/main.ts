@@ -7,6 +7,7 @@ import { commandHelp, overviewHelp } from './help';
 import { runHub } from './hubCommand';
 import { runRecord } from './recordCommand';
 import { runReplay } from './replayCommand';
+import { runConvert } from './convertCommand';
 import { runServe } from '../serve/serveCommand';
 import { exitQuietlyOnBrokenPipe, flushOutput, note, writeOut } from './io';
 
@@ -21,6 +22,7 @@ const RUNNERS: Record<string, (flags: FlagValues) => Promise<number>> = {
   serve: runServe,
   record: runRecord,
   replay: runReplay,
+  convert: runConvert,
 };
 
 /** Entry point of bin/relayscope.js: runs one command and exits with 0 (ok), 1 (runtime error) or 2 (usage error). */
