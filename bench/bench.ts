@@ -11,7 +11,7 @@
  * bottleneck, and, when mosquitto is installed, pushes the same 64 B one-to-one load through Mosquitto.
  *
  * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --quick (1 s runs,
- * 20 s soak), --only NAME (throughput|rtt|fanout|soak|c).
+ * 20 s soak), --only NAME (throughput|rtt|fanout|soak|c|record; record: bench/recordingBench.ts).
  */
 import { execFile, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { encodeHello, encodeMessage, FrameDecoder, FrameType, maxFrameLength, DEFAULT_MAX_PAYLOAD, MessageKind, type HubTotals } from '../electron/hub';
 import { RelayClient } from '../electron/client';
 import { findMosquitto, startMosquitto } from './mqtt/mosquitto';
+import { recordingBench } from './recordingBench';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -590,6 +591,10 @@ async function main(): Promise<void> {
       );
     }
     if (!only || only === 'c') await drivenFromC(hubSocket);
+    if (!only || only === 'record') {
+      const compiled = compileLoadgen();
+      await recordingBench({ tempDir, hubSocket, hub, loadgen: 'binary' in compiled ? compiled.binary : null, runSeconds, ask, printTable });
+    }
     if (!only || only === 'soak') await soak(hubSocket, hub);
   } finally {
     await stopChild(hub);

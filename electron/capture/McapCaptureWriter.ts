@@ -1,8 +1,11 @@
 import * as fs from 'node:fs/promises';
 import { McapWriter } from '@mcap/core';
 import { FileHandleWritable } from '@mcap/nodejs';
-import type { CaptureInfo, CaptureRecord } from './captureRecord';
-import { encodeEventData, encodeMessageData, EVENT_ENCODING, EVENTS_TOPIC, infoToMetadata, MCAP_PROFILE, MESSAGE_ENCODING, MESSAGES_TOPIC, METADATA_NAME, microsToNanos } from './mcapLayout';
+import type { CapturedMessage, CaptureInfo, CaptureRecord } from './captureRecord';
+import { encodeEventData, encodeRunData, EVENT_ENCODING, EVENTS_TOPIC, infoToMetadata, MCAP_PROFILE, MESSAGE_ENCODING, MESSAGES_TOPIC, METADATA_NAME, microsToNanos } from './mcapLayout';
+
+/** Messages of one source and time written as one MCAP message at most (a run: mcapLayout.ts). */
+const MAX_RUN_MESSAGES = 1024;
 
 /** Chunks of about this many bytes: small enough that a crash loses little, large enough to index cheaply. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -16,11 +19,15 @@ interface Pending {
 /**
  * Writes a capture as a chunked, indexed MCAP file (layout: mcapLayout.ts, docs/CAPTURE.md).
  * write() only queues (McapWriter's calls must not overlap, and a caller on the hub's or a socket's
- * path must not wait for the disk); one loop drains the queue in order. `pending` tells a caller how
- * far the disk is behind, so it can count what it drops instead of growing the queue without bound.
+ * path must not wait for the disk); one loop drains the queue in order. Messages written in one
+ * turn of the event loop with the same source and time (the copies of one hub read) become one run,
+ * one MCAP message. `pending` tells a caller how far the disk is behind, so it can count what it
+ * drops instead of growing the queue without bound.
  */
 export class McapCaptureWriter {
   private readonly queue: Pending[] = [];
+  /** Messages of the run being gathered: same source and time. */
+  private run: CapturedMessage[] = [];
   private draining: Promise<void> | null = null;
   private failure: Error | null = null;
   private closed = false;
@@ -53,7 +60,7 @@ export class McapCaptureWriter {
 
   /** Records queued and not yet handed to the MCAP writer. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.run.length;
   }
 
   /** Messages (not events) written or queued so far. */
@@ -67,13 +74,22 @@ export class McapCaptureWriter {
   }
 
   write(record: CaptureRecord): void {
-    if (record.type === 'message') this.writeMessageData(record.time, encodeMessageData(record));
-    else this.writeEventData(record.time, encodeEventData(record));
+    if (this.closed) throw new Error('the capture writer is closed');
+    if (this.failure !== null) return;
+    if (record.type === 'event') {
+      this.writeEventData(record.time, encodeEventData(record));
+      return;
+    }
+    const first = this.run[0];
+    if (first !== undefined && (first.source !== record.source || first.time !== record.time || this.run.length >= MAX_RUN_MESSAGES)) this.sealRun();
+    this.run.push(record);
+    this.messageCount++;
+    this.scheduleDrain();
   }
 
-  /** A message already in relayscope.message.v1 form (the in-process recorder builds it without objects). */
-  writeMessageData(micros: number, data: Uint8Array): void {
-    this.messageCount++;
+  /** `count` messages already in relayscope.run.v1 form (the in-process recorder's runs). */
+  writeRunData(micros: number, data: Uint8Array, count: number): void {
+    this.messageCount += count;
     this.enqueue({ channel: this.messagesChannel, micros, data });
   }
 
@@ -82,17 +98,30 @@ export class McapCaptureWriter {
     this.enqueue({ channel: this.eventsChannel, micros, data });
   }
 
+  private sealRun(): void {
+    if (this.run.length === 0) return;
+    const run = this.run;
+    this.run = [];
+    this.queue.push({ channel: this.messagesChannel, micros: run[0].time, data: encodeRunData(run) });
+  }
+
   private enqueue(entry: Pending): void {
     if (this.closed) throw new Error('the capture writer is closed');
     if (this.failure !== null) return;
+    this.sealRun();
     this.queue.push(entry);
-    if (this.draining === null) this.draining = this.drain();
+    this.scheduleDrain();
+  }
+
+  /** The drain starts after the current turn, so the messages written in it can form one run. */
+  private scheduleDrain(): void {
+    if (this.draining === null) this.draining = Promise.resolve().then(() => this.drain());
   }
 
   private async drain(): Promise<void> {
     try {
       // Taken whole on each pass, so a long backlog costs one splice, not a shift() per record.
-      while (this.queue.length > 0) {
+      while (this.sealRun(), this.queue.length > 0) {
         const batch = this.queue.splice(0, this.queue.length);
         for (const entry of batch) {
           const time = microsToNanos(entry.micros);
@@ -102,6 +131,7 @@ export class McapCaptureWriter {
     } catch (error) {
       this.failure = error as Error;
       this.queue.length = 0;
+      this.run = [];
     } finally {
       this.draining = null;
     }
@@ -117,6 +147,8 @@ export class McapCaptureWriter {
     if (this.closed) return;
     this.closed = true;
     try {
+      this.sealRun();
+      if (this.queue.length > 0) this.scheduleDrain();
       await this.flushed();
       if (this.failure !== null) throw this.failure;
       this.info = { ...this.info, ...end };

@@ -1,6 +1,6 @@
 import { HubEventCode } from '../protocol/protocol';
 import type { CapturedEventName } from './captureRecord';
-import { MESSAGE_FIXED_BYTES, LayoutFlag } from './mcapLayout';
+import { ENTRY_FIXED_BYTES, ENTRY_INJECTED, MESSAGE_FRAME_TYPE } from './mcapLayout';
 
 /**
  * The hub thread's side of an in-process recording: what MonitorTap hands over is appended, as
@@ -13,8 +13,9 @@ import { MESSAGE_FIXED_BYTES, LayoutFlag } from './mcapLayout';
  * Record layout (the worker's decodeRecords reads it), every record:
  *   u32 LE record length (the bytes after this field), u8 type, u32 LE time high, u32 LE time low (µs)
  * then by type:
- *   RUN:     u8 srcLen, src, u32 LE count, `count` MESSAGE frames exactly as the source sent them
- *   MESSAGE: the relayscope.message.v1 data (mcapLayout.ts), ready to be an MCAP message
+ *   RUN:     u32 LE count, then relayscope.run.v1 data (mcapLayout.ts): u8 srcLen, src, `count`
+ *            MESSAGE frames exactly as the source sent them; so the worker writes it as it is
+ *   MESSAGE: the same for one injected message (count 1, the entry's injected flag set)
  *   EVENT:   the event's JSON (mcapLayout.encodeEventData's form)
  */
 export const RecordType = { RUN: 1, MESSAGE: 2, EVENT: 3 } as const;
@@ -71,39 +72,44 @@ export class RecordingBuffer {
   /** `count` MESSAGE frames from `source`, buf[start, end), as relayed (never injected ones). */
   run(source: Buffer, time: TimeHalves, count: number, buf: Buffer, start: number, end: number): void {
     const runBytes = end - start;
-    const length = RECORD_HEADER_BYTES + 1 + source.length + 4 + runBytes;
+    const length = RECORD_HEADER_BYTES + 4 + 1 + source.length + runBytes;
     const out = this.room(length, count);
     if (out === null) return;
     let p = this.header(out, length, RecordType.RUN, time);
-    out[p++] = source.length;
-    for (let i = 0; i < source.length; i++) out[p + i] = source[i];
-    p += source.length;
     out.writeUInt32LE(count, p);
-    buf.copy(out, p + 4, start, end);
+    out[p + 4] = source.length;
+    p += 5;
+    // IDs are short: a byte loop costs less than a Buffer.copy call.
+    for (let i = 0; i < source.length; i++) out[p + i] = source[i];
+    buf.copy(out, p + source.length, start, end);
     this.used += length;
     this.messages += count;
     // Payload bytes are counted by the worker exactly; here the frames' size is close enough for status.
     this.bytes += runBytes;
   }
 
-  /** One message handed over alone (an injected one): the v1 layout built here. */
+  /** One message handed over alone (an injected one), as a run of one. */
   message(time: TimeHalves, kind: number, injected: boolean, buf: Buffer, corrAt: number, source: Buffer, destination: Buffer | null, payloadStart: number, payloadEnd: number): void {
     const destinationLength = destination === null ? 0 : destination.length;
     const payloadLength = payloadEnd - payloadStart;
-    const length = RECORD_HEADER_BYTES + MESSAGE_FIXED_BYTES + source.length + destinationLength + payloadLength;
+    const entryLength = ENTRY_FIXED_BYTES + destinationLength + payloadLength;
+    const length = RECORD_HEADER_BYTES + 4 + 1 + source.length + entryLength;
     const out = this.room(length, 1);
     if (out === null) return;
     let p = this.header(out, length, RecordType.MESSAGE, time);
-    out[p] = kind;
-    out[p + 1] = (injected ? LayoutFlag.INJECTED : 0) | (destination === null ? LayoutFlag.BROADCAST : 0);
-    out.writeUInt32LE(buf.readUInt32BE(corrAt), p + 2);
-    out[p + 6] = source.length;
-    out[p + 7] = destinationLength;
-    p += MESSAGE_FIXED_BYTES;
+    out.writeUInt32LE(1, p);
+    out[p + 4] = source.length;
+    p += 5;
     source.copy(out, p);
     p += source.length;
-    if (destination !== null) destination.copy(out, p);
-    buf.copy(out, p + destinationLength, payloadStart, payloadEnd);
+    out.writeUInt32BE(entryLength - 4, p);
+    out[p + 4] = MESSAGE_FRAME_TYPE;
+    out[p + 5] = kind;
+    out[p + 6] = injected ? ENTRY_INJECTED : 0;
+    buf.copy(out, p + 7, corrAt, corrAt + 4);
+    out[p + 11] = destinationLength;
+    if (destination !== null) destination.copy(out, p + ENTRY_FIXED_BYTES);
+    buf.copy(out, p + ENTRY_FIXED_BYTES + destinationLength, payloadStart, payloadEnd);
     this.used += length;
     this.messages++;
     this.bytes += payloadLength;

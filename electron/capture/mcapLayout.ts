@@ -8,17 +8,18 @@ import type { CapturedEvent, CapturedEventName, CapturedMessage, CaptureCounters
  */
 
 export const MESSAGES_TOPIC = 'relayscope/messages';
-export const MESSAGE_ENCODING = 'relayscope.message.v1';
+export const MESSAGE_ENCODING = 'relayscope.run.v1';
 export const EVENTS_TOPIC = 'relayscope/events';
 export const EVENT_ENCODING = 'json';
 export const METADATA_NAME = 'relayscope';
 export const MCAP_PROFILE = 'relayscope';
 
-/** Bit 0 of the flags byte: injected by a monitor or the app. Bit 1: broadcast (no destination). */
-export const LayoutFlag = { INJECTED: 1, BROADCAST: 2 } as const;
-
-/** kind u8, flags u8, correlation u32, source length u8, destination length u8 */
-export const MESSAGE_FIXED_BYTES = 8;
+/** Bit 0 of an entry's flags byte: injected by a monitor or the app (on the wire MESSAGE flags are 0). */
+export const ENTRY_INJECTED = 1;
+/** The protocol's MESSAGE frame type, which every entry carries as on the wire. */
+export const MESSAGE_FRAME_TYPE = 0x10;
+/** Entry bytes before the destination: u32 length, u8 type, u8 kind, u8 flags, u32 correlation, u8 dstLen. */
+export const ENTRY_FIXED_BYTES = 12;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
@@ -40,49 +41,79 @@ export function kindNumber(kind: MessageKindName): number {
 }
 
 /**
- * relayscope.message.v1, little-endian like MCAP itself:
- *   u8 kind (0 unicast, 1 broadcast, 2 request, 3 reply), u8 flags (LayoutFlag),
- *   u32 correlation id, u8 source length, u8 destination length (0 for a broadcast),
- *   source (UTF-8), destination (UTF-8), payload (the rest of the message data).
+ * relayscope.run.v1: the messages one source sent that the hub read at one time (one read chunk),
+ * laid out as the hub received them, so the in-process recorder stores a run with one memcpy:
+ *   u8 source length, source (UTF-8), then one or more entries, each the protocol's MESSAGE frame
+ *   (PROTOCOL.md 4.x, big-endian): u32 length of the rest of the entry, u8 0x10, u8 kind
+ *   (0 unicast, 1 broadcast, 2 request, 3 reply), u8 flags (bit 0: injected), u32 correlation id,
+ *   u8 destination length (0 for a broadcast), destination (UTF-8), payload (the rest of the entry).
+ * Every entry has the MCAP message's log time. `messages` must share source and time.
  */
-export function encodeMessageData(message: CapturedMessage): Uint8Array {
-  const source = utf8.encode(message.source);
-  const destination = message.destination === null ? new Uint8Array(0) : utf8.encode(message.destination);
-  if (source.length > 255 || destination.length > 255) throw new RangeError('a module ID is longer than 255 bytes');
-  const data = new Uint8Array(MESSAGE_FIXED_BYTES + source.length + destination.length + message.payload.length);
+export function encodeRunData(messages: readonly CapturedMessage[]): Uint8Array {
+  if (messages.length === 0) throw new RangeError('a run holds at least one message');
+  const source = utf8.encode(messages[0].source);
+  if (source.length > 255) throw new RangeError('a module ID is longer than 255 bytes');
+  const destinations = messages.map((m) => (m.destination === null ? new Uint8Array(0) : utf8.encode(m.destination)));
+  let length = 1 + source.length;
+  for (let i = 0; i < messages.length; i++) {
+    if (destinations[i].length > 255) throw new RangeError('a module ID is longer than 255 bytes');
+    length += ENTRY_FIXED_BYTES + destinations[i].length + messages[i].payload.length;
+  }
+  const data = new Uint8Array(length);
   const view = new DataView(data.buffer);
-  data[0] = kindNumber(message.kind);
-  data[1] = (message.injected ? LayoutFlag.INJECTED : 0) | (message.destination === null ? LayoutFlag.BROADCAST : 0);
-  view.setUint32(2, message.correlationId >>> 0, true);
-  data[6] = source.length;
-  data[7] = destination.length;
-  data.set(source, MESSAGE_FIXED_BYTES);
-  data.set(destination, MESSAGE_FIXED_BYTES + source.length);
-  data.set(message.payload, MESSAGE_FIXED_BYTES + source.length + destination.length);
+  data[0] = source.length;
+  data.set(source, 1);
+  let p = 1 + source.length;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const destination = destinations[i];
+    view.setUint32(p, ENTRY_FIXED_BYTES - 4 + destination.length + message.payload.length);
+    data[p + 4] = MESSAGE_FRAME_TYPE;
+    data[p + 5] = kindNumber(message.kind);
+    data[p + 6] = message.injected ? ENTRY_INJECTED : 0;
+    view.setUint32(p + 7, message.correlationId >>> 0);
+    data[p + 11] = destination.length;
+    data.set(destination, p + ENTRY_FIXED_BYTES);
+    data.set(message.payload, p + ENTRY_FIXED_BYTES + destination.length);
+    p += ENTRY_FIXED_BYTES + destination.length + message.payload.length;
+  }
   return data;
 }
 
-/** The inverse of encodeMessageData; throws on data too short for what its header says. */
-export function decodeMessageData(data: Uint8Array, logTime: bigint): CapturedMessage {
-  if (data.length < MESSAGE_FIXED_BYTES) throw new RangeError(`a ${MESSAGE_ENCODING} message of ${data.length} bytes is shorter than its ${MESSAGE_FIXED_BYTES}-byte header`);
-  const kind = MESSAGE_KIND_NAMES[data[0]];
-  if (kind === undefined) throw new RangeError(`${MESSAGE_ENCODING}: unknown kind ${data[0]}`);
-  const flags = data[1];
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const sourceEnd = MESSAGE_FIXED_BYTES + data[6];
-  const destinationEnd = sourceEnd + data[7];
-  if (destinationEnd > data.length) throw new RangeError(`${MESSAGE_ENCODING}: IDs of ${data[6]} and ${data[7]} bytes do not fit in ${data.length} bytes`);
-  return {
-    type: 'message',
-    time: nanosToMicros(logTime),
-    kind,
-    source: utf8Decoder.decode(data.subarray(MESSAGE_FIXED_BYTES, sourceEnd)),
-    destination: flags & LayoutFlag.BROADCAST ? null : utf8Decoder.decode(data.subarray(sourceEnd, destinationEnd)),
-    correlationId: view.getUint32(2, true),
-    injected: (flags & LayoutFlag.INJECTED) !== 0,
-    // A copy: the reader's chunk buffer is reused or kept alive by a view into it.
-    payload: data.slice(destinationEnd),
+/** The inverse of encodeRunData; throws on data whose lengths do not add up. */
+export function decodeRunData(data: Uint8Array, logTime: bigint): CapturedMessage[] {
+  const fail = (why: string): never => {
+    throw new RangeError(`a ${MESSAGE_ENCODING} message of ${data.length} bytes is malformed: ${why}`);
   };
+  if (data.length < 1 || data.length < 1 + data[0]) fail('the source does not fit');
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const time = nanosToMicros(logTime);
+  const source = utf8Decoder.decode(data.subarray(1, 1 + data[0]));
+  const messages: CapturedMessage[] = [];
+  let p = 1 + data[0];
+  while (p < data.length) {
+    if (p + ENTRY_FIXED_BYTES > data.length) fail(`entry ${messages.length} is cut short`);
+    const end = p + 4 + view.getUint32(p);
+    const destinationEnd = p + ENTRY_FIXED_BYTES + data[p + 11];
+    if (end > data.length || destinationEnd > end) fail(`entry ${messages.length}'s lengths do not fit`);
+    if (data[p + 4] !== MESSAGE_FRAME_TYPE) fail(`entry ${messages.length} is not a MESSAGE (type ${data[p + 4]})`);
+    const kind = MESSAGE_KIND_NAMES[data[p + 5]];
+    if (kind === undefined) fail(`entry ${messages.length} has unknown kind ${data[p + 5]}`);
+    messages.push({
+      type: 'message',
+      time,
+      kind,
+      source,
+      destination: data[p + 11] === 0 && kind === 'broadcast' ? null : utf8Decoder.decode(data.subarray(p + ENTRY_FIXED_BYTES, destinationEnd)),
+      correlationId: view.getUint32(p + 7),
+      injected: (data[p + 6] & ENTRY_INJECTED) !== 0,
+      // A copy: the reader's chunk buffer is reused or kept alive by a view into it.
+      payload: data.slice(destinationEnd, end),
+    });
+    p = end;
+  }
+  if (messages.length === 0) fail('it holds no entry');
+  return messages;
 }
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<CapturedEventName>(['join', 'leave', 'error', 'monitor-dropped']);

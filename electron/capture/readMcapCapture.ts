@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import { McapIndexedReader, McapStreamReader, type TypedMcapRecord, type TypedMcapRecords } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import type { CaptureInfo, CaptureRecord } from './captureRecord';
-import { decodeEventData, decodeMessageData, EVENT_ENCODING, EVENTS_TOPIC, MESSAGE_ENCODING, MESSAGES_TOPIC, metadataToInfo, METADATA_NAME, microsToNanos } from './mcapLayout';
+import { decodeEventData, decodeRunData, EVENT_ENCODING, EVENTS_TOPIC, MESSAGE_ENCODING, MESSAGES_TOPIC, metadataToInfo, METADATA_NAME, microsToNanos } from './mcapLayout';
 
 /** Microseconds since the epoch, both ends included; either may be left open. */
 export interface CaptureTimeRange {
@@ -60,8 +60,9 @@ function channelKinds(channels: Iterable<TypedMcapRecords['Channel']>): Map<numb
   return kinds;
 }
 
-function decode(kind: ChannelKind, message: TypedMcapRecords['Message']): CaptureRecord {
-  return kind === 'message' ? decodeMessageData(message.data, message.logTime) : decodeEventData(message.data, message.logTime);
+/** One MCAP message is a run of relayed messages, or one event. */
+function decode(kind: ChannelKind, message: TypedMcapRecords['Message']): CaptureRecord[] {
+  return kind === 'message' ? decodeRunData(message.data, message.logTime) : [decodeEventData(message.data, message.logTime)];
 }
 
 async function* indexedRecords(path: string, channels: Map<number, ChannelKind>, range: CaptureTimeRange): AsyncGenerator<CaptureRecord> {
@@ -73,7 +74,7 @@ async function* indexedRecords(path: string, channels: Map<number, ChannelKind>,
     const endTime = range.end === undefined ? undefined : microsToNanos(range.end) + 999n;
     for await (const message of reader.readMessages({ topics: [MESSAGES_TOPIC, EVENTS_TOPIC], startTime, endTime })) {
       const kind = channels.get(message.channelId);
-      if (kind !== undefined) yield decode(kind, message);
+      if (kind !== undefined) yield* decode(kind, message);
     }
   } finally {
     await handle.close();
@@ -120,10 +121,10 @@ async function* streamedCaptureRecords(path: string, range: CaptureTimeRange): A
     } else if (record.type === 'Message') {
       const kind = channels.get(record.channelId);
       if (kind === undefined) continue;
-      const captured = decode(kind, record);
-      if (range.start !== undefined && captured.time < range.start) continue;
-      if (range.end !== undefined && captured.time > range.end) continue;
-      yield captured;
+      const time = Number(record.logTime / 1000n);
+      if (range.start !== undefined && time < range.start) continue;
+      if (range.end !== undefined && time > range.end) continue;
+      yield* decode(kind, record);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CaptureInfo } from './captureRecord';
 import { McapCaptureWriter } from './McapCaptureWriter';
-import { LayoutFlag, MESSAGE_FIXED_BYTES } from './mcapLayout';
+import { ENTRY_FIXED_BYTES } from './mcapLayout';
 import { RECORD_HEADER_BYTES, RecordType } from './RecordingBuffer';
 
 /**
@@ -18,14 +18,10 @@ export type FromWorker =
   | { type: 'closed'; messages: number; payloadBytes: number }
   | { type: 'failed'; message: string };
 
-const FRAME_PREFIX_BYTES = 5;
-/** MESSAGE body: kind, flags, u32 correlation, u8 peerLen. */
-const MESSAGE_BODY_FIXED = 7;
-
 let messages = 0;
 let payloadBytes = 0;
 
-/** Writes every record of buffer [0, used) to `writer`. */
+/** Writes every record of buffer [0, used) to `writer`; runs and injected messages are already MCAP message data. */
 function decodeRecords(writer: McapCaptureWriter, buffer: Buffer, used: number): void {
   let p = 0;
   while (p < used) {
@@ -33,16 +29,15 @@ function decodeRecords(writer: McapCaptureWriter, buffer: Buffer, used: number):
     const type = buffer[p + 4];
     const micros = buffer.readUInt32LE(p + 5) * 2 ** 32 + buffer.readUInt32LE(p + 9);
     const body = p + RECORD_HEADER_BYTES;
-    if (type === RecordType.MESSAGE) {
-      const data = buffer.subarray(body, end);
-      messages++;
-      payloadBytes += data.length - MESSAGE_FIXED_BYTES - data[6] - data[7];
-      // A copy: the buffer goes back to the hub thread while the MCAP chunk is still being built.
-      writer.writeMessageData(micros, Uint8Array.prototype.slice.call(data));
+    if (type === RecordType.RUN || type === RecordType.MESSAGE) {
+      const count = buffer.readUInt32LE(body);
+      const data = buffer.subarray(body + 4, end);
+      messages += count;
+      payloadBytes += runPayloadBytes(data);
+      // No copy: the MCAP writer copies it into its chunk, and the buffer goes back only after that (flushed()).
+      writer.writeRunData(micros, data, count);
     } else if (type === RecordType.EVENT) {
-      writer.writeEventData(micros, Uint8Array.prototype.slice.call(buffer.subarray(body, end)));
-    } else if (type === RecordType.RUN) {
-      decodeRun(writer, buffer, body, end, micros);
+      writer.writeEventData(micros, buffer.subarray(body, end));
     } else {
       throw new Error(`recording buffer: unknown record type ${type} at ${p}`);
     }
@@ -50,31 +45,15 @@ function decodeRecords(writer: McapCaptureWriter, buffer: Buffer, used: number):
   }
 }
 
-/** A run: source, count, then MESSAGE frames as the source sent them (peer = destination). */
-function decodeRun(writer: McapCaptureWriter, buffer: Buffer, start: number, end: number, micros: number): void {
-  const sourceLength = buffer[start];
-  const source = buffer.subarray(start + 1, start + 1 + sourceLength);
-  let p = start + 1 + sourceLength + 4;
-  while (p < end) {
-    const frameEnd = p + 4 + buffer.readUInt32BE(p);
-    const body = p + FRAME_PREFIX_BYTES;
-    const peerLength = buffer[body + 6];
-    const payloadStart = body + MESSAGE_BODY_FIXED + peerLength;
-    const payloadLength = frameEnd - payloadStart;
-    const data = Buffer.allocUnsafe(MESSAGE_FIXED_BYTES + sourceLength + peerLength + payloadLength);
-    data[0] = buffer[body];
-    // An empty peer is a broadcast's (the router refuses any other message without a destination).
-    data[1] = peerLength === 0 ? LayoutFlag.BROADCAST : 0;
-    data.writeUInt32LE(buffer.readUInt32BE(body + 2), 2);
-    data[6] = sourceLength;
-    data[7] = peerLength;
-    source.copy(data, MESSAGE_FIXED_BYTES);
-    buffer.copy(data, MESSAGE_FIXED_BYTES + sourceLength, body + MESSAGE_BODY_FIXED, frameEnd);
-    writer.writeMessageData(micros, data);
-    messages++;
-    payloadBytes += payloadLength;
-    p = frameEnd;
+/** The payload bytes of a relayscope.run.v1 message, for the status: its entries' lengths less their headers. */
+function runPayloadBytes(data: Buffer): number {
+  let bytes = 0;
+  for (let p = 1 + data[0]; p < data.length; ) {
+    const length = data.readUInt32BE(p);
+    bytes += length - (ENTRY_FIXED_BYTES - 4) - data[p + 11];
+    p += 4 + length;
   }
+  return bytes;
 }
 
 async function main(): Promise<void> {

@@ -132,7 +132,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: 'replay',
     summary: 'inject the messages of a capture file into a live hub',
     synopsis: 'FILE [--speed X | --fast] [--filter EXPR] [--as-recorded | --as ID]',
-    positional: { name: 'FILE', description: 'a capture written by record (or hub --record)' },
+    positional: { name: 'FILE', description: 'a capture: .mcap (from record or hub --record), .pcapng or .jsonl (from convert)' },
     flags: {
       speed: { type: 'string', valueName: 'X', description: 'play X times as fast as recorded (default 1: the recorded gaps)' },
       fast: { type: 'boolean', description: 'no gaps: as fast as the hub answers' },

@@ -1,7 +1,7 @@
 import { RelayClient, RelayError } from '../client';
 import { CaptureFilterError, parseCaptureFilter, type CaptureFilter } from '../capture/captureFilter';
 import type { CapturedMessage } from '../capture/captureRecord';
-import { readMcapCapture } from '../capture/readMcapCapture';
+import { openCaptureReader } from '../capture/captureFiles';
 import { moduleIdProblem } from '../hub';
 import { CommandError, type FlagValues } from './args';
 import { hubConnectionFlags } from './clientCommands';
@@ -52,12 +52,11 @@ export async function runReplay(flags: FlagValues): Promise<number> {
   const hub = hubConnectionFlags(flags);
   let capture;
   try {
-    capture = await readMcapCapture(file);
+    capture = await openCaptureReader(file);
   } catch (error) {
-    throw new CommandError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new CommandError((error as Error).message);
   }
-  const { info } = capture;
-  const records = filter.active ? (await readMcapCapture(file, filter.timeRange(info.startTime))).records : capture.records;
+  const { info, records } = capture;
 
   const signal = untilSignal();
   let interrupted = false;

@@ -5,7 +5,7 @@ import { FileHandleReadable } from '@mcap/nodejs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaptureInfo, CaptureRecord, CapturedMessage } from '../../electron/capture/captureRecord';
 import { McapCaptureWriter } from '../../electron/capture/McapCaptureWriter';
-import { EVENTS_TOPIC, MESSAGE_ENCODING, MESSAGES_TOPIC } from '../../electron/capture/mcapLayout';
+import { EVENTS_TOPIC, MESSAGES_TOPIC } from '../../electron/capture/mcapLayout';
 import { readMcapCapture } from '../../electron/capture/readMcapCapture';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 
@@ -89,7 +89,7 @@ describe('MCAP captures', () => {
       const indexed = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
       expect(indexed.chunkIndexes.length).toBeGreaterThan(1);
       expect([...indexed.channelsById.values()].map((c) => [c.topic, c.messageEncoding, c.schemaId])).toEqual([
-        [MESSAGES_TOPIC, MESSAGE_ENCODING, 0],
+        [MESSAGES_TOPIC, 'relayscope.run.v1', 0],
         [EVENTS_TOPIC, 'json', 0],
       ]);
       expect(indexed.statistics?.messageCount).toBe(BigInt(written.length));
