@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { McapStreamReader } from '@mcap/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +183,50 @@ describe('relayscope record and replay', () => {
     expect(failing.stdout).toContain('2 delivered, 1 failed');
     expect(failing.stdout).toContain('failures by reason: NO_SUCH_MODULE ×1');
     expect(failing.stdout).toMatch(/#1 A -> C unicast: NO_SUCH_MODULE: no module "C" is connected/);
+  });
+
+  it('leaves a file that a crash (SIGKILL) cut short readable up to its last complete chunk', async () => {
+    const { socket, dir, a } = await hubWithModules();
+    const file = path.join(dir, 'crashed.mcap');
+    const record = cli.start(['record', '--output', file, '--socket', socket]);
+    await record.waitForStderr(/^relayscope: recording /);
+    const sent = Array.from({ length: 3000 }, (_, i) => Buffer.concat([Buffer.from(`${i}:`), Buffer.alloc(1000, i & 0xff)]));
+    for (const payload of sent) a.send('B', payload);
+    await waitUntil(() => fs.statSync(file).size > 2 * 1024 * 1024, 'two chunks on disk', 10_000);
+    record.signal('SIGKILL');
+    await record.waitForExit();
+    const capture = await readMcapCapture(file);
+    expect(capture.indexed).toBe(false);
+    const messages = await messagesOf(file);
+    expect(messages.length).toBeGreaterThan(1000);
+    expect(messages.map((m) => Buffer.from(m.payload))).toEqual(sent.slice(0, messages.length));
+    expect(streamedMessageCount(file).done).toBe(false);
+  });
+
+  it('hub --record writes what the hub relays in its own process and completes the file on SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-hubrec-'));
+    cleanup.add(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const socket = path.join(dir, 'hub.sock');
+    const file = path.join(dir, 'hub.mcap');
+    const hub = cli.start(['hub', '--socket', socket, '--record', file]);
+    await hub.waitForStdout(`relayscope hub recording to ${file}`);
+    const b = await RelayClient.connect({ id: 'B', socket, reconnect: false });
+    cleanup.add(() => b.close());
+    const got: ReceivedMessage[] = [];
+    b.on('message', (m) => got.push(m));
+    const a = await RelayClient.connect({ id: 'A', socket, reconnect: false });
+    cleanup.add(() => a.close());
+    const payloads = Array.from({ length: 50 }, (_, i) => randomBytes(i + 1000));
+    for (const payload of payloads) a.send('B', payload);
+    await waitUntil(() => got.length === 50, 'B to get every message');
+    hub.signal('SIGTERM');
+    expect((await hub.waitForExit()).code).toBe(0);
+    expect(hub.stdout).toMatch(/^recorded 50 messages \([\d.]+ KiB of payload\) to .*hub\.mcap; missed 0$/m);
+    const capture = await readMcapCapture(file);
+    expect(capture.indexed).toBe(true);
+    expect(capture.info.sockets).toEqual([socket]);
+    expect(capture.info.countersAtEnd?.messages).toBe(50);
+    expect((await messagesOf(file)).map((m) => Buffer.from(m.payload))).toEqual(payloads);
   });
 
   it('says clearly when the file is not a capture', async () => {
