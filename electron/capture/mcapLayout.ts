@@ -44,7 +44,7 @@ export function kindNumber(kind: MessageKindName): number {
  * relayscope.run.v1: the messages one source sent that the hub read at one time (one read chunk),
  * laid out as the hub received them, so the in-process recorder stores a run with one memcpy:
  *   u8 source length, source (UTF-8), then one or more entries, each the protocol's MESSAGE frame
- *   (PROTOCOL.md 4.x, big-endian): u32 length of the rest of the entry, u8 0x10, u8 kind
+ *   (PROTOCOL.md 4.7, big-endian): u32 length of the rest of the entry, u8 0x10, u8 kind
  *   (0 unicast, 1 broadcast, 2 request, 3 reply), u8 flags (bit 0: injected), u32 correlation id,
  *   u8 destination length (0 for a broadcast), destination (UTF-8), payload (the rest of the entry).
  * Every entry has the MCAP message's log time. `messages` must share source and time.
