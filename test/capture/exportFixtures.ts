@@ -52,12 +52,16 @@ const event: fc.Arbitrary<Omit<CapturedEvent, 'time'>> = fc.record({
 });
 
 /** Records in time order (ties allowed, as in a hub's µs clock), mostly messages. */
-export const recordList: fc.Arbitrary<CaptureRecord[]> = fc
-  .array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.oneof({ weight: 5, arbitrary: message }, { weight: 1, arbitrary: event })), { maxLength: 60 })
-  .map((items) => {
-    let time = INFO.startTime;
-    return items.map(([gap, record]) => ({ ...record, time: (time += gap) }) as CaptureRecord);
-  });
+export function recordsOf(minLength: number, maxLength: number): fc.Arbitrary<CaptureRecord[]> {
+  return fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.oneof({ weight: 5, arbitrary: message }, { weight: 1, arbitrary: event })), { minLength, maxLength })
+    .map((items) => {
+      let time = INFO.startTime;
+      return items.map(([gap, record]) => ({ ...record, time: (time += gap) }) as CaptureRecord);
+    });
+}
+
+export const recordList = recordsOf(0, 60);
 
 export async function collect(records: AsyncIterable<CaptureRecord>): Promise<CaptureRecord[]> {
   const out: CaptureRecord[] = [];
