@@ -76,6 +76,17 @@ describe('jq reads the JSON Lines export', () => {
     expect(await jq(file, '-r', 'select(.type=="event" and .event=="leave") | "\\(.id) \\(.code) \\(.detail)"')).toBe('B 9 kicked\n');
   });
 
+  it("docs/CAPTURE.md's jq examples run as written", async () => {
+    const t0 = INFO.startTime;
+    const file = await writeJsonl('docs.jsonl', [
+      { type: 'message', time: t0 + 1, kind: 'request', source: 'A', destination: 'B', correlationId: 3, injected: false, payload: new TextEncoder().encode('{"temp":21.5}') },
+      { type: 'message', time: t0 + 2, kind: 'broadcast', source: 'B', destination: null, correlationId: 0, injected: false, payload: new TextEncoder().encode('plain text') },
+      { type: 'message', time: t0 + 3, kind: 'unicast', source: 'A', destination: 'C', correlationId: 0, injected: true, payload: Uint8Array.of(0xff, 0) },
+    ]);
+    expect(await jq(file, '-c', 'select(.type=="message" and .source=="A") | {to: .destination, kind, payload}')).toBe('{"to":"B","kind":"request","payload":"{\\"temp\\":21.5}"}\n{"to":"C","kind":"unicast","payload":"/wA="}\n');
+    expect(await jq(file, '-r', 'select(.type=="message" and .encoding=="utf8") | .payload | fromjson? | .temp')).toBe('21.5\n');
+  });
+
   it('time is microseconds since the epoch, as a number jq can compute with', async () => {
     const file = await writeJsonl('time.jsonl', records);
     const first = records[0].time;

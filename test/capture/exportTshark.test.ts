@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
@@ -86,6 +87,15 @@ describe('tshark with wireshark/relayscope.lua', () => {
     const file = await writePcapng('random.pcapng', records);
     const rows = await tshark(file, fields('relayscope.src', 'relayscope.dst', 'relayscope.kind', 'relayscope.corr', 'relayscope.payload'));
     expect(rows).toEqual(records.map((r) => [r.source, r.destination ?? '', r.kind, String(r.correlationId), hex(r.payload)]));
+  });
+
+  it('loads from the personal Lua plugins folder, as docs/CAPTURE.md tells users to install it', async () => {
+    const file = await writePcapng('plugin.pcapng', FIXED);
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(path.join(home, '.local', 'lib', 'wireshark', 'plugins'), { recursive: true });
+    fs.copyFileSync(LUA, path.join(home, '.local', 'lib', 'wireshark', 'plugins', 'relayscope.lua'));
+    const { stdout } = await promisify(execFile)('tshark', ['-r', file, '-Y', 'relayscope.src == "A"', '-T', 'fields', '-e', 'relayscope.dst', '-e', 'relayscope.kind'], { env: { ...process.env, HOME: home } });
+    expect(stdout).toBe('Bé\trequest\n\tbroadcast\n');
   });
 
   it('shows the capture as exported PDUs for the relayscope dissector, with the hub and the Relayscope version', async () => {
