@@ -89,6 +89,22 @@ describe('tshark with wireshark/relayscope.lua', () => {
     expect(rows).toEqual(records.map((r) => [r.source, r.destination ?? '', r.kind, String(r.correlationId), hex(r.payload)]));
   });
 
+  it('marks a damaged PDU as malformed instead of failing the run', async () => {
+    const file = await writePcapng('damaged.pcapng', FIXED.slice(1, 3));
+    const bytes = fs.readFileSync(file);
+    // A PDU follows 20 bytes of exported-PDU tags; its first byte is the version, its 9th and 10th the source length.
+    const tags = bytes.indexOf('relayscope\0\0') - 4;
+    bytes[tags + 20] = 9;
+    const second = bytes.indexOf('relayscope\0\0', tags + 20) - 4;
+    bytes.writeUInt16BE(60_000, second + 20 + 8);
+    fs.writeFileSync(file, bytes);
+    const rows = await tshark(file, fields('frame.number', '_ws.expert.message'));
+    expect(rows).toEqual([
+      ['1', 'unknown PDU version 9'],
+      ['2', 'module IDs longer than the PDU'],
+    ]);
+  });
+
   it('loads from the personal Lua plugins folder, as docs/CAPTURE.md tells users to install it', async () => {
     const file = await writePcapng('plugin.pcapng', FIXED);
     const home = path.join(dir, 'home');
