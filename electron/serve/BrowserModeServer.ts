@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BridgeService } from '../bridge/BridgeService';
-import { BRIDGE_LIMITS, serveBridgeConnection } from './bridgeConnection';
+import { BRIDGE_LIMITS, BridgePages, serveBridgeConnection } from './bridgeConnection';
 
 export interface BrowserModeServerOptions {
   bridge: BridgeService;
@@ -78,6 +78,8 @@ export class BrowserModeServer {
   private readonly log: (line: string) => void;
   private readonly server: http.Server;
   private readonly sockets: WebSocketServer;
+  /** The connected pages and what they hold together, bounded across pages. */
+  private readonly pages = new BridgePages();
   private boundPort = 0;
 
   constructor(options: BrowserModeServerOptions) {
@@ -95,7 +97,7 @@ export class BrowserModeServer {
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head));
     // onUpgrade has checked that BRIDGE_PROTOCOL is offered; it is the one answered.
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_LIMITS.maxMessageBytes, handleProtocols: () => BRIDGE_PROTOCOL });
-    this.sockets.on('connection', (socket: WebSocket) => serveBridgeConnection(socket, this.bridge, this.log));
+    this.sockets.on('connection', (socket: WebSocket) => serveBridgeConnection(socket, this.bridge, this.pages, this.log));
   }
 
   get port(): number {

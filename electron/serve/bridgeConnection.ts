@@ -26,6 +26,11 @@ export const BRIDGE_LIMITS = {
   eventSkipBytes: 16 * MIB,
   /** Past this much unsent data the page is dropped (1013): it asks for answers it does not read. */
   maxBacklogBytes: 64 * MIB,
+  /**
+   * Past this much unsent data to all pages together, the page holding the most is dropped (1013):
+   * without it the per-page bound above adds up over maxPages.
+   */
+  maxTotalBacklogBytes: 96 * MIB,
   /** Calls a page may make: a token bucket of callBurst refilled at callsPerSecond. */
   callsPerSecond: 200,
   callBurst: 400,
@@ -40,11 +45,17 @@ export const BRIDGE_LIMITS = {
    * so this bounds the answers (up to 21 MiB each: a payload in base64) built before any is sent.
    */
   maxCallsInFlight: 4,
+  /** Calls of all pages together waiting for their answer: the per-page bound above adds up over maxPages too. */
+  maxTotalCallsInFlight: 8,
 } as const;
 
 const RATE_LIMITED = 'RATE_LIMITED';
 const OVER_RATE: CallResult<never> = { ok: false, error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.callsPerSecond} calls a second (${BRIDGE_LIMITS.callBurst} at once): try again later` } };
 const TOO_MANY_WAITING: CallResult<never> = { ok: false, error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.maxCallsInFlight} calls waiting for an answer: try again when one is answered` } };
+const TOO_MANY_WAITING_IN_ALL: CallResult<never> = {
+  ok: false,
+  error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.maxTotalCallsInFlight} calls of all pages waiting for an answer: try again when one is answered` },
+};
 const NOT_A_CALL = 'expected JSON text messages { id, channel, args }';
 /**
  * A dropped page's close frame waits behind all that is unsent to it: a page that reads, slowly,
@@ -53,11 +64,46 @@ const NOT_A_CALL = 'expected JSON text messages { id, channel, args }';
 const DROP_GRACE_MS = 250;
 
 /**
+ * The pages connected at once, and what they hold together: the unsent data to all of them and
+ * their calls waiting for an answer, each bounded across pages (BRIDGE_LIMITS).
+ */
+export class BridgePages {
+  /** Each open page and how to drop it. */
+  private readonly pages = new Map<WebSocket, (reason: string) => void>();
+  callsInFlight = 0;
+
+  get size(): number {
+    return this.pages.size;
+  }
+
+  add(socket: WebSocket, drop: (reason: string) => void): void {
+    this.pages.set(socket, drop);
+  }
+
+  delete(socket: WebSocket): void {
+    this.pages.delete(socket);
+  }
+
+  /** Drops the page holding the most unsent data while all pages together hold more than the bound. */
+  enforceTotalBacklog(): void {
+    let total = 0;
+    let largest: WebSocket | null = null;
+    for (const socket of this.pages.keys()) {
+      if (socket.readyState !== WebSocket.OPEN) continue;
+      total += socket.bufferedAmount;
+      if (largest === null || socket.bufferedAmount > largest.bufferedAmount) largest = socket;
+    }
+    if (total <= BRIDGE_LIMITS.maxTotalBacklogBytes || largest === null) return;
+    this.pages.get(largest)?.(`the page holding most of the ${BRIDGE_LIMITS.maxTotalBacklogBytes / MIB} MiB all pages may have unsent`);
+  }
+}
+
+/**
  * One page's bridge connection: the contract's calls in, their answers and the pushes out, within
  * BRIDGE_LIMITS. Excess calls are answered with RATE_LIMITED rather than dropped, so the page
  * learns of them; a message beyond the size or JSON limits closes the connection (1009, 1008).
  */
-export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, log: (line: string) => void): void {
+export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, pages: BridgePages, log: (line: string) => void): void {
   log('a page connected to the bridge');
   const calls = new TokenBucket(BRIDGE_LIMITS.callsPerSecond, BRIDGE_LIMITS.callBurst);
   let callsInFlight = 0;
@@ -65,15 +111,19 @@ export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, 
   let dropTimer: NodeJS.Timeout | undefined;
   let resumeTimer: NodeJS.Timeout | undefined;
 
-  const drop = (): void => {
-    log(`closed a page that read too slowly (more than ${BRIDGE_LIMITS.maxBacklogBytes / MIB} MiB unsent to it)`);
-    socket.close(1013, `reading too slowly: more than ${BRIDGE_LIMITS.maxBacklogBytes / MIB} MiB unsent`);
+  const dropFor = (reason: string): void => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    log(`closed a page that read too slowly (${reason})`);
+    socket.close(1013, 'reading too slowly: too much unsent');
     dropTimer = setTimeout(() => socket.terminate(), DROP_GRACE_MS);
   };
+  const drop = (): void => dropFor(`more than ${BRIDGE_LIMITS.maxBacklogBytes / MIB} MiB unsent to it`);
+  pages.add(socket, dropFor);
   const send = (message: SocketServerMessage): void => {
     if (socket.readyState !== WebSocket.OPEN) return;
     if (socket.bufferedAmount > BRIDGE_LIMITS.maxBacklogBytes) return drop();
     socket.send(JSON.stringify(message));
+    pages.enforceTotalBacklog();
   };
 
   const unsubscribe = bridge.subscribe((channel: PushChannel, data: unknown) => {
@@ -103,7 +153,14 @@ export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, 
       return;
     }
     // In this order, a call refused for the calls in flight takes nothing from the rate.
-    const refusal = callsInFlight >= BRIDGE_LIMITS.maxCallsInFlight ? TOO_MANY_WAITING : calls.take() ? null : OVER_RATE;
+    const refusal =
+      callsInFlight >= BRIDGE_LIMITS.maxCallsInFlight
+        ? TOO_MANY_WAITING
+        : pages.callsInFlight >= BRIDGE_LIMITS.maxTotalCallsInFlight
+          ? TOO_MANY_WAITING_IN_ALL
+          : calls.take()
+            ? null
+            : OVER_RATE;
     if (refusal !== null) {
       if (!socket.isPaused) {
         socket.pause();
@@ -112,8 +169,10 @@ export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, 
       return send({ id: message.id, result: refusal });
     }
     callsInFlight++;
+    pages.callsInFlight++;
     void bridge.call(message.channel, message.args).then((result) => {
       callsInFlight--;
+      pages.callsInFlight--;
       send({ id: message.id, result });
     });
   });
@@ -121,6 +180,7 @@ export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, 
   socket.on('close', () => {
     clearTimeout(dropTimer);
     clearTimeout(resumeTimer);
+    pages.delete(socket);
     unsubscribe();
     log('a page disconnected from the bridge');
   });
