@@ -1,28 +1,24 @@
 #!/usr/bin/env node
-// npm start: builds, then opens the desktop app with the given arguments. Without the Electron
-// binary (it downloads from GitHub, which some machines cannot reach) it runs the browser mode,
-// `relayscope serve`, with the same arguments instead.
+// npm start: builds what changed since the last start (scripts/incrementalBuild.js), then opens the
+// desktop app with the given arguments. Without the Electron binary (it downloads from GitHub, which
+// some machines cannot reach) it runs the browser mode, `relayscope serve`, with the same arguments.
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
 const { findElectronBinary } = require('./electronBinary');
 
 const projectDir = path.join(__dirname, '..');
 const args = process.argv.slice(2);
-// Only Windows needs a shell to run npm.cmd and npx.cmd.
-const useShell = process.platform === 'win32';
 
 function build() {
-  // npm run build compiles the main process, the CLI and the renderer (tsc and vite build).
-  const steps = [['npm', ['run', 'build']]];
-  for (const [command, commandArgs] of steps) {
-    const result = spawnSync(command, commandArgs, { cwd: projectDir, stdio: 'inherit', shell: useShell });
-    if (result.status !== 0) {
-      const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit code ${result.status}`;
-      console.error(`relayscope: "${command} ${commandArgs.join(' ')}" failed (${why})`);
-      process.exit(1);
-    }
+  // Required here, not above: the start-script test runs a copy of this file with the build skipped.
+  const { build: buildChanged } = require('./incrementalBuild');
+  try {
+    buildChanged();
+  } catch (error) {
+    console.error(`relayscope: ${error.message}`);
+    process.exit(1);
   }
 }
 
