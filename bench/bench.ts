@@ -57,7 +57,6 @@ class Peer {
   }
 }
 
-
 let tempDir = '';
 let rawSerial = 0;
 
@@ -229,7 +228,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function startChild(script: string, socketPath: string): Promise<ChildProcess> {
-  const child = fork(path.join(__dirname, script), [socketPath], { execArgv: process.env.BENCH_PROF && script === 'hubProcess.js' ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, script), [socketPath], {
+    execArgv: process.env.BENCH_PROF && script === 'hubProcess.js' ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(`${script} said ${String(m)}`))));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -370,7 +372,12 @@ async function soak(hubSocket: string, hub: ChildProcess): Promise<void> {
   console.log(`  slow consumer disconnected by the hub ${final.slowConsumerDisconnects} times, reconnected ${slowReconnects} times; messages not delivered to it: ${fmt(final.drops)}`);
   console.log(`  hub RSS after warm-up: min ${mb(min)} MiB, max ${mb(max)} MiB, mean ${mb(mean)} MiB; spread ${fmt(((max - min) / mean) * 100, 1)}% of mean`);
   console.log(`  first 10 s after warm-up ${mb(avg(firstTen))} MiB, last 10 s ${mb(avg(lastTen))} MiB: drift ${fmt(((avg(lastTen) - avg(firstTen)) / avg(firstTen)) * 100, 1)}%`);
-  console.log(`  RSS every 10 s (MiB): ${samples.filter((s) => s.second % 10 === 0).map((s) => mb(s.rss)).join(' ')}`);
+  console.log(
+    `  RSS every 10 s (MiB): ${samples
+      .filter((s) => s.second % 10 === 0)
+      .map((s) => mb(s.rss))
+      .join(' ')}`,
+  );
 }
 
 /** What bench/c/loadgen.c prints for a throughput or fan-out run (one JSON line). */
@@ -452,7 +459,7 @@ async function drivenFromC(hubSocket: string): Promise<void> {
   }
   const { binary } = compiled;
   console.log(`\nDriven from C: load from bench/c/loadgen.c (${process.env.CC || 'cc'} ${CC_FLAGS.join(' ')}), one process, poll(), non-blocking sockets.`);
-  console.log('Messages are counted at the receivers; after every hub run the hub\'s own counters must show exactly the messages sent, none dropped.');
+  console.log("Messages are counted at the receivers; after every hub run the hub's own counters must show exactly the messages sent, none dropped.");
   // mosquittoLoad marks the scenario the Mosquitto run repeats, so its hub figure is the one compared.
   const scenarios: { name: string; args: string[]; bytes: number; mosquittoLoad: boolean }[] = [];
   for (const size of [64, 4096]) {
@@ -472,14 +479,18 @@ async function drivenFromC(hubSocket: string): Promise<void> {
     scenarioArgs[0],
     target,
     ...scenarioArgs.slice(1),
-    '--seconds', String(runSeconds),
-    '--warmup-ms', String(WARMUP_MS),
-    '--window-bytes', String(WINDOW_BYTES),
-    '--batch-bytes', batched ? String(BATCH_BYTES) : '0',
+    '--seconds',
+    String(runSeconds),
+    '--warmup-ms',
+    String(WARMUP_MS),
+    '--window-bytes',
+    String(WINDOW_BYTES),
+    '--batch-bytes',
+    batched ? String(BATCH_BYTES) : '0',
   ];
   const hubRate: Record<'message' | 'batch', number> = { message: 0, batch: 0 };
   for (const batched of [false, true]) {
-    console.log(batched ? '\nThroughput, 32 KiB of frames per send() (the hub\'s ceiling):' : '\nThroughput, one send() per message (how a C module sends):');
+    console.log(batched ? "\nThroughput, 32 KiB of frames per send() (the hub's ceiling):" : '\nThroughput, one send() per message (how a C module sends):');
     const rows: Row[] = [];
     for (const scenario of scenarios) {
       const raw = checkDelivered(await runLoadgen<LoadgenLoad>(binary, loadArgs(scenario.args, 'raw', batched)), `raw ${scenario.name}`);
@@ -556,20 +567,22 @@ async function main(): Promise<void> {
       }
       if (!only || only === 'fanout') scenarios.push({ name: 'broadcast 64 B to 8', run: (s) => fanout(s, 8, 64), bytes: 64 });
       for (const mode of ['message', 'batch'] as const) {
-      writeMode = mode;
-      console.log(mode === 'message' ? 'Throughput, one write() per message (how modules send):' : '\nThroughput, pre-built 32 KiB writes (a generator with no per-message cost: the hub\'s ceiling):');
-      const rows: Row[] = [];
-      for (const scenario of scenarios) {
-        const raw = await scenario.run(null);
-        const viaHub = await scenario.run(hubSocket);
-        const monitor = await startChild('monitorProcess.js', hubSocket);
-        const monitored = await scenario.run(hubSocket);
-        const traffic = await settledTrafficCount(monitor);
-        await stopChild(monitor);
-        if (traffic === 0) throw new Error(`the monitor saw no traffic during "${scenario.name}"`);
-        rows.push({ scenario: scenario.name, raw, hub: viaHub, monitored, copiesSeen: traffic / lastRunMessages, bytesPerMessage: scenario.bytes });
-      }
-      printThroughputTable(rows);
+        writeMode = mode;
+        console.log(
+          mode === 'message' ? 'Throughput, one write() per message (how modules send):' : "\nThroughput, pre-built 32 KiB writes (a generator with no per-message cost: the hub's ceiling):",
+        );
+        const rows: Row[] = [];
+        for (const scenario of scenarios) {
+          const raw = await scenario.run(null);
+          const viaHub = await scenario.run(hubSocket);
+          const monitor = await startChild('monitorProcess.js', hubSocket);
+          const monitored = await scenario.run(hubSocket);
+          const traffic = await settledTrafficCount(monitor);
+          await stopChild(monitor);
+          if (traffic === 0) throw new Error(`the monitor saw no traffic during "${scenario.name}"`);
+          rows.push({ scenario: scenario.name, raw, hub: viaHub, monitored, copiesSeen: traffic / lastRunMessages, bytesPerMessage: scenario.bytes });
+        }
+        printThroughputTable(rows);
       }
       console.log('(a broadcast counts once per message; each reached 8 receivers. Raw fan-out = the sender writing to 8 sockets itself.)');
     }

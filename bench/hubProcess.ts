@@ -22,7 +22,10 @@ async function main(): Promise<void> {
       void recording.stop().then((status) => process.send?.({ status }));
       recording = null;
     } else if (message === 'stop') {
-      void hub.close().then(() => listener.close()).then(() => process.exit(0));
+      void hub
+        .close()
+        .then(() => listener.close())
+        .then(() => process.exit(0));
     }
   });
   process.send?.('ready');

@@ -34,7 +34,22 @@ const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maxim
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function loadgen(binary: string, hubSocket: string, seconds: number, batchBytes: number): Promise<LoadgenLoad> {
-  const args = ['throughput', `hub:${hubSocket}`, '--pairs', '1', '--payload', '64', '--seconds', String(seconds), '--warmup-ms', '500', '--window-bytes', String(1024 * 1024), '--batch-bytes', String(batchBytes)];
+  const args = [
+    'throughput',
+    `hub:${hubSocket}`,
+    '--pairs',
+    '1',
+    '--payload',
+    '64',
+    '--seconds',
+    String(seconds),
+    '--warmup-ms',
+    '500',
+    '--window-bytes',
+    String(1024 * 1024),
+    '--batch-bytes',
+    String(batchBytes),
+  ];
   return new Promise((resolve, reject) => {
     execFile(binary, args, { timeout: (seconds + 60) * 1000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`loadgen ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
@@ -48,7 +63,10 @@ function loadgen(binary: string, hubSocket: string, seconds: number, batchBytes:
 /** Relay rate with and without an in-process recording, alternating so drift hits both alike. */
 async function inProcess(ctx: RecordingBenchContext, binary: string): Promise<void> {
   const lines: string[][] = [];
-  for (const [label, batchBytes] of [['one send() per message', 0], ['32 KiB of frames per send()', 32 * 1024]] as const) {
+  for (const [label, batchBytes] of [
+    ['one send() per message', 0],
+    ['32 KiB of frames per send()', 32 * 1024],
+  ] as const) {
     const plain: number[] = [];
     const recorded: number[] = [];
     let missed = 0;

@@ -201,8 +201,18 @@ async function main(): Promise<void> {
     const samples: SecondSample[] = [await sample(0)];
     const startedAt = Date.now();
     const load = runLoadgen(binary, [
-      'throughput', `hub:${socket}`, '--pairs', String(pairs), '--payload', String(PAYLOAD_BYTES),
-      '--seconds', String(loadSeconds), '--warmup-ms', String(LOADGEN_WARMUP_MS), '--batch-bytes', String(BATCH_BYTES),
+      'throughput',
+      `hub:${socket}`,
+      '--pairs',
+      String(pairs),
+      '--payload',
+      String(PAYLOAD_BYTES),
+      '--seconds',
+      String(loadSeconds),
+      '--warmup-ms',
+      String(LOADGEN_WARMUP_MS),
+      '--batch-bytes',
+      String(BATCH_BYTES),
     ]);
     // Awaited after the sampling; this keeps a generator failure during an earlier error from going unhandled.
     load.catch(() => {});
@@ -222,6 +232,7 @@ async function main(): Promise<void> {
     const result = await load;
     const elapsedSeconds = (Date.now() - startedAt) / 1000;
     const relayed = (await hubMessageCount(socket)) - countBefore;
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), the text as shown, not the DOM property.
     const statusText = (await page.getByTestId('status-bar').innerText()).replace(/\s+/g, ' ').trim();
     report({ browserVersion: browser.version(), relayed, elapsedSeconds, result, readings, samples, statusText });
   } finally {
@@ -231,15 +242,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(run: {
-  browserVersion: string;
-  relayed: number;
-  elapsedSeconds: number;
-  result: LoadgenThroughput;
-  readings: ProbeReadings;
-  samples: SecondSample[];
-  statusText: string;
-}): void {
+function report(run: { browserVersion: string; relayed: number; elapsedSeconds: number; result: LoadgenThroughput; readings: ProbeReadings; samples: SecondSample[]; statusText: string }): void {
   const { browserVersion, relayed, elapsedSeconds, result, readings, samples, statusText } = run;
   const hubRate = relayed / elapsedSeconds;
   const frameP95 = percentile(readings.frames, 0.95);
@@ -255,9 +258,10 @@ function report(run: {
   const heapBounded = latePeak <= middlePeak * HEAP_GROWTH_ALLOWED;
   const serveRss = samples.map((sample) => sample.serveRssBytes);
 
-
   console.log(`\nUI under load: Chromium ${browserVersion} headless, ${pairs} loadgen pair(s) of ${PAYLOAD_BYTES} B messages in ${BATCH_BYTES / 1024} KiB writes for ${loadSeconds} s`);
-  console.log(`  the hub relayed ${fmt(relayed)} messages in ${fmt(elapsedSeconds, 1)} s (its own count); the generator measured ${fmt(result.rate)} msgs/s at the receivers, ${fmt(result.lost)} lost`);
+  console.log(
+    `  the hub relayed ${fmt(relayed)} messages in ${fmt(elapsedSeconds, 1)} s (its own count); the generator measured ${fmt(result.rate)} msgs/s at the receivers, ${fmt(result.lost)} lost`,
+  );
   const rows: [string, string, string, string][] = [
     ['hub rate', `${fmt(hubRate)} msgs/s`, `>= ${fmt(TARGET_RATE)}`, verdict(hubRate >= TARGET_RATE)],
     ['frame time p95', `${fmt(frameP95, 1)} ms`, `< ${TARGET_MS} ms`, verdict(frameP95 < TARGET_MS)],
@@ -277,7 +281,9 @@ function report(run: {
   for (const row of rows) console.log(line(row));
   const connectedSeconds = samples.filter((sample) => sample.connection === 'connected').length;
   const changes = samples.filter((sample, index) => index > 0 && sample.connection !== samples[index - 1].connection);
-  console.log(`  page's link to the backend: connected in ${connectedSeconds} of ${samples.length} samples (once a second)${changes.map((sample) => `; ${sample.connection} at ${sample.second} s`).join('')}`);
+  console.log(
+    `  page's link to the backend: connected in ${connectedSeconds} of ${samples.length} samples (once a second)${changes.map((sample) => `; ${sample.connection} at ${sample.second} s`).join('')}`,
+  );
   console.log(`  JS heap every second (MiB): ${heap.map((bytes) => fmt(bytes / 1048576, 1)).join(' ')}`);
   console.log(`  serve RSS every second (MiB): ${serveRss.map((bytes) => fmt(bytes / 1048576)).join(' ')}`);
   if (readings.longTasks.length > 0) {

@@ -86,7 +86,9 @@ static napi_value connect_abstract(napi_env env, napi_callback_info info) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno);
   int rc;
-  do rc = connect(fd, (struct sockaddr *)&addr, length); while (rc != 0 && errno == EINTR);
+  do {
+    rc = connect(fd, (struct sockaddr *)&addr, length);
+  } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
     int err = errno;
     close(fd);
@@ -122,9 +124,9 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-    {"listenAbstract", NULL, listen_abstract, NULL, NULL, NULL, napi_default, NULL},
-    {"connectAbstract", NULL, connect_abstract, NULL, NULL, NULL, napi_default, NULL},
-    {"peerCredentials", NULL, peer_credentials, NULL, NULL, NULL, napi_default, NULL},
+      {"listenAbstract", NULL, listen_abstract, NULL, NULL, NULL, napi_default, NULL},
+      {"connectAbstract", NULL, connect_abstract, NULL, NULL, NULL, napi_default, NULL},
+      {"peerCredentials", NULL, peer_credentials, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -251,9 +251,12 @@ export class Connection {
   private startKeepalive(idleTimeoutMs: number): void {
     if (idleTimeoutMs <= 0) return;
     const quietMs = idleTimeoutMs / 3;
-    this.keepaliveTimer = setInterval(() => {
-      if (this.writable && performance.now() - this.lastSentAt >= quietMs) this.write(encodePing(FrameType.PING));
-    }, Math.max(10, Math.floor(idleTimeoutMs / 6)));
+    this.keepaliveTimer = setInterval(
+      () => {
+        if (this.writable && performance.now() - this.lastSentAt >= quietMs) this.write(encodePing(FrameType.PING));
+      },
+      Math.max(10, Math.floor(idleTimeoutMs / 6)),
+    );
     this.keepaliveTimer.unref();
   }
 

@@ -19,11 +19,7 @@ export class Outbox {
 
   add(frame: Buffer, operation?: number): void {
     if (this.bytes + frame.length > this.maxBytes) {
-      throw new BackpressureError(
-        `cannot buffer ${frame.length} more bytes while the hub is unreachable: ${this.bytes} of ${this.maxBytes} bytes are already waiting`,
-        this.bytes,
-        this.maxBytes,
-      );
+      throw new BackpressureError(`cannot buffer ${frame.length} more bytes while the hub is unreachable: ${this.bytes} of ${this.maxBytes} bytes are already waiting`, this.bytes, this.maxBytes);
     }
     this.entries.push(operation === undefined ? { frame } : { frame, operation });
     this.bytes += frame.length;

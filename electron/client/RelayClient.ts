@@ -177,9 +177,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   /** Monitors: disconnects a module with KICKED; rejects with RelayError NO_SUCH_MODULE when it is not connected. */
   async kick(id: string, reason = ''): Promise<void> {
     this.assertMonitor('kick()');
-    return this.operation<void>('ok', '', this.requestTimeoutMs, `no answer to KICK from the hub within ${this.requestTimeoutMs} ms`, (correlationId) =>
-      encodeKick(correlationId, id, reason),
-    );
+    return this.operation<void>('ok', '', this.requestTimeoutMs, `no answer to KICK from the hub within ${this.requestTimeoutMs} ms`, (correlationId) => encodeKick(correlationId, id, reason));
   }
 
   /**
@@ -193,7 +191,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     this.pending.rejectAll(new ClosedError('the client was closed'));
     this.outbox.clear();
     const connection = this.connection;
-    if (connection !== null && connection.registered) {
+    if (connection?.registered) {
       connection.end(encodeBye(0, 'client closed'));
     } else {
       connection?.abandon(new ClosedError('the client was closed while connecting'));

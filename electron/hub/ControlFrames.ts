@@ -8,7 +8,6 @@ import type { HubEndpoint } from './HubEndpoint';
 /** A PONG echoes at most this many bytes of its PING's body (PROTOCOL.md 4.4). */
 const PING_ECHO_BYTES = 8;
 
-
 /**
  * Every frame but MESSAGE from a registered connection: keepalive, BYE, LIST, presence, and the
  * monitor commands STATS, INJECT and KICK, each answered with its reply, OK or a non-fatal ERROR.
@@ -71,7 +70,13 @@ export class ControlFrames {
       case FrameType.KICK:
         if (conn.role !== 'monitor') {
           // INJECT carries kind and flags before its correlation ID; STATS and KICK start with it.
-          this.core.sendError(conn, ErrorCode.NOT_PERMITTED, correlationAt(buf, type === FrameType.INJECT ? start + 2 : start, end), '', `frame 0x${type.toString(16)} is for monitors; connect with the MONITOR flag`);
+          this.core.sendError(
+            conn,
+            ErrorCode.NOT_PERMITTED,
+            correlationAt(buf, type === FrameType.INJECT ? start + 2 : start, end),
+            '',
+            `frame 0x${type.toString(16)} is for monitors; connect with the MONITOR flag`,
+          );
         } else if (type === FrameType.STATS) {
           output.sendAnswer(conn, this.statsFrame(), parseCorrelationOnly(buf, start, end, 'STATS'));
         } else if (type === FrameType.INJECT) {

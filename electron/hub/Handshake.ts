@@ -46,7 +46,11 @@ export class Handshake {
     // The version byte is read before the rest: a later version's HELLO may be laid out differently.
     const version = end > start ? buf[start] : -1;
     if (version !== PROTOCOL_VERSION) {
-      this.core.fail(conn, ErrorCode.BAD_VERSION, version < 0 ? 'HELLO is empty: it must start with the protocol version' : `protocol version ${version} is not supported; this hub speaks version ${PROTOCOL_VERSION}`);
+      this.core.fail(
+        conn,
+        ErrorCode.BAD_VERSION,
+        version < 0 ? 'HELLO is empty: it must start with the protocol version' : `protocol version ${version} is not supported; this hub speaks version ${PROTOCOL_VERSION}`,
+      );
       return;
     }
     const hello = parseHello(buf, start, end);

@@ -54,7 +54,11 @@ export class InputFlow {
   private refuseLargestInput(reader: HubConnection): void {
     const largest = this.budget.largestInput(this.connections(), reader);
     this.core.statistics.totals.budgetDisconnects++;
-    this.core.fail(largest, ErrorCode.FRAME_TOO_LARGE, `the hub's memory budget of ${this.budget.limit} bytes is used up, and this connection's incomplete frame of ${largest.inputAccounted} bytes is the largest it holds`);
+    this.core.fail(
+      largest,
+      ErrorCode.FRAME_TOO_LARGE,
+      `the hub's memory budget of ${this.budget.limit} bytes is used up, and this connection's incomplete frame of ${largest.inputAccounted} bytes is the largest it holds`,
+    );
   }
 
   /**

@@ -61,7 +61,13 @@ export class Router {
         this.hubReply(conn.id, buf.readUInt32BE(corrAt), Buffer.from(buf.subarray(payloadStart, end)));
         return;
       }
-      this.core.sendError(conn, ErrorCode.NO_SUCH_MODULE, buf.readUInt32BE(corrAt), destination, destination === '' ? `a ${MESSAGE_KIND_NAMES[kind]} needs a destination ID` : `no module "${destination}" is connected`);
+      this.core.sendError(
+        conn,
+        ErrorCode.NO_SUCH_MODULE,
+        buf.readUInt32BE(corrAt),
+        destination,
+        destination === '' ? `a ${MESSAGE_KIND_NAMES[kind]} needs a destination ID` : `no module "${destination}" is connected`,
+      );
       return;
     }
     if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(requestKey(target, buf.readUInt32BE(corrAt)));
@@ -134,7 +140,13 @@ export class Router {
     target.stats.drops++;
     this.core.statistics.totals.drops++;
     if (source !== null) {
-      this.core.sendError(source, ErrorCode.DESTINATION_OVERLOADED, correlationId, target.id, `"${target.id}" is not reading fast enough: its queue holds more than ${this.queueLimit} bytes; the message was not delivered`);
+      this.core.sendError(
+        source,
+        ErrorCode.DESTINATION_OVERLOADED,
+        correlationId,
+        target.id,
+        `"${target.id}" is not reading fast enough: its queue holds more than ${this.queueLimit} bytes; the message was not delivered`,
+      );
     }
     if (this.core.limits.slowConsumerPolicy === 'disconnect') {
       this.core.statistics.totals.slowConsumerDisconnects++;

@@ -92,7 +92,10 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
   const description = formatSocketAddress(address);
   let requireToken = false;
   if (address.kind === 'tcp' && !isLoopbackHost(address.host)) {
-    if (!hub.hasToken) throw new ListenError(`refusing to listen on ${description} without a token: anyone who can reach that address could read and inject into the bus (set one with --token-file or RELAYSCOPE_TOKEN)`);
+    if (!hub.hasToken)
+      throw new ListenError(
+        `refusing to listen on ${description} without a token: anyone who can reach that address could read and inject into the bus (set one with --token-file or RELAYSCOPE_TOKEN)`,
+      );
     requireToken = true;
   }
   const openBecause = reachableByOthers(address, options.mode);
@@ -112,7 +115,9 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
   const listener = await bind(server, address, description, options, openBecause !== null);
   origin.listener = listener.description;
   if (openBecause !== null) {
-    const rule = hub.hasToken ? 'every HELLO must carry the token' : 'without a token other users can register modules and message yours, and their monitors are refused (give the hub a token with --token-file or $RELAYSCOPE_TOKEN to admit monitors that carry it)';
+    const rule = hub.hasToken
+      ? 'every HELLO must carry the token'
+      : 'without a token other users can register modules and message yours, and their monitors are refused (give the hub a token with --token-file or $RELAYSCOPE_TOKEN to admit monitors that carry it)';
     options.warn?.(`${listener.description} is open to other users (${openBecause}): ${rule}`);
   }
   return listener;
@@ -167,7 +172,8 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
   if (existing !== null) {
     if (!existing.isSocket()) throw new ListenError(`${description} exists and is not a socket; refusing to touch it`);
     // Neither probed nor removed: whoever listens there would see a connection from this hub, and a stale one is not ours to delete.
-    if (ownUid !== undefined && existing.uid !== ownUid) throw new ListenError(`${description} is a socket of another user (uid ${existing.uid}); refusing to use or replace it: remove it as that user or root, or listen elsewhere`);
+    if (ownUid !== undefined && existing.uid !== ownUid)
+      throw new ListenError(`${description} is a socket of another user (uid ${existing.uid}); refusing to use or replace it: remove it as that user or root, or listen elsewhere`);
     if (await answers(address)) throw new ListenError(`a hub is already listening on ${description}; connect to it, or stop it first`);
     fs.unlinkSync(address.path);
     options.warn?.(`removed stale socket file ${description} (nothing was listening on it)`);
@@ -210,7 +216,9 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
   if (!stat.isSocket() || (ownUid !== undefined && stat.uid !== ownUid) || (stat.mode & 0o777) !== mode) {
     server.close();
     fs.rmSync(address.path, { force: true });
-    throw new ListenError(`cannot listen on ${description}: the socket was replaced while it was being bound (another user can write to ${path.dirname(address.path)}?); listen in a directory only you can write`);
+    throw new ListenError(
+      `cannot listen on ${description}: the socket was replaced while it was being bound (another user can write to ${path.dirname(address.path)}?); listen in a directory only you can write`,
+    );
   }
   return new HubListener(address, server, { dev: stat.dev, ino: stat.ino }, open);
 }

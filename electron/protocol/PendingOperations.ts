@@ -106,7 +106,10 @@ export class PendingOperations<Meta, Result> {
 
   /** Rejects everything still waiting: the connection closed. */
   rejectAll(error: Error): void {
-    this.rejectWhere(() => true, () => error);
+    this.rejectWhere(
+      () => true,
+      () => error,
+    );
   }
 
   private take(id: number, accept?: (meta: Meta) => boolean): Entry<Meta, Result> | undefined {

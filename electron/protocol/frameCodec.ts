@@ -27,6 +27,7 @@ const MALFORMED_FRAME = ErrorCode.MALFORMED_FRAME;
  * Returning `false` stops decoding after this frame (a client does so at WELCOME, which changes how
  * the rest of the stream is read); anything else, usually nothing, goes on.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: visitors that return nothing are the usual case (see above).
 export type FrameVisitor = (type: number, buf: Buffer, start: number, end: number) => void | false;
 
 export class FrameDecoder {
@@ -388,13 +389,7 @@ export function parseHello(buf: Buffer, start: number, end: number): Hello {
 }
 
 export function encodeWelcome(w: Welcome): Buffer {
-  return new FrameBuilder()
-    .u8(w.version)
-    .u32(w.maxPayload)
-    .u32(w.queueLimit)
-    .u32(w.idleTimeoutMs)
-    .shortString(w.id, 'module ID')
-    .finish(FrameType.WELCOME);
+  return new FrameBuilder().u8(w.version).u32(w.maxPayload).u32(w.queueLimit).u32(w.idleTimeoutMs).shortString(w.id, 'module ID').finish(FrameType.WELCOME);
 }
 
 export function parseWelcome(buf: Buffer, start: number, end: number): Welcome {
@@ -405,12 +400,7 @@ export function parseWelcome(buf: Buffer, start: number, end: number): Welcome {
 }
 
 export function encodeError(e: ErrorFrame): Buffer {
-  return new FrameBuilder()
-    .u16(e.code)
-    .u32(e.correlationId)
-    .shortString(truncateUtf8(e.ref, 255), 'ref')
-    .bytes(e.message)
-    .finish(FrameType.ERROR);
+  return new FrameBuilder().u16(e.code).u32(e.correlationId).shortString(truncateUtf8(e.ref, 255), 'ref').bytes(e.message).finish(FrameType.ERROR);
 }
 
 export function parseError(buf: Buffer, start: number, end: number): ErrorFrame {
@@ -489,7 +479,10 @@ export function parseStatsReply(buf: Buffer, start: number, end: number): { corr
 }
 
 export function encodeSubscribePresence(correlationId: number, on: boolean): Buffer {
-  return new FrameBuilder().u32(correlationId).u8(on ? 1 : 0).finish(FrameType.SUBSCRIBE_PRESENCE);
+  return new FrameBuilder()
+    .u32(correlationId)
+    .u8(on ? 1 : 0)
+    .finish(FrameType.SUBSCRIBE_PRESENCE);
 }
 
 export function parseSubscribePresence(buf: Buffer, start: number, end: number): { correlationId: number; on: boolean } {
@@ -581,14 +574,7 @@ export function monitorDroppedCount(event: EventFrame): number | null {
 }
 
 export function encodeInject(i: InjectFrame): Buffer {
-  return new FrameBuilder()
-    .u8(i.kind)
-    .u8(0)
-    .u32(i.correlationId)
-    .shortString(i.source, 'source')
-    .shortString(i.destination, 'destination')
-    .bytes(i.payload)
-    .finish(FrameType.INJECT);
+  return new FrameBuilder().u8(i.kind).u8(0).u32(i.correlationId).shortString(i.source, 'source').shortString(i.destination, 'destination').bytes(i.payload).finish(FrameType.INJECT);
 }
 
 export function parseInject(buf: Buffer, start: number, end: number): InjectFrame {

@@ -160,9 +160,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export const ERROR_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(ErrorCode).map(([name, code]) => [code, name]),
-);
+export const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 /** Errors after which the hub closes the connection. */
 export const FATAL_ERRORS: ReadonlySet<number> = new Set([

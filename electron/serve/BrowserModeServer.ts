@@ -17,6 +17,10 @@ export interface BrowserModeServerOptions {
 }
 
 export const BRIDGE_PATH = '/bridge';
+/** GET /captures/ID: a recording or export this session made; needs the token in CAPTURE_TOKEN_HEADER. */
+export const CAPTURES_PATH = '/captures/';
+export const CAPTURE_TOKEN_HEADER = 'x-relayscope-token';
+const CAPTURE_ID = /^[0-9a-f]{32}$/;
 /**
  * The page offers the bridge two WebSocket subprotocols: this one, the contract's JSON framing, which
  * the server answers with (and only it: the token is never echoed), and `token.HEX`.
@@ -142,7 +146,41 @@ export class BrowserModeServer {
       response.end('Only GET and HEAD are served.\n');
       return;
     }
+    if (url.pathname.startsWith(CAPTURES_PATH)) return this.serveCapture(request, response, url.pathname.slice(CAPTURES_PATH.length));
     this.serveFile(request, response, url.pathname);
+  }
+
+  /**
+   * A capture file for download. It holds traffic, so unlike the static files it needs the token, in
+   * a header (a link or an <img> from another page cannot set one, and a fetch that does is a CORS
+   * preflight this server refuses), and only IDs of files this session wrote are served. The file is
+   * streamed from disk with its length, so the response is bounded by the file and holds no copy.
+   */
+  private serveCapture(request: http.IncomingMessage, response: http.ServerResponse, captureId: string): void {
+    const given = request.headers[CAPTURE_TOKEN_HEADER];
+    if (typeof given !== 'string' || !this.tokenMatches(given)) return this.refuse(response, 403, 'A capture download needs the page token in the X-Relayscope-Token header.');
+    const offered = CAPTURE_ID.test(captureId) ? this.bridge.captures.offeredFile(captureId) : undefined;
+    if (offered === undefined) return this.refuse(response, 404, 'No such capture in this session.');
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(offered.path);
+    } catch {
+      return this.refuse(response, 404, 'The capture file is gone.');
+    }
+    response.writeHead(200, {
+      ...securityHeaders(this.boundPort),
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(stat.size),
+      'Content-Disposition': `attachment; filename="${offered.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Cache-Control': 'no-store',
+    });
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+    fs.createReadStream(offered.path, { end: stat.size - 1 })
+      .on('error', () => response.destroy())
+      .pipe(response);
   }
 
   private serveFile(request: http.IncomingMessage, response: http.ServerResponse, pathname: string): void {

@@ -50,8 +50,14 @@ export const BRIDGE_LIMITS = {
 } as const;
 
 const RATE_LIMITED = 'RATE_LIMITED';
-const OVER_RATE: CallResult<never> = { ok: false, error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.callsPerSecond} calls a second (${BRIDGE_LIMITS.callBurst} at once): try again later` } };
-const TOO_MANY_WAITING: CallResult<never> = { ok: false, error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.maxCallsInFlight} calls waiting for an answer: try again when one is answered` } };
+const OVER_RATE: CallResult<never> = {
+  ok: false,
+  error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.callsPerSecond} calls a second (${BRIDGE_LIMITS.callBurst} at once): try again later` },
+};
+const TOO_MANY_WAITING: CallResult<never> = {
+  ok: false,
+  error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.maxCallsInFlight} calls waiting for an answer: try again when one is answered` },
+};
 const TOO_MANY_WAITING_IN_ALL: CallResult<never> = {
   ok: false,
   error: { code: RATE_LIMITED, message: `more than ${BRIDGE_LIMITS.maxTotalCallsInFlight} calls of all pages waiting for an answer: try again when one is answered` },
@@ -154,13 +160,7 @@ export function serveBridgeConnection(socket: WebSocket, bridge: BridgeService, 
     }
     // In this order, a call refused for the calls in flight takes nothing from the rate.
     const refusal =
-      callsInFlight >= BRIDGE_LIMITS.maxCallsInFlight
-        ? TOO_MANY_WAITING
-        : pages.callsInFlight >= BRIDGE_LIMITS.maxTotalCallsInFlight
-          ? TOO_MANY_WAITING_IN_ALL
-          : calls.take()
-            ? null
-            : OVER_RATE;
+      callsInFlight >= BRIDGE_LIMITS.maxCallsInFlight ? TOO_MANY_WAITING : pages.callsInFlight >= BRIDGE_LIMITS.maxTotalCallsInFlight ? TOO_MANY_WAITING_IN_ALL : calls.take() ? null : OVER_RATE;
     if (refusal !== null) {
       if (!socket.isPaused) {
         socket.pause();

@@ -3,6 +3,7 @@ import { AttachedHubBackend } from '../bridge/AttachedHubBackend';
 import { BridgeService } from '../bridge/BridgeService';
 import type { HubBackend } from '../bridge/HubBackend';
 import { LocalHubBackend } from '../bridge/LocalHubBackend';
+import { OfflineBackend } from '../bridge/OfflineBackend';
 import type { FlagValues } from '../cli/args';
 import { clockMillis } from '../cli/format';
 import { note, untilSignal, writeOut } from '../cli/io';
@@ -23,14 +24,17 @@ export async function runServe(flags: FlagValues): Promise<number> {
   const port = flags.integer('port', 0);
   if (port !== undefined && port > 65535) throw flags.usage(`--port must be at most 65535, not ${port}`);
   const attach = flags.string('attach');
+  const open = flags.string('open');
+  if (open !== undefined && attach !== undefined) throw flags.usage('--open shows a recording and --attach a live hub: give one of them');
   // Registered before anything opens, so a signal during startup still closes what was opened.
   const stop = untilSignal();
   const log = (line: string): void => writeOut(`${clockMillis()} ${line}\n`);
 
-  const started = attach === undefined ? await startHub(flags, log) : await attachTo(flags, attach);
+  const started = open !== undefined ? await openRecording(flags, open) : attach === undefined ? await startHub(flags, log) : await attachTo(flags, attach);
   if (started === null) return 1;
   const { backend, announcements } = started;
-  const server = new BrowserModeServer({ bridge: new BridgeService(backend), rootDir: RENDERER_DIR, port, log });
+  const bridge = new BridgeService(backend);
+  const server = new BrowserModeServer({ bridge, rootDir: RENDERER_DIR, port, log });
   try {
     await server.start();
   } catch (err) {
@@ -42,6 +46,7 @@ export async function runServe(flags: FlagValues): Promise<number> {
 
   await stop;
   await server.close();
+  await bridge.captures.close();
   await backend.close();
   writeOut('relayscope serve stopped\n');
   return 0;
@@ -79,6 +84,14 @@ async function firstLiveHub(addresses: readonly SocketAddress[]): Promise<string
     }
   }
   return null;
+}
+
+/** An opened recording: no hub runs, so the hub flags make no sense with it. */
+async function openRecording(flags: FlagValues, file: string): Promise<StartedBackend> {
+  const hubOnly = HUB_ONLY_FLAGS.find((name) => flags.has(name)) ?? (flags.has('socket') ? 'socket' : undefined);
+  if (hubOnly !== undefined) throw flags.usage(`--${hubOnly} configures a hub, and --open runs none`);
+  const backend = await OfflineBackend.open(file);
+  return { backend, announcements: [`relayscope serve: showing the recording ${file}`] };
 }
 
 async function attachTo(flags: FlagValues, socket: string): Promise<StartedBackend> {

@@ -10,7 +10,6 @@ export type BackendChoice =
   /** Another hub already serves `address`: the user decides whether to attach to it as a monitor. */
   | { outcome: 'live hub found'; address: string; reason: string };
 
-
 /**
  * Attaches when asked to (--attach); otherwise starts a hub on every requested address. When that
  * fails because something already answers on one of them, returns 'live hub found' instead of

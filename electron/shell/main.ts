@@ -76,7 +76,16 @@ function showWindow(hub: HubBackend): void {
     if (asking) return;
     asking = true;
     void confirmClose(hub, async (question) => {
-      const { response } = await dialog.showMessageBox(window, { type: 'warning', title: 'Relayscope', message: question.message, detail: question.detail, buttons: question.buttons, defaultId: 1, cancelId: 1, noLink: true });
+      const { response } = await dialog.showMessageBox(window, {
+        type: 'warning',
+        title: 'Relayscope',
+        message: question.message,
+        detail: question.detail,
+        buttons: question.buttons,
+        defaultId: 1,
+        cancelId: 1,
+        noLink: true,
+      });
       return response === 0;
     })
       // A message box that cannot open must not trap the window: closing still stops the hub cleanly.

@@ -46,7 +46,9 @@ export function ensurePrivateDir(dir: string): void {
     if (created) fs.fchmodSync(fd, PRIVATE_MODE);
     else if ((stat.mode & 0o7777) !== PRIVATE_MODE) {
       const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
-      throw new PrivateDirError(`refusing to use the socket directory ${dir}: it has mode ${mode}, not 0700, so other users may reach or replace the socket in it. It is yours: run chmod 700 ${dir}, or remove it`);
+      throw new PrivateDirError(
+        `refusing to use the socket directory ${dir}: it has mode ${mode}, not 0700, so other users may reach or replace the socket in it. It is yours: run chmod 700 ${dir}, or remove it`,
+      );
     }
   } finally {
     fs.closeSync(fd);
@@ -66,7 +68,9 @@ function refuseReplaceableParent(dir: string): void {
     throw new PrivateDirError(`cannot use the socket directory ${dir}: ${(err as Error).message}`);
   }
   if ((stat.mode & 0o002) !== 0 && (stat.mode & STICKY_BIT) === 0) {
-    throw new PrivateDirError(`refusing to use the socket directory ${dir}: ${parent} is writable by every user and has no sticky bit, so anyone could replace it; set XDG_RUNTIME_DIR or RELAYSCOPE_SOCKET, or pass --socket, to a directory only you can write`);
+    throw new PrivateDirError(
+      `refusing to use the socket directory ${dir}: ${parent} is writable by every user and has no sticky bit, so anyone could replace it; set XDG_RUNTIME_DIR or RELAYSCOPE_SOCKET, or pass --socket, to a directory only you can write`,
+    );
   }
 }
 

@@ -4,10 +4,7 @@ import * as path from 'node:path';
 import { abstractSocketHelper } from './abstractSocket';
 
 /** A hub address as users write it: a filesystem path, "@name" (Linux abstract), or "tcp://host:port". */
-export type SocketAddress =
-  | { kind: 'path'; path: string }
-  | { kind: 'abstract'; name: string }
-  | { kind: 'tcp'; host: string; port: number };
+export type SocketAddress = { kind: 'path'; path: string } | { kind: 'abstract'; name: string } | { kind: 'tcp'; host: string; port: number };
 
 export class AddressError extends Error {
   constructor(message: string) {
@@ -92,10 +89,7 @@ export function connectSocket(address: SocketAddress, timeoutMs = 5000): Promise
     }
   }
   return new Promise((resolve, reject) => {
-    const socket =
-      address.kind === 'tcp'
-        ? net.connect({ host: address.host, port: address.port })
-        : net.connect({ path: address.kind === 'path' ? address.path : `\0${address.name}` });
+    const socket = address.kind === 'tcp' ? net.connect({ host: address.host, port: address.port }) : net.connect({ path: address.kind === 'path' ? address.path : `\0${address.name}` });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(Object.assign(new Error(`connect to ${formatSocketAddress(address)} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));

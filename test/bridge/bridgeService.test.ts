@@ -52,8 +52,7 @@ describe('BridgeService event batches', () => {
       for (let i = 0; i < total; i++) sender.send('sink', 'x');
       await waitUntil(() => received === total, 'every message at the receiver', 20_000);
 
-      const accounted = (): number =>
-        batches.flat().reduce((sum, event) => sum + (event.type === 'message' && event.source === 'burst' ? 1 : event.type === 'lost' ? event.count : 0), 0);
+      const accounted = (): number => batches.flat().reduce((sum, event) => sum + (event.type === 'message' && event.source === 'burst' ? 1 : event.type === 'lost' ? event.count : 0), 0);
       await waitUntil(() => accounted() === total, `${total} messages in events or lost counts`, 5000);
       expect(Math.max(...batches.map((batch) => batch.filter((event) => event.type === 'message').length))).toBeLessThanOrEqual(maxPendingEvents);
       expect(batches.flat().some((event) => event.type === 'lost')).toBe(true);

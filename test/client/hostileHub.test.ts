@@ -42,7 +42,9 @@ async function connect(id: string, monitor = false): Promise<RelayClient> {
   const client = await RelayClient.connect({ id, socket: hub.socketPath, reconnect: false, monitor });
   cleanup.add(() => client.close());
   // First (cleanup runs in reverse): a hub that stopped reading would otherwise hold close() for its 2 s grace.
-  cleanup.add(() => hub.peersNamed(id).forEach((peer) => peer.socket.destroy()));
+  cleanup.add(() => {
+    for (const peer of hub.peersNamed(id)) peer.socket.destroy();
+  });
   return client;
 }
 
@@ -74,9 +76,7 @@ describe('the TypeScript client against a hostile hub', () => {
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
       const { error, elapsedMs } = await rejection(client.request('nobody', 'anyone?', { timeoutMs: TIMEOUT_MS }));
       clearInterval(sampler);
-      console.log(
-        `TypeScript ${id}: request rejected after ${Math.round(elapsedMs)} ms, received ${receivedBytes} payload bytes, rss grew ${Math.round((peak - before) / 1024)} kB`,
-      );
+      console.log(`TypeScript ${id}: request rejected after ${Math.round(elapsedMs)} ms, received ${receivedBytes} payload bytes, rss grew ${Math.round((peak - before) / 1024)} kB`);
       expect(error).toBeInstanceOf(TimeoutError);
       expect(elapsedMs).toBeGreaterThanOrEqual(EARLIEST_MS);
       expect(elapsedMs).toBeLessThan(TIMEOUT_MS + LATE_MS);

@@ -126,15 +126,7 @@ describeWithCompiler(suiteName, () => {
     });
 
     it.skipIf(!hasValgrind)('runs the scenarios under valgrind with no memory errors and no leaks', async () => {
-      const run = startProgram(cleanup, 'valgrind', [
-        '-q',
-        '--error-exitcode=99',
-        '--leak-check=full',
-        '--errors-for-leak-kinds=definite,indirect',
-        program('rs_check'),
-        'all',
-        socketPath,
-      ]);
+      const run = startProgram(cleanup, 'valgrind', ['-q', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect', program('rs_check'), 'all', socketPath]);
       const result = await waitForExit(run, 25_000);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -192,14 +184,7 @@ describeWithCompiler(suiteName, () => {
     sender.send('reconnect-R', 'after the restart');
     const result = await waitForExit(run);
     expect(result.code).toBe(0);
-    expect(lines(result.stdout)).toEqual([
-      'ready',
-      'lost: SHUTDOWN',
-      'reconnected as reconnect-R',
-      'join sender',
-      'received "after the restart" from sender',
-      'reconnect ok',
-    ]);
+    expect(lines(result.stdout)).toEqual(['ready', 'lost: SHUTDOWN', 'reconnected as reconnect-R', 'join sender', 'received "after the restart" from sender', 'reconnect ok']);
   });
 
   describe('the examples (examples/c)', () => {

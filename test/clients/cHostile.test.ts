@@ -133,23 +133,28 @@ describeWithCompiler('the C client against a hostile hub', () => {
     expect(await run(['bye_empty', hub.socketPath], { dir: ubsanDir })).toEqual(['bye-empty: SHUTDOWN with ""', 'bye_empty ok']);
   });
 
-  it('runs every hostile scenario without undefined behaviour (UBSan)', async () => {
-    expect((await run(['all', hub.socketPath, String(TIMEOUT_MS)], { dir: ubsanDir, timeoutMs: ALL_SCENARIOS_MS })).at(-1)).toBe('all ok');
-  }, ALL_SCENARIOS_MS + 10_000);
+  it(
+    'runs every hostile scenario without undefined behaviour (UBSan)',
+    async () => {
+      expect((await run(['all', hub.socketPath, String(TIMEOUT_MS)], { dir: ubsanDir, timeoutMs: ALL_SCENARIOS_MS })).at(-1)).toBe('all ok');
+    },
+    ALL_SCENARIOS_MS + 10_000,
+  );
 
-  it.skipIf(!hasValgrind)('runs every hostile scenario under valgrind with no memory errors and no leaks', async () => {
-    const valgrind = ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect'];
-    expect((await run(['all', hub.socketPath, String(TIMEOUT_MS)], { command: valgrind, timeoutMs: ALL_SCENARIOS_MS })).at(-1)).toBe('all ok');
-  }, ALL_SCENARIOS_MS + 10_000);
+  it.skipIf(!hasValgrind)(
+    'runs every hostile scenario under valgrind with no memory errors and no leaks',
+    async () => {
+      const valgrind = ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect'];
+      expect((await run(['all', hub.socketPath, String(TIMEOUT_MS)], { command: valgrind, timeoutMs: ALL_SCENARIOS_MS })).at(-1)).toBe('all ok');
+    },
+    ALL_SCENARIOS_MS + 10_000,
+  );
 
   describe.runIf(canRunAsAnotherUser)(`a hub run by another user (uid ${FOREIGN_UID})`, () => {
     for (const kind of ['path', 'abstract'] as const) {
       it(`is refused with RS_EOWNER naming its uid, before anything is sent (${kind === 'path' ? 'socket file' : '@abstract name'})`, async () => {
         const foreign = await startForeignHub(cleanup, kind);
-        expect(await run(['owner', foreign.address, 'refused'])).toEqual([
-          `owner: the hub runs as another user, not this one or root (rs_hub_uid names it) (hub uid ${FOREIGN_UID})`,
-          'owner ok',
-        ]);
+        expect(await run(['owner', foreign.address, 'refused'])).toEqual([`owner: the hub runs as another user, not this one or root (rs_hub_uid names it) (hub uid ${FOREIGN_UID})`, 'owner ok']);
         await foreign.waitForClosed(1);
         expect(foreign.received()).toEqual([]);
       });
@@ -157,10 +162,7 @@ describeWithCompiler('the C client against a hostile hub', () => {
 
     it('is trusted when RELAYSCOPE_ALLOW_HUB_UID names its uid', async () => {
       const foreign = await startForeignHub(cleanup, 'path');
-      expect(await run(['owner', foreign.address, 'trusted'], { env: { RELAYSCOPE_ALLOW_HUB_UID: String(FOREIGN_UID) } })).toEqual([
-        `owner: success (hub uid ${FOREIGN_UID})`,
-        'owner ok',
-      ]);
+      expect(await run(['owner', foreign.address, 'trusted'], { env: { RELAYSCOPE_ALLOW_HUB_UID: String(FOREIGN_UID) } })).toEqual([`owner: success (hub uid ${FOREIGN_UID})`, 'owner ok']);
       await foreign.waitForClosed(1);
       expect(foreign.received().join('').startsWith('0000000b01010005')).toBe(true);
     });

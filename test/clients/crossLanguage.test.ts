@@ -12,10 +12,7 @@ import { buildCPrograms, hasCCompiler, lines, REPO_ROOT, startProgram, waitForEx
 const PYTHON_CLIENT = path.join(REPO_ROOT, 'clients', 'python', 'relayscope.py');
 const PYTHON_DRIVER = path.join(__dirname, 'cross_driver.py');
 
-const missing = [
-  hasCCompiler ? null : 'a C compiler (cc) and make',
-  fs.existsSync(PYTHON_CLIENT) ? null : 'clients/python/relayscope.py',
-].filter((what) => what !== null);
+const missing = [hasCCompiler ? null : 'a C compiler (cc) and make', fs.existsSync(PYTHON_CLIENT) ? null : 'clients/python/relayscope.py'].filter((what) => what !== null);
 const describeWhenPossible = missing.length === 0 ? describe : describe.skip;
 const suiteName = missing.length === 0 ? 'C, Python and TypeScript modules on one hub' : `C, Python and TypeScript modules on one hub — skipped: needs ${missing.join(', ')}`;
 
@@ -121,18 +118,22 @@ describeWhenPossible(suiteName, () => {
     await waitForLine(cModule, `got unicast from ${C_ID}: sync`);
     await waitForLine(pyModule, `got unicast from ${PY_ID}: sync`);
     await tsGot('unicast', TS_ID, 'sync');
-    expect(lines(cModule.stdout()).filter((line) => line.startsWith('got broadcast')).sort()).toEqual([
-      `got broadcast from ${PY_ID}: hello from Python`,
-      `got broadcast from ${TS_ID}: hello from TypeScript`,
-    ]);
-    expect(lines(pyModule.stdout()).filter((line) => line.startsWith('got broadcast')).sort()).toEqual([
-      `got broadcast from ${C_ID}: hello from C`,
-      `got broadcast from ${TS_ID}: hello from TypeScript`,
-    ]);
-    expect(tsReceived.filter((m) => m.kind === 'broadcast').map((m) => `${m.source}: ${m.text()}`).sort()).toEqual([
-      `${C_ID}: hello from C`,
-      `${PY_ID}: hello from Python`,
-    ]);
+    expect(
+      lines(cModule.stdout())
+        .filter((line) => line.startsWith('got broadcast'))
+        .sort(),
+    ).toEqual([`got broadcast from ${PY_ID}: hello from Python`, `got broadcast from ${TS_ID}: hello from TypeScript`]);
+    expect(
+      lines(pyModule.stdout())
+        .filter((line) => line.startsWith('got broadcast'))
+        .sort(),
+    ).toEqual([`got broadcast from ${C_ID}: hello from C`, `got broadcast from ${TS_ID}: hello from TypeScript`]);
+    expect(
+      tsReceived
+        .filter((m) => m.kind === 'broadcast')
+        .map((m) => `${m.source}: ${m.text()}`)
+        .sort(),
+    ).toEqual([`${C_ID}: hello from C`, `${PY_ID}: hello from Python`]);
   });
 
   it('answers requests across languages in every direction', async () => {

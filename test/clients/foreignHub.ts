@@ -64,7 +64,11 @@ export async function startForeignHub(cleanup: Cleanup, kind: 'path' | 'abstract
     address = `@rs-foreign-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   }
   const hub = spawnTracked(cleanup, 'python3', ['-u', '-c', FOREIGN_HUB, address], { uid: FOREIGN_UID, gid: FOREIGN_UID, cwd: '/' });
-  const outputLines = (): string[] => hub.stdout().split('\n').filter((line) => line !== '');
+  const outputLines = (): string[] =>
+    hub
+      .stdout()
+      .split('\n')
+      .filter((line) => line !== '');
   await waitUntil(() => outputLines().includes('listening') || hub.stderr() !== '', 'the foreign hub to listen', 10_000);
   if (hub.stderr() !== '') throw new Error(`the foreign hub failed: ${hub.stderr()}`);
   return {

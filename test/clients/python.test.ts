@@ -156,24 +156,16 @@ describe('the Python client connecting', () => {
     const dir = makeTempDir();
     cleanup.add(() => removeTempDir(dir));
     const socket = path.join(dir, 'absent.sock');
-    expect(await runScenario('connect-refused', socket, 'py')).toEqual([
-      { error: 'ConnectError', message: `no hub is listening on ${socket} (ENOENT)`, address: socket, reason: 'ENOENT' },
-    ]);
+    expect(await runScenario('connect-refused', socket, 'py')).toEqual([{ error: 'ConnectError', message: `no hub is listening on ${socket} (ENOENT)`, address: socket, reason: 'ENOENT' }]);
   });
 
   it('raises ConnectError naming the abstract name when nothing is bound to it', async () => {
     const address = `@rs-py-absent-${uniqueSuffix()}`;
-    expect(await runScenario('connect-refused', address, 'py')).toEqual([
-      { error: 'ConnectError', message: `no hub is listening on ${address} (ECONNREFUSED)`, address, reason: 'ECONNREFUSED' },
-    ]);
+    expect(await runScenario('connect-refused', address, 'py')).toEqual([{ error: 'ConnectError', message: `no hub is listening on ${address} (ECONNREFUSED)`, address, reason: 'ECONNREFUSED' }]);
   });
 
   it('finds the default socket by the same rules as the TypeScript side', async () => {
-    const environments: Record<string, string>[] = [
-      { RELAYSCOPE_SOCKET: '@team-hub', XDG_RUNTIME_DIR: '/run/user/4242' },
-      { XDG_RUNTIME_DIR: '/run/user/4242' },
-      { TMPDIR: '/var/tmp/' },
-    ];
+    const environments: Record<string, string>[] = [{ RELAYSCOPE_SOCKET: '@team-hub', XDG_RUNTIME_DIR: '/run/user/4242' }, { XDG_RUNTIME_DIR: '/run/user/4242' }, { TMPDIR: '/var/tmp/' }];
     const script = 'import json, sys, relayscope\nprint(json.dumps([relayscope.default_address(env) for env in json.loads(sys.argv[1])]))';
     const python = startPython(['-c', script, JSON.stringify(environments)]);
     await python.succeeds();

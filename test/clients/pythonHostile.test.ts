@@ -41,7 +41,9 @@ afterEach(async () => {
 async function run(args: string[], env: Record<string, string> = {}): Promise<PythonRecord[]> {
   // RELAYSCOPE_* from the developer's shell would change what the client trusts.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RELAYSCOPE_')));
-  const python = spawnTracked(cleanup, 'python3', ['-u', SCRIPT, ...args], { env: { ...inherited, PYTHONPATH: CLIENT_DIR, PYTHONDONTWRITEBYTECODE: '1', [HOSTILE_ADDRESS_SPACE_ENV]: String(HOSTILE_ADDRESS_SPACE_MB), ...env } });
+  const python = spawnTracked(cleanup, 'python3', ['-u', SCRIPT, ...args], {
+    env: { ...inherited, PYTHONPATH: CLIENT_DIR, PYTHONDONTWRITEBYTECODE: '1', [HOSTILE_ADDRESS_SPACE_ENV]: String(HOSTILE_ADDRESS_SPACE_MB), ...env },
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`hostile.py ${args.join(' ')} still running after 20 s; stdout: ${python.stdout()}`)), 20_000);

@@ -5,7 +5,7 @@ import { encodeHello, encodeMessage, ErrorCode, listen, ListenError, MessageKind
 import { abstractSocketHelper } from '../../electron/sockets/abstractSocket';
 import { useListenerFixture } from '../support/listenerFixture';
 import { runToCompletion, spawnTracked } from '../support/processes';
-import { RawClient } from '../support/rawClient';
+import type { RawClient } from '../support/rawClient';
 import { uniqueSuffix } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
 

@@ -54,7 +54,10 @@ describe('a monitor on an open listener', () => {
     const address = boundTcp(await fx.listenTracked(fx.newHub(), tcpLoopback));
     const monitor = await fx.connectTracked(address);
     const refused = await monitor.hello('', { flags: HelloFlag.MONITOR });
-    expect(refused.error).toMatchObject({ code: ErrorCode.NOT_PERMITTED, message: `${formatSocketAddress(address)} is open to other users: a monitor must run as the hub's user, or the hub must have a token` });
+    expect(refused.error).toMatchObject({
+      code: ErrorCode.NOT_PERMITTED,
+      message: `${formatSocketAddress(address)} is open to other users: a monitor must run as the hub's user, or the hub must have a token`,
+    });
     await monitor.waitForClose();
     const module = await fx.connectTracked(address);
     expect((await module.hello('module')).welcome).toMatchObject({ id: 'module' });
@@ -111,7 +114,10 @@ describe("the UI's hub:listen (LocalHubBackend.setListeners)", () => {
   it('refuses to move a hub without a token onto TCP or an abstract name, and changes nothing', async () => {
     const socket = path.join(fx.dir, 'ui.sock');
     const backend = await backendOn(socket);
-    await expect(backend.setListeners([socket, 'tcp://127.0.0.1:0'])).rejects.toMatchObject({ code: 'NOT_PERMITTED', message: expect.stringContaining('refusing to listen on tcp://127.0.0.1:0 without a token') });
+    await expect(backend.setListeners([socket, 'tcp://127.0.0.1:0'])).rejects.toMatchObject({
+      code: 'NOT_PERMITTED',
+      message: expect.stringContaining('refusing to listen on tcp://127.0.0.1:0 without a token'),
+    });
     await expect(backend.setListeners([`@rs-ui-${uniqueSuffix()}`])).rejects.toMatchObject({ code: 'NOT_PERMITTED' });
     expect(backend.describe().listeners).toEqual([socket]);
   });

@@ -480,7 +480,10 @@ describe('monitors', () => {
     const now = Date.now() * 1000;
     for (const t of traffic(monitor)) expect(Math.abs(t.timestampMicros - now)).toBeLessThan(60_000_000);
     expect(monitor.ofType(FrameType.MESSAGE)).toEqual([]);
-    const joins = monitor.ofType(FrameType.EVENT).map((f) => parseBody(f, parseEvent)).filter((e) => e.event === HubEventCode.JOIN);
+    const joins = monitor
+      .ofType(FrameType.EVENT)
+      .map((f) => parseBody(f, parseEvent))
+      .filter((e) => e.event === HubEventCode.JOIN);
     expect(joins.map((e) => e.id)).toEqual(['A', 'B']);
   });
 
@@ -494,10 +497,7 @@ describe('monitors', () => {
     h.hub.inject({ source: 'ui', destination: 'B', payload: 'poke' });
     await roundTrip(monitor, 1);
     const relayed = monitor.ofType(FrameType.TRAFFIC_RUN).flatMap((f) => parseBody(f, parseTrafficRun));
-    expect(relayed.map((t) => [t.source, t.destination, t.correlationId, t.payload.toString()])).toEqual([
-      ...Array.from({ length: 50 }, (_, i) => ['A', 'B', i, `m${i}`]),
-      ['A', '', 50, 'all'],
-    ]);
+    expect(relayed.map((t) => [t.source, t.destination, t.correlationId, t.payload.toString()])).toEqual([...Array.from({ length: 50 }, (_, i) => ['A', 'B', i, `m${i}`]), ['A', '', 50, 'all']]);
     expect(traffic(monitor).map((t) => [t.flags, t.source, t.payload.toString()])).toEqual([[TrafficFlag.INJECTED, 'ui', 'poke']]);
   });
 
@@ -550,7 +550,11 @@ describe('monitors', () => {
     expect((await monitor.waitForFrame((f) => f.type === FrameType.OK, 'OK for the KICK')).body.readUInt32BE(0)).toBe(31);
     await watcher.waitForFrame((f) => f.type === FrameType.PRESENCE && parseBody(f, parsePresence).event === PresenceEvent.LEAVE, 'the leave of V');
     const leave = await monitor.waitFor(
-      () => monitor.ofType(FrameType.EVENT).map((f) => parseBody(f, parseEvent)).find((e) => e.event === HubEventCode.LEAVE && e.id === 'V'),
+      () =>
+        monitor
+          .ofType(FrameType.EVENT)
+          .map((f) => parseBody(f, parseEvent))
+          .find((e) => e.event === HubEventCode.LEAVE && e.id === 'V'),
       'the LEAVE event of V',
     );
     expect(leave.code).toBe(ErrorCode.KICKED);

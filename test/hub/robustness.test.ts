@@ -82,10 +82,10 @@ describe('robustness', () => {
       garbageClients.push(entry);
       switch (index % 6) {
         case 0: // random bytes instead of HELLO
-          client.send(bytes(1 + (index * 37) % 2000));
+          client.send(bytes(1 + ((index * 37) % 2000)));
           break;
         case 1: // a valid HELLO, then random bytes
-          client.send(encodeHello({ id: `garbage-${index}` }), bytes(1 + (index * 53) % 2000));
+          client.send(encodeHello({ id: `garbage-${index}` }), bytes(1 + ((index * 53) % 2000)));
           break;
         case 2: // a frame cut short: the header promises far more than ever arrives
           client.send(encodeHello({ id: `garbage-${index}` }), encodeMessage(MessageKind.UNICAST, 'B', Buffer.alloc(100_000)).subarray(0, 5000));

@@ -85,7 +85,10 @@ describe('monitors', () => {
     monitor.send(encodeInject({ kind: MessageKind.UNICAST, correlationId: 12, source: '$monitor-99', destination: 'B', payload: Buffer.from('x') }));
     monitor.send(encodeInject({ kind: MessageKind.UNICAST, correlationId: 13, source: ownId, destination: 'B', payload: Buffer.from('as myself') }));
     await monitor.waitForFrame((f) => f.type === FrameType.OK && parseBody(f, (buf, s, e) => parseCorrelationOnly(buf, s, e, 'OK')) === 13, 'OK for the INJECT as itself');
-    const refused = monitor.errors().filter((e) => e.code === ErrorCode.INVALID_ID).map((e) => e.correlationId);
+    const refused = monitor
+      .errors()
+      .filter((e) => e.code === ErrorCode.INVALID_ID)
+      .map((e) => e.correlationId);
     expect(refused).toEqual([11, 12]);
     const delivered = await b.waitFor(() => b.messages().find((m) => m.payload.toString() === 'as myself'), 'the injected message at B');
     expect(delivered.peer).toBe(ownId);
@@ -121,7 +124,12 @@ describe('TAKEOVER replay (5.5, 8.1)', () => {
     holder.pause();
     const x = await h.register('X');
     const newcomer = await h.connect();
-    newcomer.send(encodeHello({ id: 'U', flags: HelloFlag.TAKEOVER }), encodeMessage(MessageKind.UNICAST, 'X', 'one'), encodeMessage(MessageKind.UNICAST, 'X', 'two'), encodeMessage(MessageKind.UNICAST, 'X', 'three'));
+    newcomer.send(
+      encodeHello({ id: 'U', flags: HelloFlag.TAKEOVER }),
+      encodeMessage(MessageKind.UNICAST, 'X', 'one'),
+      encodeMessage(MessageKind.UNICAST, 'X', 'two'),
+      encodeMessage(MessageKind.UNICAST, 'X', 'three'),
+    );
     await x.waitFor(() => x.count(FrameType.MESSAGE) === 3, 'the three held messages at X');
     const runs = await monitor.waitFor(() => {
       const found = monitor.ofType(FrameType.TRAFFIC_RUN).map((f) => parseBody(f, parseTrafficRun));

@@ -122,7 +122,10 @@ function parseC(file: string, text: string): CConstants {
   }
   for (const [, body] of code.matchAll(/\benum\b\s*\w*\s*\{([^}]*)\}/g)) {
     let next = 0;
-    for (const member of body.split(',').map((m) => m.trim()).filter((m) => m !== '')) {
+    for (const member of body
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== '')) {
       const match = /^([A-Za-z_]\w*)\s*(?:=\s*([\s\S]+))?$/.exec(member);
       if (match === null) throw new Error(`${file}: cannot read the enum member ${JSON.stringify(member)}`);
       const value = match[2] === undefined ? next : evaluateInteger(match[2], `${file} enum member ${match[1]}`);
@@ -185,7 +188,10 @@ function pythonIntToStringDict(assignments: Map<string, string>, name: string): 
   const literal = pythonValue(assignments, name);
   const inner = /^\{([\s\S]*)\}$/.exec(literal)?.[1];
   if (inner === undefined) throw new Error(`${PYTHON}: ${name} is not a dict literal: ${literal}`);
-  const entries = inner.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = inner
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   return entries.map((entry) => {
     const match = /^(0[xX][0-9a-fA-F]+|\d+)\s*:\s*"([^"]*)"$/.exec(entry);
     if (match === null) throw new Error(`${PYTHON}: cannot read the entry ${JSON.stringify(entry)} of ${name}`);
@@ -198,11 +204,15 @@ function pythonStringTuple(assignments: Map<string, string>, name: string): stri
   const literal = pythonValue(assignments, name);
   const inner = /^\(([\s\S]*)\)$/.exec(literal)?.[1];
   if (inner === undefined) throw new Error(`${PYTHON}: ${name} is not a tuple literal: ${literal}`);
-  return inner.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => {
-    const match = /^"([^"]*)"$/.exec(item);
-    if (match === null) throw new Error(`${PYTHON}: cannot read the item ${JSON.stringify(item)} of ${name}`);
-    return match[1];
-  });
+  return inner
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      const match = /^"([^"]*)"$/.exec(item);
+      if (match === null) throw new Error(`${PYTHON}: cannot read the item ${JSON.stringify(item)} of ${name}`);
+      return match[1];
+    });
 }
 
 /** `frozenset((1, 2, 3))` → [1, 2, 3]. */
@@ -210,7 +220,11 @@ function pythonIntFrozenset(assignments: Map<string, string>, name: string): num
   const literal = pythonValue(assignments, name);
   const inner = /^frozenset\(\s*[([{]([\s\S]*)[)\]}]\s*\)$/.exec(literal)?.[1];
   if (inner === undefined) throw new Error(`${PYTHON}: ${name} is not frozenset((...)): ${literal}`);
-  return inner.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => evaluateInteger(item, `${PYTHON} ${name}`));
+  return inner
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => evaluateInteger(item, `${PYTHON} ${name}`));
 }
 
 /** `A, B, C = range(3)` → { A: 0, B: 1, C: 2 }, for the assignment whose targets start with `prefix`. */
@@ -330,7 +344,26 @@ describe('the constants the Python client repeats (clients/python/relayscope.py)
     for (const name of Object.keys(FrameType)) if (assignments.has(name)) found.set(name, pythonInteger(assignments, name));
     expect(
       differences(`${PYTHON} frame types`, found, FrameType, {
-        required: ['HELLO', 'WELCOME', 'ERROR', 'PING', 'PONG', 'BYE', 'OK', 'MESSAGE', 'LIST', 'LIST_REPLY', 'STATS', 'STATS_REPLY', 'SUBSCRIBE_PRESENCE', 'PRESENCE', 'TRAFFIC', 'EVENT', 'INJECT', 'KICK'],
+        required: [
+          'HELLO',
+          'WELCOME',
+          'ERROR',
+          'PING',
+          'PONG',
+          'BYE',
+          'OK',
+          'MESSAGE',
+          'LIST',
+          'LIST_REPLY',
+          'STATS',
+          'STATS_REPLY',
+          'SUBSCRIBE_PRESENCE',
+          'PRESENCE',
+          'TRAFFIC',
+          'EVENT',
+          'INJECT',
+          'KICK',
+        ],
       }),
     ).toEqual([]);
   });
@@ -374,11 +407,39 @@ describe('the extraction itself', () => {
 
   it('reports a differing value, a missing constant, an unknown one and an empty extraction', () => {
     const table = { A: 1, B: 2 };
-    expect(differences('x', new Map([['A', 1], ['B', 2]]), table, { complete: true })).toEqual([]);
-    expect(differences('x', new Map([['A', 1], ['B', 3]]), table)).toEqual(['x: B = 3, protocol.ts says 2']);
+    expect(
+      differences(
+        'x',
+        new Map([
+          ['A', 1],
+          ['B', 2],
+        ]),
+        table,
+        { complete: true },
+      ),
+    ).toEqual([]);
+    expect(
+      differences(
+        'x',
+        new Map([
+          ['A', 1],
+          ['B', 3],
+        ]),
+        table,
+      ),
+    ).toEqual(['x: B = 3, protocol.ts says 2']);
     expect(differences('x', new Map([['A', 1]]), table, { complete: true })).toEqual(['x: B (2 in protocol.ts) not found']);
     expect(differences('x', new Map([['A', 1]]), table, { required: ['B'] })).toEqual(['x: B (2 in protocol.ts) not found']);
-    expect(differences('x', new Map([['A', 1], ['C', 3]]), table)).toEqual(['x: C = 3 is not in protocol.ts']);
+    expect(
+      differences(
+        'x',
+        new Map([
+          ['A', 1],
+          ['C', 3],
+        ]),
+        table,
+      ),
+    ).toEqual(['x: C = 3 is not in protocol.ts']);
     expect(differences('x', new Map(), table)).toEqual(['x: found no constants at all']);
   });
 

@@ -103,7 +103,15 @@ describe('frame byte layouts', () => {
   });
 
   it('encodes TRAFFIC as a u64 timestamp, kind, flags, correlation ID, source, destination and payload', () => {
-    const frame = encodeTraffic({ timestampMicros: 0x010203040506, kind: MessageKind.REQUEST, flags: TrafficFlag.INJECTED, correlationId: 9, source: 'A', destination: 'B', payload: Buffer.from('x') });
+    const frame = encodeTraffic({
+      timestampMicros: 0x010203040506,
+      kind: MessageKind.REQUEST,
+      flags: TrafficFlag.INJECTED,
+      correlationId: 9,
+      source: 'A',
+      destination: 'B',
+      payload: Buffer.from('x'),
+    });
     expect(hex(frame)).toBe('00000014' + '20' + '0000010203040506' + '02' + '01' + '00000009' + '01' + '41' + '01' + '42' + '78');
   });
 
@@ -403,7 +411,9 @@ describe('property-based decoding', () => {
     fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.nat(), anyId, fc.string({ maxLength: 40 })).map(([code, c, ref, message]) => encodeError({ code, correlationId: c, ref, message })),
     fc.uint8Array({ maxLength: 8 }).map((body) => encodePing(FrameType.PING, body)),
     fc.tuple(fc.nat(), fc.array(anyId, { maxLength: 5 })).map(([c, ids]) => encodeListReply(c, ids)),
-    fc.tuple(fc.nat(), anyId, anyId, anyPayload).map(([c, source, destination, p]) => encodeTraffic({ timestampMicros: c, kind: MessageKind.UNICAST, flags: 0, correlationId: c, source, destination, payload: Buffer.from(p) })),
+    fc
+      .tuple(fc.nat(), anyId, anyId, anyPayload)
+      .map(([c, source, destination, p]) => encodeTraffic({ timestampMicros: c, kind: MessageKind.UNICAST, flags: 0, correlationId: c, source, destination, payload: Buffer.from(p) })),
   );
 
   it('decodes any list of frames to the same frames however the bytes are chunked', () => {
@@ -454,11 +464,13 @@ describe('property-based decoding', () => {
 
   it('either decodes corrupted valid frames or throws FrameError, never anything else', () => {
     // Random bytes rarely form a plausible length; corrupting real frames reaches the body parsers instead.
-    const corrupted = fc.tuple(fc.array(anyFrame, { minLength: 1, maxLength: 10 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })).map(([frames, edits]) => {
-      const buffer = Buffer.concat(frames);
-      for (const [at, value] of edits) buffer[at % buffer.length] = value;
-      return buffer;
-    });
+    const corrupted = fc
+      .tuple(fc.array(anyFrame, { minLength: 1, maxLength: 10 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }))
+      .map(([frames, edits]) => {
+        const buffer = Buffer.concat(frames);
+        for (const [at, value] of edits) buffer[at % buffer.length] = value;
+        return buffer;
+      });
     fc.assert(
       fc.property(corrupted, fc.array(fc.nat({ max: 3000 }), { maxLength: 10 }), (buffer, cuts) => {
         const { error } = decodeAndParse(splitAt(buffer, cuts), 4096);

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage, encodeTraffic, encodeTrafficRun, FrameError, messagePayloadStart } from '../../electron/protocol/frameCodec';
-import { messageHeaderLength, trafficHeaderLength, trafficRunHeaderLength, writeMessageHeader, writeMessagePrefix, writeTrafficHeader, writeTrafficRunHeader } from '../../electron/protocol/frameWriters';
+import {
+  messageHeaderLength,
+  trafficHeaderLength,
+  trafficRunHeaderLength,
+  writeMessageHeader,
+  writeMessagePrefix,
+  writeTrafficHeader,
+  writeTrafficRunHeader,
+} from '../../electron/protocol/frameWriters';
 import { MessageKind, TrafficFlag } from '../../electron/protocol/protocol';
 
 const nonEmptyId = fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/);
@@ -38,16 +46,25 @@ describe('the hot-path frame writers produce exactly the bytes of the reference 
 
   it('TRAFFIC, with and without a destination', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), kind, fc.boolean(), u32, nonEmptyId, fc.option(nonEmptyId), payload, (micros, k, injected, correlationId, source, destination, body) => {
-        const halves = { hi: Math.floor(micros / 2 ** 32), lo: micros >>> 0 };
-        const flags = injected ? TrafficFlag.INJECTED : 0;
-        const sourceBytes = Buffer.from(source);
-        const destinationBytes = destination === null ? null : Buffer.from(destination);
-        const frame = written(trafficHeaderLength(sourceBytes.length, destinationBytes?.length ?? 0), body, (slab, at) =>
-          writeTrafficHeader(slab, at, halves, k, flags, corrBytes(correlationId), 0, sourceBytes, destinationBytes, body.length),
-        );
-        expect(frame).toEqual(encodeTraffic({ timestampMicros: micros, kind: k, flags, correlationId, source, destination: destination ?? '', payload: body }));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        kind,
+        fc.boolean(),
+        u32,
+        nonEmptyId,
+        fc.option(nonEmptyId),
+        payload,
+        (micros, k, injected, correlationId, source, destination, body) => {
+          const halves = { hi: Math.floor(micros / 2 ** 32), lo: micros >>> 0 };
+          const flags = injected ? TrafficFlag.INJECTED : 0;
+          const sourceBytes = Buffer.from(source);
+          const destinationBytes = destination === null ? null : Buffer.from(destination);
+          const frame = written(trafficHeaderLength(sourceBytes.length, destinationBytes?.length ?? 0), body, (slab, at) =>
+            writeTrafficHeader(slab, at, halves, k, flags, corrBytes(correlationId), 0, sourceBytes, destinationBytes, body.length),
+          );
+          expect(frame).toEqual(encodeTraffic({ timestampMicros: micros, kind: k, flags, correlationId, source, destination: destination ?? '', payload: body }));
+        },
+      ),
     );
   });
 
@@ -57,7 +74,9 @@ describe('the hot-path frame writers produce exactly the bytes of the reference 
         const frames = messages.map(([k, c, peer, body]) => encodeMessage(k, k === MessageKind.BROADCAST ? '' : peer, body, c));
         const run = Buffer.concat(frames);
         const sourceBytes = Buffer.from(source);
-        const frame = written(trafficRunHeaderLength(sourceBytes.length), run, (slab, at) => writeTrafficRunHeader(slab, at, { hi: Math.floor(micros / 2 ** 32), lo: micros >>> 0 }, sourceBytes, frames.length, run.length));
+        const frame = written(trafficRunHeaderLength(sourceBytes.length), run, (slab, at) =>
+          writeTrafficRunHeader(slab, at, { hi: Math.floor(micros / 2 ** 32), lo: micros >>> 0 }, sourceBytes, frames.length, run.length),
+        );
         expect(frame).toEqual(encodeTrafficRun(micros, source, frames));
       }),
     );

@@ -50,7 +50,12 @@ describe('PendingOperations', () => {
     const never = { timeoutMs: 60_000, onTimeout: () => new Error('timeout'), ref: false };
     const toB = ops.start({ peer: 'B' }, never);
     const toC = ops.start({ peer: 'C' }, never);
-    expect(ops.rejectWhere((meta) => meta.peer === 'B', (meta) => new Error(`${meta.peer} left`))).toBe(1);
+    expect(
+      ops.rejectWhere(
+        (meta) => meta.peer === 'B',
+        (meta) => new Error(`${meta.peer} left`),
+      ),
+    ).toBe(1);
     await expect(toB.promise).rejects.toThrow('B left');
     expect(ops.has(toC.id)).toBe(true);
     expect(ops.resolve(toC.id, 'ok')).toBe(true);

@@ -48,10 +48,32 @@ describe('TrafficStore ring buffer', () => {
 
   it('materializes every field of a message row', () => {
     const store = new TrafficStore(4);
-    store.append([{ type: 'message', seq: 42, time: 1_700_000_000_123_456, kind: 'request', source: 'A', destination: 'B', correlationId: 7, size: 1000, preview: Buffer.from('ping').toString('base64'), injected: true }]);
+    store.append([
+      {
+        type: 'message',
+        seq: 42,
+        time: 1_700_000_000_123_456,
+        kind: 'request',
+        source: 'A',
+        destination: 'B',
+        correlationId: 7,
+        size: 1000,
+        preview: Buffer.from('ping').toString('base64'),
+        injected: true,
+      },
+    ]);
     expect(store.row(0)).toEqual({
-      rowNumber: 0, seq: 42, timeMicros: 1_700_000_000_123_456, kind: 'request', source: 'A', destination: 'B',
-      correlationId: 7, size: 1000, injected: true, preview: new Uint8Array(Buffer.from('ping')), note: null,
+      rowNumber: 0,
+      seq: 42,
+      timeMicros: 1_700_000_000_123_456,
+      kind: 'request',
+      source: 'A',
+      destination: 'B',
+      correlationId: 7,
+      size: 1000,
+      injected: true,
+      preview: new Uint8Array(Buffer.from('ping')),
+      note: null,
     });
   });
 

@@ -34,19 +34,21 @@ function harness(token: string | null = TOKEN) {
   const sockets: FakeSocket[] = [];
   const offered: string[][] = [];
   const timers: { callback: () => void; ms: number }[] = [];
-  const transport = backendTransport(new WebSocketTransport({
-    url: 'ws://127.0.0.1:1234/bridge',
-    token,
-    createSocket: (_url, protocols) => {
-      offered.push(protocols);
-      const socket = new FakeSocket();
-      sockets.push(socket);
-      return socket;
-    },
-    setTimer: (callback, ms) => timers.push({ callback, ms }),
-    clearTimer: () => undefined,
-    now: () => 0,
-  }));
+  const transport = backendTransport(
+    new WebSocketTransport({
+      url: 'ws://127.0.0.1:1234/bridge',
+      token,
+      createSocket: (_url, protocols) => {
+        offered.push(protocols);
+        const socket = new FakeSocket();
+        sockets.push(socket);
+        return socket;
+      },
+      setTimer: (callback, ms) => timers.push({ callback, ms }),
+      clearTimer: () => undefined,
+      now: () => 0,
+    }),
+  );
   return { transport, sockets, offered, timers };
 }
 

@@ -12,8 +12,7 @@ const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text));
 describe('hex dump', () => {
   it('lays out offset, two groups of eight hex bytes and ASCII like hexdump -C', () => {
     expect(hexDump(bytes('Hello, world!\n\u0001AB'))).toBe(
-      '00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64 21 0a 01 41  |Hello, world!..A|\n' +
-      '00000010  42                                                |B|',
+      '00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64 21 0a 01 41  |Hello, world!..A|\n' + '00000010  42                                                |B|',
     );
   });
 

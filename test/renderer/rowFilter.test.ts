@@ -100,8 +100,7 @@ describe('incremental match count', () => {
     const random = pseudoRandom(7);
     const modules = ['A', 'B', 'C', 'D'];
     const filter = filterOf({ module: 'B', moduleSide: 'either', kinds: ['unicast', 'broadcast'], text: 'x[0-9]', regex: true });
-    const predicate = (row: TrafficRow): boolean =>
-      (row.kind === 'unicast' || row.kind === 'broadcast') && (row.source === 'B' || row.destination === 'B') && /x[0-9]/i.test(rowText(row));
+    const predicate = (row: TrafficRow): boolean => (row.kind === 'unicast' || row.kind === 'broadcast') && (row.source === 'B' || row.destination === 'B') && /x[0-9]/i.test(rowText(row));
     const store = new TrafficStore(500);
     store.setFilter(filter);
     for (let batch = 0; batch < 40; batch++) {
@@ -120,7 +119,13 @@ describe('incremental match count', () => {
     const store = new TrafficStore(1000);
     let tested = 0;
     const base = filterOf({ text: 'a' });
-    store.setFilter({ ...base, matchesText: (text) => (tested++, base.matchesText!(text)) });
+    store.setFilter({
+      ...base,
+      matchesText: (text) => {
+        tested++;
+        return base.matchesText!(text);
+      },
+    });
     store.append(Array.from({ length: 100 }, () => messageEvent({ source: 'A', payload: 'abc' })));
     store.append(Array.from({ length: 10 }, () => messageEvent({ source: 'A', payload: 'zzz' })));
     expect(tested).toBe(110);

@@ -97,7 +97,9 @@ describe.skipIf(unavailable !== null)('another local user', () => {
 
     const hub = await runAs(cleanup, victim, [CLI, 'hub'], env).exited;
     expect(hub.code).toBe(1);
-    expect(hub.stderr).toContain(`refusing to use the socket directory ${privateDir}: it belongs to uid ${attacker.uid}, not to you (uid ${victim.uid}). Another user may have created it to intercept your hub's traffic.`);
+    expect(hub.stderr).toContain(
+      `refusing to use the socket directory ${privateDir}: it belongs to uid ${attacker.uid}, not to you (uid ${victim.uid}). Another user may have created it to intercept your hub's traffic.`,
+    );
 
     const send = await runAs(cleanup, victim, [CLI, 'send', '--as', 'victim', '--to', 'peer', 'private message'], { ...env, RELAYSCOPE_TOKEN: 'victim-token' }).exited;
     expect(send.code).toBe(1);
@@ -142,7 +144,10 @@ describe.skipIf(unavailable !== null)('another local user', () => {
 
     const monitor = await helloAs(other, name, encodeHello({ id: '', flags: HelloFlag.MONITOR }));
     expect(monitor.type).toBe(FrameType.ERROR);
-    expect(parseError(monitor.body, 5, monitor.body.length)).toMatchObject({ code: ErrorCode.NOT_PERMITTED, message: `@${name} is open to other users: a monitor must run as the hub's user, or the hub must have a token` });
+    expect(parseError(monitor.body, 5, monitor.body.length)).toMatchObject({
+      code: ErrorCode.NOT_PERMITTED,
+      message: `@${name} is open to other users: a monitor must run as the hub's user, or the hub must have a token`,
+    });
     expect(hub.snapshot().monitors).toEqual([]);
 
     const module = await helloAs(other, name, encodeHello({ id: 'other-module' }));
@@ -175,7 +180,10 @@ describe.skipIf(unavailable !== null)('another local user', () => {
     await dead.exited;
 
     for (const socket of [live, stale]) {
-      await expect(backend.setListeners([own, socket])).rejects.toMatchObject({ code: 'LISTEN_FAILED', message: `${socket} is a socket of another user (uid ${other.uid}); refusing to use or replace it: remove it as that user or root, or listen elsewhere` });
+      await expect(backend.setListeners([own, socket])).rejects.toMatchObject({
+        code: 'LISTEN_FAILED',
+        message: `${socket} is a socket of another user (uid ${other.uid}); refusing to use or replace it: remove it as that user or root, or listen elsewhere`,
+      });
       expect(fs.lstatSync(socket).uid).toBe(other.uid);
     }
     expect(backend.describe().listeners).toEqual([own]);

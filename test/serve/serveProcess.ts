@@ -70,7 +70,8 @@ export class ServeProcess {
     for (;;) {
       const match = pattern.exec(this.outputText);
       if (match !== null) return match;
-      if (!this.alive || Date.now() > deadline) throw new Error(`serve printed nothing matching ${String(pattern)}${this.alive ? ` within ${timeoutMs} ms` : ' before it exited'}:\n${this.outputText}`);
+      if (!this.alive || Date.now() > deadline)
+        throw new Error(`serve printed nothing matching ${String(pattern)}${this.alive ? ` within ${timeoutMs} ms` : ' before it exited'}:\n${this.outputText}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

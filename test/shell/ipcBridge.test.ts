@@ -152,7 +152,13 @@ describe('the IPC bridge between the preload and the hub', () => {
     const stopEvents = api.onEvents((...args: unknown[]) => calls.push(args));
     api.onSnapshot((snapshot) => snapshots.push(snapshot));
     await connectModule('sensor');
-    await waitUntil(() => batches().flat().some((event) => event.type === 'join' && event.id === 'sensor'), 'the join event pushed to the page');
+    await waitUntil(
+      () =>
+        batches()
+          .flat()
+          .some((event) => event.type === 'join' && event.id === 'sensor'),
+      'the join event pushed to the page',
+    );
     await waitUntil(() => snapshots.some((snapshot) => snapshot.modules.length === 1), 'a pushed snapshot with the module', 3000);
     expect(calls.every((args) => args.length === 1 && Array.isArray(args[0]))).toBe(true);
 

@@ -27,7 +27,10 @@ export class CliProcess {
   private exit: Exit | null = null;
   private readonly listeners = new Set<() => void>();
 
-  constructor(readonly args: readonly string[], options: StartOptions = {}) {
+  constructor(
+    readonly args: readonly string[],
+    options: StartOptions = {},
+  ) {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RELAYSCOPE_')));
     this.child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => this.changed(() => this.stdoutBytes.push(chunk)));

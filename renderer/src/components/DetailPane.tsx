@@ -15,21 +15,13 @@ const HEX_DISPLAY_BYTES = 64 * 1024;
 const TEXT_DISPLAY_CHARS = 256 * 1024;
 const JSON_DISPLAY_BYTES = 1024 * 1024;
 
-type PayloadState =
-  | { status: 'loading' }
-  | { status: 'full'; bytes: Uint8Array }
-  | { status: 'preview-only'; bytes: Uint8Array; reason: string };
+type PayloadState = { status: 'loading' } | { status: 'full'; bytes: Uint8Array } | { status: 'preview-only'; bytes: Uint8Array; reason: string };
 
 const LOADING: PayloadState = { status: 'loading' };
 
 let nextDraftNonce = 1;
 
-export function DetailPane({ row, transport, onInjectAgain, onClose }: {
-  row: TrafficRow | null;
-  transport: BackendTransport;
-  onInjectAgain: (draft: ComposerDraft) => void;
-  onClose: () => void;
-}) {
+export function DetailPane({ row, transport, onInjectAgain, onClose }: { row: TrafficRow | null; transport: BackendTransport; onInjectAgain: (draft: ComposerDraft) => void; onClose: () => void }) {
   // Tagged with the row it belongs to, so a new selection never shows the previous row's payload.
   const [fetched, setFetched] = useState<{ rowNumber: number; state: PayloadState } | null>(null);
 
@@ -56,7 +48,9 @@ export function DetailPane({ row, transport, onInjectAgain, onClose }: {
   if (row === null) {
     return (
       <section className="panel detail-pane empty" data-testid="detail-pane" aria-label="Message detail">
-        <header className="panel-header"><h2>Detail</h2></header>
+        <header className="panel-header">
+          <h2>Detail</h2>
+        </header>
         <p className="muted padded">Click a row to see its full payload as text, hex and JSON. Esc clears the selection; / jumps to the filter; space pauses the live tail.</p>
       </section>
     );
@@ -88,23 +82,34 @@ export function DetailPane({ row, transport, onInjectAgain, onClose }: {
             inject again
           </button>
         )}
-        <button type="button" onClick={onClose} title="Clear the selection (Esc)">✕</button>
+        <button type="button" onClick={onClose} title="Clear the selection (Esc)">
+          ✕
+        </button>
       </header>
       <dl className="detail-facts mono">
         <dt>route</dt>
-        <dd>{row.source || '—'} → {row.destination ?? (row.kind === 'broadcast' ? '* (broadcast)' : '—')}</dd>
+        <dd>
+          {row.source || '—'} → {row.destination ?? (row.kind === 'broadcast' ? '* (broadcast)' : '—')}
+        </dd>
         {isMessage && (
           <>
             <dt>size</dt>
-            <dd>{formatCount(row.size)} bytes{row.size >= 1024 ? ` (${formatBytes(row.size)})` : ''}</dd>
+            <dd>
+              {formatCount(row.size)} bytes{row.size >= 1024 ? ` (${formatBytes(row.size)})` : ''}
+            </dd>
             <dt>seq / corr</dt>
-            <dd>{row.seq} / {row.correlationId}{row.injected ? ' · injected' : ''}</dd>
+            <dd>
+              {row.seq} / {row.correlationId}
+              {row.injected ? ' · injected' : ''}
+            </dd>
           </>
         )}
       </dl>
       {isMessage && payload.status === 'loading' && <p className="muted notice">fetching the full payload…</p>}
       {payload.status === 'preview-only' && isMessage && (
-        <p className="notice warn">{payload.reason}; showing the first {bytes.length} of {formatCount(row.size)} bytes.</p>
+        <p className="notice warn">
+          {payload.reason}; showing the first {bytes.length} of {formatCount(row.size)} bytes.
+        </p>
       )}
       <PayloadViews bytes={bytes} isMessage={isMessage} />
     </section>
@@ -136,13 +141,7 @@ function PayloadViews({ bytes, isMessage }: { bytes: Uint8Array; isMessage: bool
   );
 }
 
-function PayloadView({ title, testId, copyText, note, children }: {
-  title: string;
-  testId: string;
-  copyText: string | (() => string) | null;
-  note: string | null;
-  children: ReactNode;
-}) {
+function PayloadView({ title, testId, copyText, note, children }: { title: string; testId: string; copyText: string | (() => string) | null; note: string | null; children: ReactNode }) {
   return (
     <div className="payload-view">
       <div className="payload-view-header">
@@ -151,7 +150,9 @@ function PayloadView({ title, testId, copyText, note, children }: {
         <span className="spacer" />
         {copyText !== null && <CopyButton label="copy" text={copyText} />}
       </div>
-      <pre className="mono payload-body" data-testid={testId}>{children}</pre>
+      <pre className="mono payload-body" data-testid={testId}>
+        {children}
+      </pre>
     </div>
   );
 }
@@ -169,7 +170,9 @@ function CopyButton({ label, text }: { label: string; text: string | (() => stri
   };
   return (
     <span className="copy">
-      <button type="button" className="small" onClick={() => void copy()}>{label}</button>
+      <button type="button" className="small" onClick={() => void copy()}>
+        {label}
+      </button>
       {outcome !== null && <span className={outcome === 'copied' ? 'muted' : 'inline-error'}> {outcome}</span>}
     </span>
   );

@@ -8,11 +8,7 @@ import type { TrafficStore } from '../state/TrafficStore';
 // Applying a filter rescans every stored row once; waiting for a pause in typing avoids one rescan per keystroke.
 const TEXT_SETTLE_MS = 120;
 
-export function FilterBar({ store, directory, filterInputRef }: {
-  store: TrafficStore;
-  directory: ModuleDirectory;
-  filterInputRef: RefObject<HTMLInputElement | null>;
-}) {
+export function FilterBar({ store, directory, filterInputRef }: { store: TrafficStore; directory: ModuleDirectory; filterInputRef: RefObject<HTMLInputElement | null> }) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   useSyncExternalStore(directory.subscribe, directory.getVersion);
   const [spec, setSpec] = useState<FilterSpec>(INITIAL_FILTER);
@@ -24,8 +20,9 @@ export function FilterBar({ store, directory, filterInputRef }: {
     return () => clearTimeout(timer);
   }, [spec.text, spec.regex]);
 
+  const { module, moduleSide, kinds } = spec;
   useEffect(() => {
-    const result = compileFilter({ ...spec, text: appliedText.text, regex: appliedText.regex });
+    const result = compileFilter({ module, moduleSide, kinds, text: appliedText.text, regex: appliedText.regex });
     if (result.ok) {
       setError(null);
       store.setFilter(result.filter);
@@ -34,11 +31,10 @@ export function FilterBar({ store, directory, filterInputRef }: {
       setError(result.error);
     }
     // spec.text and spec.regex reach the store through appliedText, once typing settles.
-  }, [store, spec.module, spec.moduleSide, spec.kinds, appliedText]);
+  }, [store, module, moduleSide, kinds, appliedText]);
 
   const update = (change: Partial<FilterSpec>): void => setSpec((previous) => ({ ...previous, ...change }));
-  const toggleKind = (kind: RowKind): void =>
-    update({ kinds: spec.kinds.includes(kind) ? spec.kinds.filter((k) => k !== kind) : ROW_KINDS.filter((k) => k === kind || spec.kinds.includes(k)) });
+  const toggleKind = (kind: RowKind): void => update({ kinds: spec.kinds.includes(kind) ? spec.kinds.filter((k) => k !== kind) : ROW_KINDS.filter((k) => k === kind || spec.kinds.includes(k)) });
 
   const moduleIds = directory.entries().map((entry) => entry.id);
   if (spec.module !== '' && !moduleIds.includes(spec.module)) moduleIds.push(spec.module);
@@ -50,10 +46,18 @@ export function FilterBar({ store, directory, filterInputRef }: {
         <select value={spec.module} onChange={(event) => update({ module: event.target.value })} data-testid="filter-module">
           <option value="">any</option>
           {moduleIds.map((id) => (
-            <option key={id} value={id}>{id}</option>
+            <option key={id} value={id}>
+              {id}
+            </option>
           ))}
         </select>
-        <select value={spec.moduleSide} onChange={(event) => update({ moduleSide: event.target.value as ModuleSide })} disabled={spec.module === ''} data-testid="filter-module-side" aria-label="module is">
+        <select
+          value={spec.moduleSide}
+          onChange={(event) => update({ moduleSide: event.target.value as ModuleSide })}
+          disabled={spec.module === ''}
+          data-testid="filter-module-side"
+          aria-label="module is"
+        >
           <option value="either">either side</option>
           <option value="source">as source</option>
           <option value="destination">as destination</option>
@@ -61,15 +65,7 @@ export function FilterBar({ store, directory, filterInputRef }: {
       </label>
       <div className="kind-toggles" role="group" aria-label="kinds">
         {ROW_KINDS.map((kind) => (
-          <button
-            key={kind}
-            type="button"
-            className={`kind-toggle kind-${kind}`}
-            aria-pressed={spec.kinds.includes(kind)}
-            data-testid="kind-toggle"
-            data-kind={kind}
-            onClick={() => toggleKind(kind)}
-          >
+          <button key={kind} type="button" className={`kind-toggle kind-${kind}`} aria-pressed={spec.kinds.includes(kind)} data-testid="kind-toggle" data-kind={kind} onClick={() => toggleKind(kind)}>
             {kind}
           </button>
         ))}
@@ -111,11 +107,21 @@ function LiveTailControls({ store }: { store: TrafficStore }) {
         <span className="pending mono" title={`${formatCount(store.arrivedWhilePaused)} rows arrived while paused; the ${formatCount(store.pendingCount)} that match the filter appear on resume`}>
           +<span data-testid="pending-count">{store.pendingCount}</span> new
           {store.evictedWhilePaused > 0 && (
-            <span className="warn"> · {formatCount(store.evictedWhilePaused)} older rows evicted (ring holds {formatCount(store.capacity)})</span>
+            <span className="warn">
+              {' '}
+              · {formatCount(store.evictedWhilePaused)} older rows evicted (ring holds {formatCount(store.capacity)})
+            </span>
           )}
         </span>
       )}
-      <button type="button" className={store.paused ? 'primary' : ''} data-testid="pause-toggle" aria-pressed={store.paused} onClick={() => (store.paused ? store.resume() : store.pause())} title="Pause or resume the live tail (space)">
+      <button
+        type="button"
+        className={store.paused ? 'primary' : ''}
+        data-testid="pause-toggle"
+        aria-pressed={store.paused}
+        onClick={() => (store.paused ? store.resume() : store.pause())}
+        title="Pause or resume the live tail (space)"
+      >
         {store.paused ? '▶ resume' : '❚❚ pause'}
       </button>
       <button type="button" onClick={() => store.clear()} title="Drop every stored row">

@@ -175,7 +175,9 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
             <select value={target} onChange={(event) => setTarget(event.target.value)} data-testid="composer-target">
               <option value={BROADCAST_TARGET}>broadcast</option>
               {moduleIds.map((id) => (
-                <option key={id} value={id}>{id}</option>
+                <option key={id} value={id}>
+                  {id}
+                </option>
               ))}
               {!targetIsKnown && <option value={target}>{`${target} (not connected)`}</option>}
             </select>
@@ -196,7 +198,9 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
             <span>encoding</span>
             <select value={encoding} onChange={(event) => setEncoding(event.target.value as PayloadEncoding)} data-testid="composer-encoding">
               {PAYLOAD_ENCODINGS.map((name) => (
-                <option key={name} value={name}>{name}</option>
+                <option key={name} value={name}>
+                  {name}
+                </option>
               ))}
             </select>
           </label>
@@ -214,9 +218,7 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
             </label>
           )}
         </div>
-        {mode === 'request' && source.trim() !== '' && (
-          <p className="muted composer-note">Requests go out as the backend's own ID, which waits for the reply; "as" applies to send only.</p>
-        )}
+        {mode === 'request' && source.trim() !== '' && <p className="muted composer-note">Requests go out as the backend's own ID, which waits for the reply; "as" applies to send only.</p>}
         <textarea
           className="mono composer-payload"
           value={payload}
@@ -236,24 +238,47 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
           <button type="submit" className="primary" disabled={busy} data-testid="composer-send">
             {busy ? (mode === 'request' ? 'waiting for the reply…' : 'sending…') : mode === 'request' ? 'send request' : 'send'}
           </button>
-          {error !== null && <span className="inline-error" data-testid="composer-error" role="alert">{error}</span>}
+          {error !== null && (
+            <span className="inline-error" data-testid="composer-error" role="alert">
+              {error}
+            </span>
+          )}
         </div>
-        {result !== null && <pre className="mono composer-result" data-testid="composer-result">{result}</pre>}
+        {result !== null && (
+          <pre className="mono composer-result" data-testid="composer-result">
+            {result}
+          </pre>
+        )}
       </form>
       {history.length > 0 && (
         <div className="composer-history">
           <div className="payload-view-header">
             <span className="strong">sent</span>
             <span className="spacer" />
-            <button type="button" className="small" onClick={() => { setHistory([]); saveHistory([]); }}>clear history</button>
+            <button
+              type="button"
+              className="small"
+              onClick={() => {
+                setHistory([]);
+                saveHistory([]);
+              }}
+            >
+              clear history
+            </button>
           </div>
           <ul>
             {history.map((message, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the same message may be in the history twice; its place is what tells the entries apart.
               <li key={index} className="mono">
-                <button type="button" className="small" onClick={() => void send(message)} disabled={busy} title="Send this again as it is">resend</button>
-                <button type="button" className="small" onClick={() => load(message)} title="Put this in the composer to edit">edit</button>
+                <button type="button" className="small" onClick={() => void send(message)} disabled={busy} title="Send this again as it is">
+                  resend
+                </button>
+                <button type="button" className="small" onClick={() => load(message)} title="Put this in the composer to edit">
+                  edit
+                </button>
                 <span className="history-text" title={message.payload}>
-                  {message.mode === 'request' ? 'request ' : ''}{message.source !== '' ? `${message.source} ` : ''}→ {message.target}: [{message.encoding}] {message.payload}
+                  {message.mode === 'request' ? 'request ' : ''}
+                  {message.source !== '' ? `${message.source} ` : ''}→ {message.target}: [{message.encoding}] {message.payload}
                 </span>
               </li>
             ))}

@@ -11,7 +11,12 @@ interface KickState {
   error: string | null;
 }
 
-export function ModulesPanel({ directory, snapshot, snapshotError, transport }: {
+export function ModulesPanel({
+  directory,
+  snapshot,
+  snapshotError,
+  transport,
+}: {
   directory: ModuleDirectory;
   snapshot: WireSnapshot | null;
   snapshotError: string | null;
@@ -32,7 +37,9 @@ export function ModulesPanel({ directory, snapshot, snapshotError, transport }: 
     <section className="panel modules-panel" aria-label="Modules">
       <header className="panel-header">
         <h2>Modules</h2>
-        <span className="muted">{connectedCount} connected{snapshot !== null && snapshot.monitors.length > 0 ? `, ${snapshot.monitors.length} monitor${snapshot.monitors.length === 1 ? '' : 's'}` : ''}</span>
+        <span className="muted">
+          {connectedCount} connected{snapshot !== null && snapshot.monitors.length > 0 ? `, ${snapshot.monitors.length} monitor${snapshot.monitors.length === 1 ? '' : 's'}` : ''}
+        </span>
         <span className="spacer" />
         <button type="button" disabled={directory.departedCount === 0} onClick={() => directory.clearDeparted()}>
           clear departed{directory.departedCount > 0 ? ` (${directory.departedCount})` : ''}
@@ -68,9 +75,7 @@ export function ModulesPanel({ directory, snapshot, snapshotError, transport }: 
             )}
             {connectedCount === 0 && <EmptyState snapshot={snapshot} />}
             {snapshot.monitors.length > 0 && (
-              <p className="monitors-line muted">
-                monitors: {snapshot.monitors.map((monitor) => `${monitor.id} (${monitor.transport}${monitor.peer ? ` ${monitor.peer}` : ''})`).join(', ')}
-              </p>
+              <p className="monitors-line muted">monitors: {snapshot.monitors.map((monitor) => `${monitor.id} (${monitor.transport}${monitor.peer ? ` ${monitor.peer}` : ''})`).join(', ')}</p>
             )}
           </>
         )}
@@ -87,7 +92,9 @@ function ModuleRow({ entry, now, kick, onKick }: { entry: ModuleEntry; now: numb
   return (
     <>
       <tr className={departure ? 'module-row departed' : 'module-row'} data-testid="module-row" data-module-id={entry.id} data-connected={departure ? 'false' : 'true'}>
-        <td className="mono strong" title={module?.listener}>{entry.id}</td>
+        <td className="mono strong" title={module?.listener}>
+          {entry.id}
+        </td>
         <td className="mono">{transport}</td>
         <td className="mono" title={connectedAt !== null ? new Date(connectedAt).toLocaleString() : undefined}>
           {connectedAt !== null ? `${formatClock(connectedAt)} (${formatDuration((departure?.leftAt ?? now) - connectedAt)})` : '—'}
@@ -114,7 +121,9 @@ function ModuleRow({ entry, now, kick, onKick }: { entry: ModuleEntry; now: numb
       </tr>
       {kick?.error && departure === null && (
         <tr className="module-kick-error">
-          <td colSpan={9} className="inline-error">kick failed: {kick.error}</td>
+          <td colSpan={9} className="inline-error">
+            kick failed: {kick.error}
+          </td>
         </tr>
       )}
     </>

@@ -85,7 +85,9 @@ export function RateChart({ history, snapshot }: { history: RateHistory; snapsho
       });
       context.stroke();
     };
-    topModules.forEach((id, index) => drawSeries(MODULE_COLORS[index], (i) => samples[i].perModule.get(id) ?? 0, 1.25));
+    topModules.forEach((id, index) => {
+      drawSeries(MODULE_COLORS[index], (i) => samples[i].perModule.get(id) ?? 0, 1.25);
+    });
     drawSeries(TOTAL_COLOR, (i) => samples[i].total, 2);
   }, [history, snapshot, size, topModules]);
 

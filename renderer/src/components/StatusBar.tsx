@@ -27,13 +27,22 @@ function SocketEditor({ listeners, transport }: { listeners: string[]; transport
 
   if (draft === null) {
     return (
-      <button type="button" className="link" data-testid="sockets-edit" title="Change where the hub listens (comma-separated: paths, @names, tcp://host:port)" onClick={() => setDraft(listeners.join(', '))}>
+      <button
+        type="button"
+        className="link"
+        data-testid="sockets-edit"
+        title="Change where the hub listens (comma-separated: paths, @names, tcp://host:port)"
+        onClick={() => setDraft(listeners.join(', '))}
+      >
         listening on {listeners.join(', ') || '(nothing)'}
       </button>
     );
   }
   const apply = (): void => {
-    const addresses = draft.split(',').map((address) => address.trim()).filter((address) => address !== '');
+    const addresses = draft
+      .split(',')
+      .map((address) => address.trim())
+      .filter((address) => address !== '');
     setBusy(true);
     void transport.listen({ addresses }).then((result) => {
       setBusy(false);
@@ -58,19 +67,29 @@ function SocketEditor({ listeners, transport }: { listeners: string[]; transport
           if (event.key === 'Escape') setDraft(null);
         }}
       />{' '}
-      <button type="button" data-testid="sockets-apply" disabled={busy} onClick={apply}>apply</button>{' '}
-      <button type="button" onClick={() => { setDraft(null); setError(null); }}>cancel</button>
-      {error !== null && <span className="warn" data-testid="sockets-error"> {error}</span>}
+      <button type="button" data-testid="sockets-apply" disabled={busy} onClick={apply}>
+        apply
+      </button>{' '}
+      <button
+        type="button"
+        onClick={() => {
+          setDraft(null);
+          setError(null);
+        }}
+      >
+        cancel
+      </button>
+      {error !== null && (
+        <span className="warn" data-testid="sockets-error">
+          {' '}
+          {error}
+        </span>
+      )}
     </span>
   );
 }
 
-export function StatusBar({ snapshot, connection, store, transport }: {
-  snapshot: WireSnapshot | null;
-  connection: ConnectionState;
-  store: TrafficStore;
-  transport: BackendTransport;
-}) {
+export function StatusBar({ snapshot, connection, store, transport }: { snapshot: WireSnapshot | null; connection: ConnectionState; store: TrafficStore; transport: BackendTransport }) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   const [now, setNow] = useState(Date.now());
   const down = connection.status !== 'connected';
@@ -97,9 +116,15 @@ export function StatusBar({ snapshot, connection, store, transport }: {
             <SocketEditor listeners={snapshot.listeners} transport={transport} />
           )}
           <span>up {formatDuration(snapshot.now - snapshot.startedAt)}</span>
-          <span>{snapshot.modules.length} module{snapshot.modules.length === 1 ? '' : 's'}</span>
-          <span title="Messages and payload bytes relayed since the hub started">{formatCount(snapshot.totals.messages)} msgs · {formatBytes(snapshot.totals.bytes)}</span>
-          <span>{formatRate(snapshot.totals.messagesPerSecond)} msg/s · {formatBytes(Math.round(snapshot.totals.bytesPerSecond))}/s</span>
+          <span>
+            {snapshot.modules.length} module{snapshot.modules.length === 1 ? '' : 's'}
+          </span>
+          <span title="Messages and payload bytes relayed since the hub started">
+            {formatCount(snapshot.totals.messages)} msgs · {formatBytes(snapshot.totals.bytes)}
+          </span>
+          <span>
+            {formatRate(snapshot.totals.messagesPerSecond)} msg/s · {formatBytes(Math.round(snapshot.totals.bytesPerSecond))}/s
+          </span>
           <span className={snapshot.totals.drops > 0 ? 'warn' : ''}>drops {formatCount(snapshot.totals.drops)}</span>
           <span className={snapshot.totals.errors > 0 ? 'warn' : ''}>errors {formatCount(snapshot.totals.errors)}</span>
         </>
@@ -119,7 +144,9 @@ export function StatusBar({ snapshot, connection, store, transport }: {
           }}
         >
           {capacityChoices.map((choice) => (
-            <option key={choice} value={choice}>{formatCount(choice)}</option>
+            <option key={choice} value={choice}>
+              {formatCount(choice)}
+            </option>
           ))}
         </select>
       </label>

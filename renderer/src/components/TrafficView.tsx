@@ -41,11 +41,7 @@ function scrollTopFor(virtualTop: number, shape: Geometry): number {
  * of them. It follows the live tail unless paused or scrolled away from the end; while scrolled
  * away, the rows in view stay put as new rows arrive and old ones are evicted.
  */
-export function TrafficView({ store, selectedRowNumber, onSelect }: {
-  store: TrafficStore;
-  selectedRowNumber: number | null;
-  onSelect: (row: TrafficRow) => void;
-}) {
+export function TrafficView({ store, selectedRowNumber, onSelect }: { store: TrafficStore; selectedRowNumber: number | null; onSelect: (row: TrafficRow) => void }) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState<Viewport>({ scrollTop: 0, height: 400 });
@@ -109,6 +105,7 @@ export function TrafficView({ store, selectedRowNumber, onSelect }: {
 
   return (
     <div className="traffic-view">
+      {/* biome-ignore lint/a11y/useFocusableInteractive: the column header row is not an interactive element */}
       <div className="traffic-header traffic-grid" role="row">
         <span>time</span>
         <span>source → destination</span>
@@ -124,11 +121,7 @@ export function TrafficView({ store, selectedRowNumber, onSelect }: {
             ))}
           </div>
         </div>
-        {count === 0 && (
-          <p className="traffic-empty muted">
-            {store.rowCount === 0 ? 'No traffic yet. Messages, errors, joins and leaves appear here as they happen.' : 'No rows match the filter.'}
-          </p>
-        )}
+        {count === 0 && <p className="traffic-empty muted">{store.rowCount === 0 ? 'No traffic yet. Messages, errors, joins and leaves appear here as they happen.' : 'No rows match the filter.'}</p>}
       </div>
       {!following && !store.paused && count > 0 && (
         <button type="button" className="follow-button primary" onClick={() => setFollowing(true)}>
@@ -147,6 +140,8 @@ function routeOf(row: TrafficRow): string {
 function TrafficRowView({ row, selected, onSelect }: { row: TrafficRow; selected: boolean; onSelect: (row: TrafficRow) => void }) {
   const isMessage = row.note === null;
   return (
+    // biome-ignore lint/a11y/useFocusableInteractive: rows are selected with the mouse; the keyboard has no row selection yet.
+    // biome-ignore lint/a11y/useKeyWithClickEvents: as above.
     <div
       className={`traffic-row traffic-grid kind-${row.kind}${selected ? ' selected' : ''}`}
       data-testid="traffic-row"
@@ -158,8 +153,18 @@ function TrafficRowView({ row, selected, onSelect }: { row: TrafficRow; selected
       onClick={() => onSelect(row)}
     >
       <span className="mono time">{formatMicros(row.timeMicros)}</span>
-      <span className="mono route" title={routeOf(row)}>{routeOf(row)}</span>
-      <span className={`kind kind-${row.kind}`}>{row.kind}{row.injected ? <span className="muted" title="injected by a monitor"> inj</span> : null}</span>
+      <span className="mono route" title={routeOf(row)}>
+        {routeOf(row)}
+      </span>
+      <span className={`kind kind-${row.kind}`}>
+        {row.kind}
+        {row.injected ? (
+          <span className="muted" title="injected by a monitor">
+            {' '}
+            inj
+          </span>
+        ) : null}
+      </span>
       <span className="mono num">{isMessage ? row.size : ''}</span>
       <span className="mono preview">
         {isMessage ? previewText(row.preview) : row.note}

@@ -41,7 +41,10 @@ export class RateHistory {
     for (const sample of this.samples) {
       for (const [id, rate] of sample.perModule) sums.set(id, (sums.get(id) ?? 0) + rate);
     }
-    return [...sums].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, count).map(([id]) => id);
+    return [...sums]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, count)
+      .map(([id]) => id);
   }
 
   get peak(): number {

@@ -1,7 +1,7 @@
 import type { WireEvent } from '@contract';
 import { FilterIndex } from './FilterIndex';
 import { ModuleIdInterner, NO_MODULE } from './ModuleIdInterner';
-import type { CompiledFilter } from './rowFilter';
+import type { CompiledFilter, FilterSpec } from './rowFilter';
 import { ROW_KINDS } from './rowKinds';
 import { RowRing } from './RowRing';
 import { rowFromEvent, systemRow, type RowInput, type TrafficRow } from './trafficRows';
@@ -62,6 +62,11 @@ export class TrafficStore extends VersionedStore {
   get matchCount(): number {
     return this.filterIndex.active ? this.filterIndex.count : this.ring.rowCount;
   }
+  /** What the filter bar applied, for an export of what the table shows. */
+  get filterSpec(): FilterSpec {
+    return this.filterIndex.filter.spec;
+  }
+
   get filterActive(): boolean {
     return this.filterIndex.active;
   }

@@ -14,7 +14,7 @@ export const BRIDGE_PROTOCOL = 'relayscope.v1';
 export const TOKEN_PROTOCOL_PREFIX = 'token.';
 
 /** The key in sessionStorage: see takePageToken for why there. */
-const STORAGE_KEY = 'relayscope.token';
+export const PAGE_TOKEN_STORAGE_KEY = 'relayscope.token';
 /** serve's tokens are hex; anything else cannot be a subprotocol (new WebSocket would throw) and is ignored. */
 const TOKEN = /^[0-9a-f]{1,256}$/i;
 
@@ -51,10 +51,10 @@ export function takePageToken(location: PageLocation, history: PageHistory, stor
   if (fromFragment !== null) {
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
     if (TOKEN.test(fromFragment)) {
-      storage.setItem(STORAGE_KEY, fromFragment);
+      storage.setItem(PAGE_TOKEN_STORAGE_KEY, fromFragment);
       return fromFragment;
     }
   }
-  const kept = storage.getItem(STORAGE_KEY);
+  const kept = storage.getItem(PAGE_TOKEN_STORAGE_KEY);
   return kept !== null && TOKEN.test(kept) ? kept : null;
 }

@@ -42,8 +42,8 @@ static int handle_incoming(rs_client *c) {
             rc = rs_reply(c, &msg, answer, (size_t)n);
             if (rc != RS_OK) report_error(c, "reply", rc);
         } else if (msg.kind == RS_KIND_UNICAST || msg.kind == RS_KIND_BROADCAST) {
-            printf("got %s from %s: %.*s\n", msg.kind == RS_KIND_UNICAST ? "unicast" : "broadcast", msg.source,
-                   (int)msg.payload_len, (const char *)msg.payload);
+            printf("got %s from %s: %.*s\n", msg.kind == RS_KIND_UNICAST ? "unicast" : "broadcast", msg.source, (int)msg.payload_len,
+                   (const char *)msg.payload);
         }
     }
     fflush(stdout);

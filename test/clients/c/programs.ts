@@ -26,9 +26,7 @@ export const hasValgrind = commandWorks('valgrind', ['--version']);
  */
 export function buildCPrograms(buildDir: string, makeDirs: readonly string[] = ['test/clients/c', 'examples/c'], cflags?: string): string {
   const variables = [`BUILD_DIR=${buildDir}`, ...(cflags === undefined ? [] : [`CFLAGS=${cflags}`])];
-  return makeDirs
-    .map((dir) => execFileSync('make', ['-C', path.join(REPO_ROOT, dir), ...variables], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))
-    .join('');
+  return makeDirs.map((dir) => execFileSync('make', ['-C', path.join(REPO_ROOT, dir), ...variables], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).join('');
 }
 
 /** The environment for a C program: no RELAYSCOPE_* from the user's shell, plus `extra`. */
@@ -51,10 +49,7 @@ export function startProgram(cleanup: Cleanup, command: string, args: string[], 
 export async function waitForExit(program: TrackedChild, timeoutMs = 15_000): Promise<ChildResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${program.child.spawnargs.join(' ')} still running after ${timeoutMs} ms\nstdout: ${program.stdout()}\nstderr: ${program.stderr()}`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new Error(`${program.child.spawnargs.join(' ')} still running after ${timeoutMs} ms\nstdout: ${program.stdout()}\nstderr: ${program.stderr()}`)), timeoutMs);
   });
   try {
     return await Promise.race([program.exited, timeout]);

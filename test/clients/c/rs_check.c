@@ -16,12 +16,12 @@
 
 #include "relayscope.h"
 
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
             fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1);                                                                \
-        }                                                                           \
+            exit(1);                                                                 \
+        }                                                                            \
     } while (0)
 
 #define CHECK_RC(c, expr, expected) check_rc((c), (expr), (expected), #expr, __LINE__)

@@ -18,6 +18,7 @@ export interface MonitorFixtures {
  */
 export const test = base.extend<MonitorFixtures>({
   // Playwright reads the fixtures a fixture needs from its first parameter, which must be a destructuring pattern.
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the pattern even when it needs no fixture.
   session: async ({}, use) => {
     const session = await ServeSession.start();
     try {
