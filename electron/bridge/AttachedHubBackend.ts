@@ -7,7 +7,8 @@ import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../protocol/protocol';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
-import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
+import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
+import { MonitorRecording } from './MonitorRecording';
 
 export interface AttachOptions {
   /** The hub's address: a path, @name or tcp://host:port. */
@@ -37,6 +38,7 @@ export class AttachedHubBackend implements HubBackend {
   private readonly attachedTo: string;
   private readonly transport: 'unix' | 'abstract' | 'tcp';
   private readonly events: HubEventStream;
+  private recording: MonitorRecording | null = null;
 
   /** Injected requests waiting for the module's reply, by the correlation ID they were injected with. */
   private readonly requests = new PendingOperations<{ destination: string }, InProcessReply>({ first: FIRST_REQUEST_CORRELATION });
@@ -107,6 +109,24 @@ export class AttachedHubBackend implements HubBackend {
     throw new BackendError('NOT_SUPPORTED', 'this window is attached to a hub that runs elsewhere: its sockets are set where it runs');
   }
 
+  /**
+   * Records from this monitor connection, in this process: the hub drops copies towards a monitor
+   * that falls behind, so the recording counts those (MONITOR_DROPPED) as missed.
+   */
+  async startRecording(file: string): Promise<BackendRecording> {
+    if (this.recording !== null) throw new BackendError('RECORDING_FAILED', 'already recording; stop that recording first');
+    try {
+      return await MonitorRecording.start(file, this.attachedTo, () => this.client.stats(), (recording) => {
+        this.recording = recording;
+        return () => {
+          if (this.recording === recording) this.recording = null;
+        };
+      });
+    } catch (err) {
+      throw new BackendError('RECORDING_FAILED', (err as Error).message);
+    }
+  }
+
   async kick(id: string, reason?: string): Promise<void> {
     try {
       await this.client.kick(id, reason);
@@ -120,6 +140,7 @@ export class AttachedHubBackend implements HubBackend {
   }
 
   async close(): Promise<void> {
+    await this.recording?.stop();
     this.events.flush();
     this.requests.rejectAll(new BackendError('NOT_CONNECTED', 'the UI detached from the hub before the reply came'));
     await this.client.close();
@@ -129,9 +150,12 @@ export class AttachedHubBackend implements HubBackend {
 
   private onTraffic(traffic: TrafficFrame): void {
     if (traffic.kind === MessageKind.REPLY && traffic.destination === this.client.id) this.resolveRequest(traffic);
-    if (!this.events.active) return;
     const kind = MESSAGE_KIND_NAMES[traffic.kind];
     if (kind === undefined) return;
+    const injected = (traffic.flags & TrafficFlag.INJECTED) !== 0;
+    const destination = traffic.destination === '' ? null : traffic.destination;
+    this.recording?.record({ type: 'message', time: traffic.timestampMicros, kind, source: traffic.source, destination, correlationId: traffic.correlationId, injected, payload: traffic.payload });
+    if (!this.events.active) return;
     const seq = this.events.nextMessageSeq();
     if (seq === null) return;
     this.events.storePayload(seq, traffic.payload);
@@ -141,11 +165,11 @@ export class AttachedHubBackend implements HubBackend {
       time: traffic.timestampMicros,
       kind,
       source: traffic.source,
-      destination: traffic.destination === '' ? null : traffic.destination,
+      destination,
       correlationId: traffic.correlationId,
       size: traffic.payload.length,
       preview: Uint8Array.prototype.slice.call(traffic.payload, 0, PREVIEW_BYTES),
-      injected: (traffic.flags & TrafficFlag.INJECTED) !== 0,
+      injected,
     });
   }
 
@@ -162,9 +186,18 @@ export class AttachedHubBackend implements HubBackend {
         () => new BackendError('PEER_GONE', `"${frame.id}" left before replying: ${frame.detail}`),
       );
     }
+    if (this.recording !== null) this.recordEvent(this.recording, frame);
     if (!this.events.active) return;
     const event = this.hubEvent(frame);
     if (event !== null) this.events.emit(event);
+  }
+
+  private recordEvent(recording: MonitorRecording, frame: EventFrame): void {
+    const names: Record<number, 'join' | 'leave' | 'error' | 'monitor-dropped'> = { [HubEventCode.JOIN]: 'join', [HubEventCode.LEAVE]: 'leave', [HubEventCode.ERROR]: 'error', [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped' };
+    const event = names[frame.event];
+    if (event === undefined) return;
+    if (event === 'monitor-dropped') recording.countMissed(monitorDroppedCount(frame) ?? 1);
+    recording.record({ type: 'event', time: frame.timestampMicros, event, id: frame.id, code: frame.code, detail: frame.detail });
   }
 
   private hubEvent(frame: EventFrame): HubEvent | null {

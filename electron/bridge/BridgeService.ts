@@ -1,5 +1,19 @@
-import { ContractError, INVOKE_CHANNELS, isInvokeChannel, SNAPSHOT_INTERVAL_MS, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeHandlers, type InvokeResult, type PushChannel, type PushData } from './contract';
+import {
+  ContractError,
+  INVOKE_CHANNELS,
+  isInvokeChannel,
+  SNAPSHOT_INTERVAL_MS,
+  type CallResult,
+  type InvokeArgs,
+  type InvokeChannel,
+  type InvokeHandlers,
+  type InvokeResult,
+  type PushChannel,
+  type PushData,
+} from './contract';
+import { CaptureControl } from './CaptureControl';
 import { BackendError, type HubBackend } from './HubBackend';
+import { OfflineBackend } from './OfflineBackend';
 import { toWireEvent, toWireSnapshot } from './wireEvents';
 
 /** Where BridgeService.subscribe delivers: each push with the data type of its channel. */
@@ -31,9 +45,26 @@ export class BridgeService {
       return payload === undefined ? null : { payloadBase64: payload.toString('base64') };
     },
     'hub:listen': async ({ addresses }) => ({ listeners: await this.backend.setListeners(addresses) }),
+    'hub:recordStart': () => this.captures.start(),
+    'hub:recordStop': () => this.captures.stop(),
+    'hub:recordStatus': async () => this.captures.status(),
+    'hub:export': (args) => this.captures.export(args),
+    'hub:seek': async ({ time }) => {
+      if (!(this.backend instanceof OfflineBackend)) throw new BackendError('NOT_SUPPORTED', 'seeking is for an opened recording; this window shows a live hub');
+      this.backend.seek(time);
+      return null;
+    },
   };
 
-  constructor(private readonly backend: HubBackend) {}
+  /** Recordings and exports; the browser mode's download route asks it for the files it made. */
+  readonly captures: CaptureControl;
+
+  constructor(
+    private readonly backend: HubBackend,
+    captureDirectory?: () => string,
+  ) {
+    this.captures = new CaptureControl(backend, captureDirectory);
+  }
 
   /** Runs one call from the UI. Never throws: unknown channels, bad arguments and hub refusals come back as { ok: false }. */
   async call(channel: unknown, args: unknown): Promise<CallResult<unknown>> {

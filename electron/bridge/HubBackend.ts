@@ -1,10 +1,22 @@
+import type { RecordingStatus } from '../capture/Recording';
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
+import type { WireOffline } from './contract';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
 
 /** Where the backend's hub is: the addresses it listens on, and the address it is attached to when it runs elsewhere. */
 export interface HubBackendDescription {
   listeners: string[];
   attachedTo: string | null;
+  /** Set by the backend of an opened recording (OfflineBackend). */
+  offline?: WireOffline;
+}
+
+/** A recording a backend started: the hub's in-process Recording, or one fed from a monitor connection. */
+export interface BackendRecording {
+  status(): RecordingStatus;
+  stop(): Promise<RecordingStatus>;
+  /** true when copies can be missed before they reach the recorder (a monitor connection): the UI says so. */
+  readonly missedPossible: boolean;
 }
 
 /**
@@ -26,6 +38,8 @@ export interface HubBackend {
   payload(seq: number): Promise<Buffer | undefined>;
   /** Listens on exactly `addresses` from now on; returns their descriptions. Modules already connected stay. */
   setListeners(addresses: string[]): Promise<string[]>;
+  /** Starts recording every message and event to `file` (MCAP) where the hub's traffic is: one at a time. */
+  startRecording(file: string): Promise<BackendRecording>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@ import { listen, reachableByOthers, type HubListener, type ListenOptions } from 
 import { errorName } from '../protocol/protocol';
 import { HubCommandError, HubTimeoutError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
-import { BackendError, type HubBackend, type HubBackendDescription } from './HubBackend';
+import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
 
 /** A hub running in this process, with the listeners that feed it. */
 export class LocalHubBackend implements HubBackend {
@@ -51,7 +51,8 @@ export class LocalHubBackend implements HubBackend {
     // another user's socket is refused by listen() itself.
     for (const address of this.hub.hasToken ? [] : wanted) {
       const reason = current.has(formatSocketAddress(address)) ? null : reachableByOthers(address, this.listenOptions.mode);
-      if (reason !== null) throw new BackendError('NOT_PERMITTED', `refusing to listen on ${formatSocketAddress(address)} without a token: ${reason} (start the hub with --token-file or $RELAYSCOPE_TOKEN to allow it)`);
+      if (reason !== null)
+        throw new BackendError('NOT_PERMITTED', `refusing to listen on ${formatSocketAddress(address)} without a token: ${reason} (start the hub with --token-file or $RELAYSCOPE_TOKEN to allow it)`);
     }
     const opened: HubListener[] = [];
     try {
@@ -96,6 +97,16 @@ export class LocalHubBackend implements HubBackend {
 
   async payload(seq: number): Promise<Buffer | undefined> {
     return this.hub.payload(seq);
+  }
+
+  /** In the hub's own process (RelayHub.startRecording): no copy crosses a socket, and only a full buffer can miss one. */
+  async startRecording(file: string): Promise<BackendRecording> {
+    try {
+      const recording = await this.hub.startRecording(file, { sockets: this.describe().listeners });
+      return { status: () => recording.status(), stop: () => recording.stop(), missedPossible: false };
+    } catch (err) {
+      throw new BackendError('RECORDING_FAILED', (err as Error).message);
+    }
   }
 
   /** Says BYE to every connection and lets it drain, then stops listening and removes the socket files. */

@@ -64,6 +64,80 @@ export interface WireSnapshot {
   monitors: WireModule[];
   totals: WireTotals;
   limits: { maxConnections: number; maxPayload: number; queueLimit: number; idleTimeoutMs: number; slowConsumerPolicy: string };
+  /** Set when the backend shows a recording opened from a file rather than a live hub. */
+  offline?: WireOffline | null;
+}
+
+/** A recording running (or just stopped) in the process that hosts the hub, or in serve when attached. */
+export interface WireRecordingStatus {
+  /** The file on the machine that writes it. */
+  path: string;
+  running: boolean;
+  elapsedMs: number;
+  messages: number;
+  bytes: number;
+  /** Copies the recorder had no room for: not in the file. */
+  missed: number;
+  /** true when recording from a monitor connection (attach mode): copies the hub could not send it are missed too. */
+  missedPossible: boolean;
+  /** Why it stopped by itself, or null. */
+  error: string | null;
+  /** Set once stopped: the file's ID for the download route and for export. */
+  captureId: string | null;
+}
+
+/** A capture file the backend wrote (a stopped recording, an export), offered for download by ID. */
+export interface WireCaptureFile {
+  captureId: string;
+  /** The file name a download saves it as. */
+  name: string;
+  path: string;
+  size: number;
+  /** Messages and events written (exports). */
+  records: number;
+}
+
+export type CaptureFormatName = 'mcap' | 'pcapng' | 'jsonl';
+export const CAPTURE_FORMAT_NAMES: readonly CaptureFormatName[] = ['mcap', 'pcapng', 'jsonl'];
+
+export interface ExportArgs {
+  /** 'recording': the last recording stopped in this session; 'opened': the file the offline view shows. */
+  source: 'recording' | 'opened';
+  format: CaptureFormatName;
+  /** An expression of the capture filter language (docs/CAPTURE.md, Filters); '' = everything. */
+  filter: string;
+}
+
+/** A module seen in an opened recording, with when it joined and left (µs since the epoch; null = not in the file). */
+export interface WireOfflineModule {
+  id: string;
+  joinedAt: number | null;
+  leftAt: number | null;
+  leaveReason: string | null;
+  messagesSent: number;
+}
+
+/** What the offline view knows about the opened recording; the scan of the whole file fills it in. */
+export interface WireOffline {
+  file: string;
+  hub: string;
+  host: string;
+  /** µs since the epoch */
+  startTime: number;
+  endTime: number;
+  messages: number;
+  events: number;
+  /** The recorder's missed count from the file's metadata. */
+  missed: number;
+  /** true while the whole file is still being scanned (counts, modules and histogram grow). */
+  scanning: boolean;
+  scanError: string | null;
+  modules: WireOfflineModule[];
+  /** Messages per bucket of `bucketMicros` from `startTime`: the rate over the recording's time. */
+  histogram: { bucketMicros: number; counts: number[] };
+  /** The rows loaded now: at most `windowLimit` messages from `windowStart` (µs). */
+  windowStart: number;
+  windowLimit: number;
 }
 
 export type WireEvent =
@@ -154,6 +228,16 @@ export const INVOKE_CHANNELS = {
   'hub:payload': invokeChannel<{ seq: number }, { payloadBase64: string } | null>(payloadArgs),
   /** Makes the hub listen on exactly these addresses (path, @name, tcp://host:port); connected modules stay. */
   'hub:listen': invokeChannel<{ addresses: string[] }, { listeners: string[] }>(listenArgs),
+  /** Starts recording every message and event to a new MCAP file in the backend's private capture folder. */
+  'hub:recordStart': invokeChannel<null, WireRecordingStatus>(noArguments),
+  /** Stops the recording and completes its file; the answer carries its captureId. */
+  'hub:recordStop': invokeChannel<null, WireRecordingStatus>(noArguments),
+  /** The running (or last stopped) recording, or null when none was started. */
+  'hub:recordStatus': invokeChannel<null, WireRecordingStatus | null>(noArguments),
+  /** Writes the last recording or the opened file, filtered, in a format; the answer names the new file. */
+  'hub:export': invokeChannel<ExportArgs, WireCaptureFile>(exportArgs),
+  /** Offline view: loads the rows from this moment (µs since the epoch) instead. */
+  'hub:seek': invokeChannel<{ time: number }, null>(seekArgs),
 };
 
 export const PUSH_CHANNELS = {
@@ -231,9 +315,7 @@ export const ELECTRON_IPC = { invoke: 'relayscope:invoke', push: 'relayscope:pus
 
 /** The browser mode's WebSocket framing of the same contract (JSON text messages). */
 export type SocketClientMessage = { id: number; channel: InvokeChannel; args: unknown };
-export type SocketServerMessage =
-  | { id: number; result: CallResult<unknown> }
-  | { push: PushChannel; data: unknown };
+export type SocketServerMessage = { id: number; result: CallResult<unknown> } | { push: PushChannel; data: unknown };
 
 // ---------------------------------------------------------------- argument checks
 
@@ -290,9 +372,23 @@ function payloadArgs(args: unknown): { seq: number } {
   return { seq: args.seq };
 }
 
+function exportArgs(args: unknown): ExportArgs {
+  if (!isRecord(args)) throw new ContractError('export needs an object');
+  if (args.source !== 'recording' && args.source !== 'opened') throw new ContractError('source must be "recording" or "opened"');
+  if (typeof args.format !== 'string' || !CAPTURE_FORMAT_NAMES.includes(args.format as CaptureFormatName)) throw new ContractError(`format must be one of ${CAPTURE_FORMAT_NAMES.join(', ')}`);
+  if (typeof args.filter !== 'string' || args.filter.length > 10_000) throw new ContractError('filter must be a string of at most 10000 characters');
+  return { source: args.source, format: args.format as CaptureFormatName, filter: args.filter };
+}
+
+function seekArgs(args: unknown): { time: number } {
+  if (!isRecord(args) || typeof args.time !== 'number' || !Number.isSafeInteger(args.time) || args.time < 0) throw new ContractError('time must be a non-negative integer (µs since the epoch)');
+  return { time: args.time };
+}
+
 function listenArgs(args: unknown): { addresses: string[] } {
   const addresses = isRecord(args) ? args.addresses : undefined;
-  if (!Array.isArray(addresses) || addresses.length === 0 || addresses.length > MAX_LISTEN_ADDRESSES) throw new ContractError(`addresses must be a list of 1 to ${MAX_LISTEN_ADDRESSES} socket addresses`);
+  if (!Array.isArray(addresses) || addresses.length === 0 || addresses.length > MAX_LISTEN_ADDRESSES)
+    throw new ContractError(`addresses must be a list of 1 to ${MAX_LISTEN_ADDRESSES} socket addresses`);
   for (const address of addresses) {
     if (typeof address !== 'string' || address.trim() === '' || address.length > 1000) throw new ContractError('each address must be a non-empty string (a path, @name or tcp://host:port)');
   }

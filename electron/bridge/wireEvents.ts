@@ -35,6 +35,7 @@ export function toWireSnapshot(snapshot: HubSnapshot, description: HubBackendDes
     now: snapshot.now,
     listeners: [...description.listeners],
     attachedTo: description.attachedTo,
+    offline: description.offline ?? null,
     modules: snapshot.modules.map(toWireModule),
     monitors: snapshot.monitors.map(toWireModule),
     totals: { ...snapshot.totals },

@@ -3,8 +3,12 @@ import type { WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
 import { FilterBar } from './components/FilterBar';
 import { type ComposerDraft, InjectComposer } from './components/InjectComposer';
+import { ExportControl } from './components/ExportControl';
 import { ModulesPanel } from './components/ModulesPanel';
+import { OfflineModules } from './components/OfflineModules';
 import { RateChart } from './components/RateChart';
+import { RecordControl } from './components/RecordControl';
+import { Timeline } from './components/Timeline';
 import { StatusBar } from './components/StatusBar';
 import { TrafficView } from './components/TrafficView';
 import { animationFrameScheduler, EventBatcher } from './state/EventBatcher';
@@ -33,12 +37,15 @@ export function App({ transport }: { transport: BackendTransport }) {
   const [selectedRow, setSelectedRow] = useState<TrafficRow | null>(null);
   const [composerDraft, setComposerDraft] = useState<ComposerDraft | null>(null);
   const filterInputRef = useRef<HTMLInputElement>(null);
+  const batcherRef = useRef<EventBatcher | null>(null);
+  const [seekError, setSeekError] = useState<string | null>(null);
 
   useEffect(() => {
     const batcher = new EventBatcher((events) => {
       store.append(events);
       directory.applyEvents(events);
     }, animationFrameScheduler);
+    batcherRef.current = batcher;
 
     const applySnapshot = (next: WireSnapshot): void => {
       directory.applySnapshot(next);
@@ -104,11 +111,42 @@ export function App({ transport }: { transport: BackendTransport }) {
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [store]);
 
+  const offline = snapshot?.offline ?? null;
+
+  /** The backend stops the old window's pushes before it answers, so what is queued then is the old window's. */
+  const seek = async (time: number): Promise<void> => {
+    const result = await transport.seek({ time });
+    if (!result.ok) {
+      setSeekError(`${result.error.code}: ${result.error.message}`);
+      return;
+    }
+    setSeekError(null);
+    batcherRef.current?.discard();
+    store.clear();
+    setSelectedRow(null);
+    void transport.snapshot().then((next) => {
+      if (next.ok) setSnapshot(next.value);
+    });
+  };
+
   return (
-    <div className="app">
+    <div className={`app${offline !== null ? ' offline' : ''}`}>
       <div className="top-row">
-        <ModulesPanel directory={directory} snapshot={snapshot} snapshotError={snapshotError} transport={transport} />
-        <RateChart history={rates} snapshot={snapshot} />
+        {offline !== null ? <OfflineModules offline={offline} /> : <ModulesPanel directory={directory} snapshot={snapshot} snapshotError={snapshotError} transport={transport} />}
+        {offline !== null ? <Timeline offline={offline} onSeek={(time) => void seek(time)} /> : <RateChart history={rates} snapshot={snapshot} />}
+      </div>
+      <div className="capture-bar">
+        {offline !== null ? (
+          <>
+            <span data-testid="offline-file" title={offline.file}>
+              recording {offline.file} · {offline.hub} on {offline.host}
+            </span>
+            <ExportControl transport={transport} store={store} source="opened" />
+            {seekError !== null && <span className="warn">{seekError}</span>}
+          </>
+        ) : (
+          snapshot !== null && <RecordControl transport={transport} store={store} attached={snapshot.attachedTo !== null} />
+        )}
       </div>
       <div className="main-row">
         <section className="traffic-section" aria-label="Traffic">
@@ -117,7 +155,7 @@ export function App({ transport }: { transport: BackendTransport }) {
         </section>
         <aside className="side-column">
           <DetailPane row={selectedRow} transport={transport} onInjectAgain={setComposerDraft} onClose={() => setSelectedRow(null)} />
-          <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} />
+          {offline === null && <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} />}
         </aside>
       </div>
       <StatusBar snapshot={snapshot} connection={connection} store={store} transport={transport} />

@@ -110,7 +110,9 @@ export function StatusBar({ snapshot, connection, store, transport }: { snapshot
       </span>
       {snapshot !== null && (
         <>
-          {snapshot.attachedTo !== null ? (
+          {snapshot.offline != null ? (
+            <span>offline: no live hub</span>
+          ) : snapshot.attachedTo !== null ? (
             <span title="This window watches a hub that runs elsewhere">attached to {snapshot.attachedTo}</span>
           ) : (
             <SocketEditor listeners={snapshot.listeners} transport={transport} />

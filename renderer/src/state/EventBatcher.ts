@@ -38,6 +38,15 @@ export class EventBatcher {
     this.apply(events);
   }
 
+  /** Drops what is queued (an offline view that loads another window of its file). */
+  discard(): void {
+    if (this.cancelScheduled !== null) {
+      this.cancelScheduled();
+      this.cancelScheduled = null;
+    }
+    this.queued = [];
+  }
+
   get queuedCount(): number {
     return this.queued.length;
   }

@@ -1,0 +1,41 @@
+import type { WireOffline } from '@contract';
+import { formatCount } from '../format/numberFormat';
+import { formatMicros } from '../format/timeFormat';
+
+/** The modules that appeared in the opened recording, with when they joined and left. */
+export function OfflineModules({ offline }: { offline: WireOffline }) {
+  return (
+    <section className="panel modules-panel" aria-label="Modules">
+      <header className="panel-header">
+        <h2>Modules in the recording</h2>
+        <span className="muted">{offline.scanning ? 'scanning…' : `${offline.modules.length}`}</span>
+      </header>
+      <div className="panel-body">
+        {offline.modules.length === 0 ? (
+          <p className="muted">{offline.scanning ? 'still reading the file…' : 'the recording holds no messages or joins'}</p>
+        ) : (
+          <table className="modules-table">
+            <thead>
+              <tr>
+                <th>ID</th>
+                <th>joined</th>
+                <th>left</th>
+                <th>sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {offline.modules.map((module) => (
+                <tr key={module.id} data-testid="offline-module" data-module-id={module.id}>
+                  <td>{module.id}</td>
+                  <td>{module.joinedAt === null ? 'before' : formatMicros(module.joinedAt)}</td>
+                  <td title={module.leaveReason ?? undefined}>{module.leftAt === null ? '—' : `${formatMicros(module.leftAt)} (${module.leaveReason ?? ''})`}</td>
+                  <td>{formatCount(module.messagesSent)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </section>
+  );
+}
