@@ -2,10 +2,11 @@ import * as fs from 'node:fs/promises';
 import { McapWriter } from '@mcap/core';
 import { FileHandleWritable } from '@mcap/nodejs';
 import type { CapturedMessage, CaptureInfo, CaptureRecord } from './captureRecord';
-import { encodeEventData, encodeRunData, EVENT_ENCODING, EVENTS_TOPIC, infoToMetadata, MCAP_PROFILE, MESSAGE_ENCODING, MESSAGES_TOPIC, METADATA_NAME, microsToNanos } from './mcapLayout';
+import { encodeBatchData, encodeEventData, EVENT_ENCODING, EVENTS_TOPIC, infoToMetadata, MCAP_PROFILE, MESSAGE_ENCODING, MAX_BATCH_SPAN_MICROS, MESSAGES_TOPIC, METADATA_NAME, microsToNanos } from './mcapLayout';
 
-/** Messages of one source and time written as one MCAP message at most (a run: mcapLayout.ts). */
-const MAX_RUN_MESSAGES = 1024;
+/** Messages written as one MCAP message at most (a batch of runs: mcapLayout.ts). */
+const MAX_BATCH_MESSAGES = 4096;
+const MAX_BATCH_BYTES = 256 * 1024;
 
 /** Chunks of about this many bytes: small enough that a crash loses little, large enough to index cheaply. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -19,15 +20,15 @@ interface Pending {
 /**
  * Writes a capture as a chunked, indexed MCAP file (layout: mcapLayout.ts, docs/CAPTURE.md).
  * write() only queues (McapWriter's calls must not overlap, and a caller on the hub's or a socket's
- * path must not wait for the disk); one loop drains the queue in order. Messages written in one
- * turn of the event loop with the same source and time (the copies of one hub read) become one run,
- * one MCAP message. `pending` tells a caller how far the disk is behind, so it can count what it
+ * path must not wait for the disk); one loop drains the queue in order. The messages written in one
+ * turn of the event loop (within MAX_BATCH_SPAN_MICROS) become one MCAP message, a batch of runs. `pending` tells a caller how far the disk is behind, so it can count what it
  * drops instead of growing the queue without bound.
  */
 export class McapCaptureWriter {
   private readonly queue: Pending[] = [];
-  /** Messages of the run being gathered: same source and time. */
-  private run: CapturedMessage[] = [];
+  /** Messages of the batch being gathered, and their payload bytes. */
+  private batch: CapturedMessage[] = [];
+  private batchBytes = 0;
   private draining: Promise<void> | null = null;
   private failure: Error | null = null;
   private closed = false;
@@ -60,7 +61,7 @@ export class McapCaptureWriter {
 
   /** Records queued and not yet handed to the MCAP writer. */
   get pending(): number {
-    return this.queue.length + this.run.length;
+    return this.queue.length + this.batch.length;
   }
 
   /** Messages (not events) written or queued so far. */
@@ -80,15 +81,17 @@ export class McapCaptureWriter {
       this.writeEventData(record.time, encodeEventData(record));
       return;
     }
-    const first = this.run[0];
-    if (first !== undefined && (first.source !== record.source || first.time !== record.time || this.run.length >= MAX_RUN_MESSAGES)) this.sealRun();
-    this.run.push(record);
+    const first = this.batch[0];
+    const last = this.batch[this.batch.length - 1];
+    if (first !== undefined && (record.time < last.time || record.time - first.time > MAX_BATCH_SPAN_MICROS || this.batch.length >= MAX_BATCH_MESSAGES || this.batchBytes >= MAX_BATCH_BYTES)) this.sealBatch();
+    this.batch.push(record);
+    this.batchBytes += record.payload.length;
     this.messageCount++;
     this.scheduleDrain();
   }
 
-  /** `count` messages already in relayscope.run.v1 form (the in-process recorder's runs). */
-  writeRunData(micros: number, data: Uint8Array, count: number): void {
+  /** `count` messages already in relayscope.runs.v1 form (the in-process recorder's batches); `micros` is the log time. */
+  writeBatchData(micros: number, data: Uint8Array, count: number): void {
     this.messageCount += count;
     this.enqueue({ channel: this.messagesChannel, micros, data });
   }
@@ -98,22 +101,23 @@ export class McapCaptureWriter {
     this.enqueue({ channel: this.eventsChannel, micros, data });
   }
 
-  private sealRun(): void {
-    if (this.run.length === 0) return;
-    const run = this.run;
-    this.run = [];
-    this.queue.push({ channel: this.messagesChannel, micros: run[0].time, data: encodeRunData(run) });
+  private sealBatch(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.queue.push({ channel: this.messagesChannel, micros: batch[0].time, data: encodeBatchData(batch) });
   }
 
   private enqueue(entry: Pending): void {
     if (this.closed) throw new Error('the capture writer is closed');
     if (this.failure !== null) return;
-    this.sealRun();
+    this.sealBatch();
     this.queue.push(entry);
     this.scheduleDrain();
   }
 
-  /** The drain starts after the current turn, so the messages written in it can form one run. */
+  /** The drain starts after the current turn, so the messages written in it can form one batch. */
   private scheduleDrain(): void {
     if (this.draining === null) this.draining = Promise.resolve().then(() => this.drain());
   }
@@ -121,7 +125,7 @@ export class McapCaptureWriter {
   private async drain(): Promise<void> {
     try {
       // Taken whole on each pass, so a long backlog costs one splice, not a shift() per record.
-      while (this.sealRun(), this.queue.length > 0) {
+      while (this.sealBatch(), this.queue.length > 0) {
         const batch = this.queue.splice(0, this.queue.length);
         for (const entry of batch) {
           const time = microsToNanos(entry.micros);
@@ -131,7 +135,7 @@ export class McapCaptureWriter {
     } catch (error) {
       this.failure = error as Error;
       this.queue.length = 0;
-      this.run = [];
+      this.batch = [];
     } finally {
       this.draining = null;
     }
@@ -147,7 +151,7 @@ export class McapCaptureWriter {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.sealRun();
+      this.sealBatch();
       if (this.queue.length > 0) this.scheduleDrain();
       await this.flushed();
       if (this.failure !== null) throw this.failure;

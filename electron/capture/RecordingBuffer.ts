@@ -13,8 +13,8 @@ import { ENTRY_FIXED_BYTES, ENTRY_INJECTED, MESSAGE_FRAME_TYPE } from './mcapLay
  * Record layout (the worker's decodeRecords reads it), every record:
  *   u32 LE record length (the bytes after this field), u8 type, u32 LE time high, u32 LE time low (µs)
  * then by type:
- *   RUN:     u32 LE count, then relayscope.run.v1 data (mcapLayout.ts): u8 srcLen, src, `count`
- *            MESSAGE frames exactly as the source sent them; so the worker writes it as it is
+ *   RUN:     u32 LE count, u8 srcLen, src, `count` MESSAGE frames exactly as the source sent them:
+ *            the body of a relayscope.runs.v1 run (mcapLayout.ts), which the worker copies as it is
  *   MESSAGE: the same for one injected message (count 1, the entry's injected flag set)
  *   EVENT:   the event's JSON (mcapLayout.encodeEventData's form)
  */

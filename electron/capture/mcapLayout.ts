@@ -8,18 +8,25 @@ import type { CapturedEvent, CapturedEventName, CapturedMessage, CaptureCounters
  */
 
 export const MESSAGES_TOPIC = 'relayscope/messages';
-export const MESSAGE_ENCODING = 'relayscope.run.v1';
+export const MESSAGE_ENCODING = 'relayscope.runs.v1';
 export const EVENTS_TOPIC = 'relayscope/events';
 export const EVENT_ENCODING = 'json';
 export const METADATA_NAME = 'relayscope';
 export const MCAP_PROFILE = 'relayscope';
 
+/**
+ * The runs of one MCAP message span at most this long after its log time, so a reader looking for
+ * a time range through the index starts this much earlier and filters each message by its own time.
+ */
+export const MAX_BATCH_SPAN_MICROS = 100_000;
 /** Bit 0 of an entry's flags byte: injected by a monitor or the app (on the wire MESSAGE flags are 0). */
 export const ENTRY_INJECTED = 1;
 /** The protocol's MESSAGE frame type, which every entry carries as on the wire. */
 export const MESSAGE_FRAME_TYPE = 0x10;
 /** Entry bytes before the destination: u32 length, u8 type, u8 kind, u8 flags, u32 correlation, u8 dstLen. */
 export const ENTRY_FIXED_BYTES = 12;
+/** Run bytes before the source ID: u32 LE length, u32 LE time offset, u8 srcLen. */
+export const RUN_FIXED_BYTES = 9;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
@@ -41,78 +48,109 @@ export function kindNumber(kind: MessageKindName): number {
 }
 
 /**
- * relayscope.run.v1: the messages one source sent that the hub read at one time (one read chunk),
- * laid out as the hub received them, so the in-process recorder stores a run with one memcpy:
- *   u8 source length, source (UTF-8), then one or more entries, each the protocol's MESSAGE frame
- *   (PROTOCOL.md 4.7, big-endian): u32 length of the rest of the entry, u8 0x10, u8 kind
- *   (0 unicast, 1 broadcast, 2 request, 3 reply), u8 flags (bit 0: injected), u32 correlation id,
- *   u8 destination length (0 for a broadcast), destination (UTF-8), payload (the rest of the entry).
- * Every entry has the MCAP message's log time. `messages` must share source and time.
+ * relayscope.runs.v1: one MCAP message holds one or more runs; a run is the messages one source sent
+ * that the hub read at one time, as the hub received them (so the in-process recorder copies a run
+ * with one memcpy):
+ *   run:   u32 LE length of the rest of the run, u32 LE µs after the MCAP message's log time,
+ *          u8 source length, source (UTF-8), then one or more entries;
+ *   entry: the protocol's MESSAGE frame (PROTOCOL.md 4.7, big-endian): u32 length of the rest of
+ *          the entry, u8 0x10, u8 kind (0 unicast, 1 broadcast, 2 request, 3 reply), u8 flags
+ *          (bit 0: injected), u32 correlation id, u8 destination length (0 for a broadcast),
+ *          destination (UTF-8), payload (the rest of the entry).
+ * `messages` must be in time order and span at most MAX_BATCH_SPAN_MICROS.
  */
-export function encodeRunData(messages: readonly CapturedMessage[]): Uint8Array {
-  if (messages.length === 0) throw new RangeError('a run holds at least one message');
-  const source = utf8.encode(messages[0].source);
-  if (source.length > 255) throw new RangeError('a module ID is longer than 255 bytes');
-  const destinations = messages.map((m) => (m.destination === null ? new Uint8Array(0) : utf8.encode(m.destination)));
-  let length = 1 + source.length;
+export function encodeBatchData(messages: readonly CapturedMessage[]): Uint8Array {
+  if (messages.length === 0) throw new RangeError('a batch holds at least one message');
+  const start = messages[0].time;
+  const ids = new Map<string, Uint8Array>();
+  const id = (text: string): Uint8Array => {
+    let bytes = ids.get(text);
+    if (bytes === undefined) {
+      bytes = utf8.encode(text);
+      if (bytes.length > 255) throw new RangeError('a module ID is longer than 255 bytes');
+      ids.set(text, bytes);
+    }
+    return bytes;
+  };
+  let length = 0;
   for (let i = 0; i < messages.length; i++) {
-    if (destinations[i].length > 255) throw new RangeError('a module ID is longer than 255 bytes');
-    length += ENTRY_FIXED_BYTES + destinations[i].length + messages[i].payload.length;
+    const m = messages[i];
+    if (i === 0 || m.source !== messages[i - 1].source || m.time !== messages[i - 1].time) length += RUN_FIXED_BYTES + id(m.source).length;
+    length += ENTRY_FIXED_BYTES + (m.destination === null ? 0 : id(m.destination).length) + m.payload.length;
   }
   const data = new Uint8Array(length);
   const view = new DataView(data.buffer);
-  data[0] = source.length;
-  data.set(source, 1);
-  let p = 1 + source.length;
+  let p = 0;
+  let runStart = -1;
   for (let i = 0; i < messages.length; i++) {
-    const message = messages[i];
-    const destination = destinations[i];
-    view.setUint32(p, ENTRY_FIXED_BYTES - 4 + destination.length + message.payload.length);
+    const m = messages[i];
+    if (m.time < start || m.time - start > MAX_BATCH_SPAN_MICROS) throw new RangeError('a batch spans more than MAX_BATCH_SPAN_MICROS or is out of order');
+    if (i === 0 || m.source !== messages[i - 1].source || m.time !== messages[i - 1].time) {
+      if (runStart >= 0) view.setUint32(runStart, p - runStart - 4, true);
+      runStart = p;
+      const source = id(m.source);
+      view.setUint32(p + 4, m.time - start, true);
+      data[p + 8] = source.length;
+      data.set(source, p + RUN_FIXED_BYTES);
+      p += RUN_FIXED_BYTES + source.length;
+    }
+    const destination = m.destination === null ? new Uint8Array(0) : id(m.destination);
+    view.setUint32(p, ENTRY_FIXED_BYTES - 4 + destination.length + m.payload.length);
     data[p + 4] = MESSAGE_FRAME_TYPE;
-    data[p + 5] = kindNumber(message.kind);
-    data[p + 6] = message.injected ? ENTRY_INJECTED : 0;
-    view.setUint32(p + 7, message.correlationId >>> 0);
+    data[p + 5] = kindNumber(m.kind);
+    data[p + 6] = m.injected ? ENTRY_INJECTED : 0;
+    view.setUint32(p + 7, m.correlationId >>> 0);
     data[p + 11] = destination.length;
     data.set(destination, p + ENTRY_FIXED_BYTES);
-    data.set(message.payload, p + ENTRY_FIXED_BYTES + destination.length);
-    p += ENTRY_FIXED_BYTES + destination.length + message.payload.length;
+    data.set(m.payload, p + ENTRY_FIXED_BYTES + destination.length);
+    p += ENTRY_FIXED_BYTES + destination.length + m.payload.length;
   }
+  view.setUint32(runStart, p - runStart - 4, true);
   return data;
 }
 
-/** The inverse of encodeRunData; throws on data whose lengths do not add up. */
-export function decodeRunData(data: Uint8Array, logTime: bigint): CapturedMessage[] {
+/** The inverse of encodeBatchData; throws on data whose lengths do not add up. */
+export function decodeBatchData(data: Uint8Array, logTime: bigint): CapturedMessage[] {
   const fail = (why: string): never => {
     throw new RangeError(`a ${MESSAGE_ENCODING} message of ${data.length} bytes is malformed: ${why}`);
   };
-  if (data.length < 1 || data.length < 1 + data[0]) fail('the source does not fit');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const time = nanosToMicros(logTime);
-  const source = utf8Decoder.decode(data.subarray(1, 1 + data[0]));
+  const base = nanosToMicros(logTime);
   const messages: CapturedMessage[] = [];
-  let p = 1 + data[0];
-  while (p < data.length) {
-    if (p + ENTRY_FIXED_BYTES > data.length) fail(`entry ${messages.length} is cut short`);
-    const end = p + 4 + view.getUint32(p);
-    const destinationEnd = p + ENTRY_FIXED_BYTES + data[p + 11];
-    if (end > data.length || destinationEnd > end) fail(`entry ${messages.length}'s lengths do not fit`);
-    if (data[p + 4] !== MESSAGE_FRAME_TYPE) fail(`entry ${messages.length} is not a MESSAGE (type ${data[p + 4]})`);
-    const kind = MESSAGE_KIND_NAMES[data[p + 5]];
-    if (kind === undefined) fail(`entry ${messages.length} has unknown kind ${data[p + 5]}`);
-    messages.push({
-      type: 'message',
-      time,
-      kind,
-      source,
-      destination: data[p + 11] === 0 && kind === 'broadcast' ? null : utf8Decoder.decode(data.subarray(p + ENTRY_FIXED_BYTES, destinationEnd)),
-      correlationId: view.getUint32(p + 7),
-      injected: (data[p + 6] & ENTRY_INJECTED) !== 0,
-      // A copy: the reader's chunk buffer is reused or kept alive by a view into it.
-      payload: data.slice(destinationEnd, end),
-    });
-    p = end;
+  let r = 0;
+  while (r < data.length) {
+    if (r + RUN_FIXED_BYTES > data.length) fail('a run header is cut short');
+    const runEnd = r + 4 + view.getUint32(r, true);
+    const sourceEnd = r + RUN_FIXED_BYTES + data[r + 8];
+    if (runEnd > data.length || sourceEnd > runEnd) fail('a run\'s lengths do not fit');
+    const time = base + view.getUint32(r + 4, true);
+    const source = utf8Decoder.decode(data.subarray(r + RUN_FIXED_BYTES, sourceEnd));
+    let p = sourceEnd;
+    if (p === runEnd) fail('a run holds no entry');
+    while (p < runEnd) {
+      if (p + ENTRY_FIXED_BYTES > runEnd) fail(`entry ${messages.length} is cut short`);
+      const end = p + 4 + view.getUint32(p);
+      const destinationEnd = p + ENTRY_FIXED_BYTES + data[p + 11];
+      if (end > runEnd || destinationEnd > end) fail(`entry ${messages.length}'s lengths do not fit`);
+      if (data[p + 4] !== MESSAGE_FRAME_TYPE) fail(`entry ${messages.length} is not a MESSAGE (type ${data[p + 4]})`);
+      const kind = MESSAGE_KIND_NAMES[data[p + 5]];
+      if (kind === undefined) fail(`entry ${messages.length} has unknown kind ${data[p + 5]}`);
+      messages.push({
+        type: 'message',
+        time,
+        kind,
+        source,
+        destination: kind === 'broadcast' ? null : utf8Decoder.decode(data.subarray(p + ENTRY_FIXED_BYTES, destinationEnd)),
+        correlationId: view.getUint32(p + 7),
+        injected: (data[p + 6] & ENTRY_INJECTED) !== 0,
+        // A copy: the reader's chunk buffer is reused or kept alive by a view into it.
+        payload: data.slice(destinationEnd, end),
+      });
+      p = end;
+    }
+    r = runEnd;
   }
-  if (messages.length === 0) fail('it holds no entry');
+  if (messages.length === 0) fail('it holds no run');
   return messages;
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import { McapIndexedReader, McapStreamReader, type TypedMcapRecord, type TypedMcapRecords } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import type { CaptureInfo, CaptureRecord } from './captureRecord';
-import { decodeEventData, decodeRunData, EVENT_ENCODING, EVENTS_TOPIC, MESSAGE_ENCODING, MESSAGES_TOPIC, metadataToInfo, METADATA_NAME, microsToNanos } from './mcapLayout';
+import { decodeBatchData, decodeEventData, EVENT_ENCODING, EVENTS_TOPIC, MAX_BATCH_SPAN_MICROS, MESSAGE_ENCODING, MESSAGES_TOPIC, metadataToInfo, METADATA_NAME, microsToNanos } from './mcapLayout';
 
 /** Microseconds since the epoch, both ends included; either may be left open. */
 export interface CaptureTimeRange {
@@ -60,21 +60,28 @@ function channelKinds(channels: Iterable<TypedMcapRecords['Channel']>): Map<numb
   return kinds;
 }
 
-/** One MCAP message is a run of relayed messages, or one event. */
+/** One MCAP message is a batch of relayed messages, or one event. */
 function decode(kind: ChannelKind, message: TypedMcapRecords['Message']): CaptureRecord[] {
-  return kind === 'message' ? decodeRunData(message.data, message.logTime) : [decodeEventData(message.data, message.logTime)];
+  return kind === 'message' ? decodeBatchData(message.data, message.logTime) : [decodeEventData(message.data, message.logTime)];
+}
+
+function inRange(record: CaptureRecord, range: CaptureTimeRange): boolean {
+  return (range.start === undefined || record.time >= range.start) && (range.end === undefined || record.time <= range.end);
 }
 
 async function* indexedRecords(path: string, channels: Map<number, ChannelKind>, range: CaptureTimeRange): AsyncGenerator<CaptureRecord> {
   const handle = await fs.open(path, 'r');
   try {
     const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
-    const startTime = range.start === undefined ? undefined : microsToNanos(range.start);
+    // A batch's log time is its first message's: one that starts up to MAX_BATCH_SPAN_MICROS before
+    // the range may hold messages in it, so the index is asked from that much earlier.
+    const startTime = range.start === undefined ? undefined : microsToNanos(Math.max(0, range.start - MAX_BATCH_SPAN_MICROS));
     // The hub's clock has microseconds; the end is inclusive of its whole microsecond.
     const endTime = range.end === undefined ? undefined : microsToNanos(range.end) + 999n;
     for await (const message of reader.readMessages({ topics: [MESSAGES_TOPIC, EVENTS_TOPIC], startTime, endTime })) {
       const kind = channels.get(message.channelId);
-      if (kind !== undefined) yield* decode(kind, message);
+      if (kind === undefined) continue;
+      for (const record of decode(kind, message)) if (inRange(record, range)) yield record;
     }
   } finally {
     await handle.close();
@@ -121,10 +128,7 @@ async function* streamedCaptureRecords(path: string, range: CaptureTimeRange): A
     } else if (record.type === 'Message') {
       const kind = channels.get(record.channelId);
       if (kind === undefined) continue;
-      const time = Number(record.logTime / 1000n);
-      if (range.start !== undefined && time < range.start) continue;
-      if (range.end !== undefined && time > range.end) continue;
-      yield* decode(kind, record);
+      for (const captured of decode(kind, record)) if (inRange(captured, range)) yield captured;
     }
   }
 }

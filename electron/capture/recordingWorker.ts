@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CaptureInfo } from './captureRecord';
 import { McapCaptureWriter } from './McapCaptureWriter';
-import { ENTRY_FIXED_BYTES } from './mcapLayout';
+import { ENTRY_FIXED_BYTES, MAX_BATCH_SPAN_MICROS } from './mcapLayout';
 import { RECORD_HEADER_BYTES, RecordType } from './RecordingBuffer';
 
 /**
@@ -21,8 +21,35 @@ export type FromWorker =
 let messages = 0;
 let payloadBytes = 0;
 
-/** Writes every record of buffer [0, used) to `writer`; runs and injected messages are already MCAP message data. */
+/** Byte limit of one MCAP message built here: a batch of the hub's runs. */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Writes every record of buffer [0, used) to `writer`: consecutive runs (within
+ * MAX_BATCH_SPAN_MICROS and MAX_BATCH_BYTES) as one MCAP message of relayscope.runs.v1, so the
+ * MCAP writer's cost is per batch, not per message; an event ends the batch before it.
+ */
 function decodeRecords(writer: McapCaptureWriter, buffer: Buffer, used: number): void {
+  const runs: { start: number; end: number; micros: number }[] = [];
+  let batchMicros = 0;
+  let batchBytes = 0;
+  let batchCount = 0;
+  const flush = (): void => {
+    if (runs.length === 0) return;
+    const data = Buffer.allocUnsafe(batchBytes);
+    let q = 0;
+    for (const run of runs) {
+      // The buffer's run after its count is the batch's run after its header: u8 srcLen, src, frames.
+      data.writeUInt32LE(run.end - run.start + 4, q);
+      data.writeUInt32LE(run.micros - batchMicros, q + 4);
+      buffer.copy(data, q + 8, run.start, run.end);
+      q += 8 + run.end - run.start;
+    }
+    writer.writeBatchData(batchMicros, data, batchCount);
+    runs.length = 0;
+    batchBytes = 0;
+    batchCount = 0;
+  };
   let p = 0;
   while (p < used) {
     const end = p + 4 + buffer.readUInt32LE(p);
@@ -31,26 +58,31 @@ function decodeRecords(writer: McapCaptureWriter, buffer: Buffer, used: number):
     const body = p + RECORD_HEADER_BYTES;
     if (type === RecordType.RUN || type === RecordType.MESSAGE) {
       const count = buffer.readUInt32LE(body);
-      const data = buffer.subarray(body + 4, end);
+      const start = body + 4;
+      if (runs.length > 0 && (micros < batchMicros || micros - batchMicros > MAX_BATCH_SPAN_MICROS || batchBytes >= MAX_BATCH_BYTES)) flush();
+      if (runs.length === 0) batchMicros = micros;
+      runs.push({ start, end, micros });
+      batchBytes += 8 + end - start;
+      batchCount += count;
       messages += count;
-      payloadBytes += runPayloadBytes(data);
-      // No copy: the MCAP writer copies it into its chunk, and the buffer goes back only after that (flushed()).
-      writer.writeRunData(micros, data, count);
+      payloadBytes += runPayloadBytes(buffer, start, end);
     } else if (type === RecordType.EVENT) {
+      flush();
       writer.writeEventData(micros, buffer.subarray(body, end));
     } else {
       throw new Error(`recording buffer: unknown record type ${type} at ${p}`);
     }
     p = end;
   }
+  flush();
 }
 
-/** The payload bytes of a relayscope.run.v1 message, for the status: its entries' lengths less their headers. */
-function runPayloadBytes(data: Buffer): number {
+/** The payload bytes of a run (u8 srcLen, src, entries), for the status: its entries' lengths less their headers. */
+function runPayloadBytes(buffer: Buffer, start: number, end: number): number {
   let bytes = 0;
-  for (let p = 1 + data[0]; p < data.length; ) {
-    const length = data.readUInt32BE(p);
-    bytes += length - (ENTRY_FIXED_BYTES - 4) - data[p + 11];
+  for (let p = start + 1 + buffer[start]; p < end; ) {
+    const length = buffer.readUInt32BE(p);
+    bytes += length - (ENTRY_FIXED_BYTES - 4) - buffer[p + 11];
     p += 4 + length;
   }
   return bytes;
