@@ -14,22 +14,24 @@ export function OfflineModules({ offline }: { offline: WireOffline }) {
         {offline.modules.length === 0 ? (
           <p className="muted">{offline.scanning ? 'still reading the file…' : 'the recording holds no messages or joins'}</p>
         ) : (
-          <table className="modules-table">
+          <table className="data-table modules-table">
             <thead>
               <tr>
                 <th>ID</th>
                 <th>joined</th>
                 <th>left</th>
-                <th>sent</th>
+                <th className="num">sent</th>
               </tr>
             </thead>
             <tbody>
               {offline.modules.map((module) => (
                 <tr key={module.id} data-testid="offline-module" data-module-id={module.id}>
-                  <td>{module.id}</td>
-                  <td>{module.joinedAt === null ? 'before' : formatMicros(module.joinedAt)}</td>
-                  <td title={module.leaveReason ?? undefined}>{module.leftAt === null ? '—' : `${formatMicros(module.leftAt)} (${module.leaveReason ?? ''})`}</td>
-                  <td>{formatCount(module.messagesSent)}</td>
+                  <td className="mono strong">{module.id}</td>
+                  <td className="mono">{module.joinedAt === null ? 'before' : formatMicros(module.joinedAt)}</td>
+                  <td className="mono" title={module.leaveReason ?? undefined}>
+                    {module.leftAt === null ? '—' : `${formatMicros(module.leftAt)} (${module.leaveReason ?? ''})`}
+                  </td>
+                  <td className="num mono">{formatCount(module.messagesSent)}</td>
                 </tr>
               ))}
             </tbody>

@@ -108,11 +108,14 @@ export function StatusBar({ snapshot, connection, store, transport }: { snapshot
       <span className={`connection ${connection.status}`} data-testid="connection-state" title={`via ${transport.description}`}>
         {connectionText(connection, transport, now)}
       </span>
-      {snapshot !== null && (
+      {snapshot?.offline != null && (
+        <span data-testid="offline-totals">
+          offline: a recording, no live hub · {formatCount(snapshot.totals.messages)} msgs · {formatBytes(snapshot.totals.bytes)} over {formatDuration(snapshot.now - snapshot.startedAt)}
+        </span>
+      )}
+      {snapshot !== null && snapshot.offline == null && (
         <>
-          {snapshot.offline != null ? (
-            <span>offline: no live hub</span>
-          ) : snapshot.attachedTo !== null ? (
+          {snapshot.attachedTo !== null ? (
             <span title="This window watches a hub that runs elsewhere">attached to {snapshot.attachedTo}</span>
           ) : (
             <SocketEditor listeners={snapshot.listeners} transport={transport} />

@@ -20,13 +20,20 @@ export class ServeSession {
     readonly url: URL,
   ) {}
 
-  static async start(): Promise<ServeSession> {
+  /**
+   * `serveArgs` replaces the hub's socket flags (e.g. `--open FILE`). serve's captures folder
+   * ($XDG_RUNTIME_DIR/relayscope/captures) is made inside this test's dir.
+   */
+  static async start(serveArgs?: (dir: string) => string[]): Promise<ServeSession> {
     // Short: a Unix socket path must fit in 108 bytes.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-e2e-'));
     const processes = new CliProcesses();
     const socket = path.join(dir, 'hub.sock');
     try {
-      const serve = processes.start(['serve', '--socket', socket, '--port', '0']);
+      const runtimeDir = path.join(dir, 'run');
+      fs.mkdirSync(runtimeDir, { mode: 0o700 });
+      const args = serveArgs === undefined ? ['--socket', socket] : serveArgs(dir);
+      const serve = processes.start(['serve', ...args, '--port', '0'], { env: { XDG_RUNTIME_DIR: runtimeDir } });
       const line = await firstLineOfEither(serve, SERVE_URL_LINE, 15_000);
       const url = new URL((SERVE_URL_LINE.exec(line) as RegExpExecArray)[1]);
       return new ServeSession(dir, processes, serve, socket, url);
@@ -35,6 +42,16 @@ export class ServeSession {
       fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** This test's temp dir, removed by close(). */
+  get directory(): string {
+    return this.dir;
+  }
+
+  /** Runs any relayscope command against this session's hub socket; rejects when it fails. */
+  async cli(...args: string[]): Promise<string> {
+    return this.runToSuccess(args);
   }
 
   /** http://127.0.0.1:PORT, without path or token. */

@@ -1,0 +1,168 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from '@playwright/test';
+import { createCaptureWriter } from '../../electron/capture/captureFiles';
+import type { CaptureInfo, CaptureRecord } from '../../electron/capture/captureRecord';
+import { readPcapngCapture } from '../../electron/capture/pcapngReader';
+import { readMcapCapture } from '../../electron/capture/readMcapCapture';
+import { expect, test } from './support/fixtures';
+import { MonitorUi } from './support/monitorUi';
+import { ServeSession } from './support/serveSession';
+
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+async function collect<T>(records: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const record of records) all.push(record);
+  return all;
+}
+
+/** Clicks `trigger` and saves the download it starts under `file`. */
+async function download(page: Page, file: string, trigger: () => Promise<void>): Promise<string> {
+  const started = page.waitForEvent('download');
+  await trigger();
+  const downloaded = await started;
+  await downloaded.saveAs(file);
+  return downloaded.suggestedFilename();
+}
+
+const SECOND = 1_000_000;
+
+/**
+ * A recording over 60 s, written with the project's MCAP writer: A and B join at once, C after 1 s;
+ * A sends B five messages in its first seconds and leaves at 10 s; C sends B seven from 40 s on.
+ */
+async function writeRecording(file: string): Promise<{ start: number }> {
+  const start = (Date.now() - 120_000) * 1000;
+  const info: CaptureInfo = { hub: 'test-host:hub.sock', sockets: ['hub.sock'], host: 'test-host', startTime: start, relayscopeVersion: 'test', missed: 0, countersAtStart: null, countersAtEnd: null };
+  const writer = await createCaptureWriter(file, info);
+  const records: CaptureRecord[] = [
+    { type: 'event', time: start, event: 'join', id: 'A', code: 0, detail: '' },
+    { type: 'event', time: start + 1, event: 'join', id: 'B', code: 0, detail: '' },
+    { type: 'event', time: start + SECOND, event: 'join', id: 'C', code: 0, detail: '' },
+  ];
+  for (let i = 0; i < 5; i++)
+    records.push({ type: 'message', time: start + (1 + i) * SECOND, kind: 'unicast', source: 'A', destination: 'B', correlationId: 0, injected: false, payload: Buffer.from(`early ${i}`) });
+  records.push({ type: 'event', time: start + 10 * SECOND, event: 'leave', id: 'A', code: 0, detail: 'bye' });
+  for (let i = 0; i < 7; i++)
+    records.push({ type: 'message', time: start + (40 + 3 * i) * SECOND, kind: 'unicast', source: 'C', destination: 'B', correlationId: 0, injected: false, payload: Buffer.from(`late ${i}`) });
+  records.push({ type: 'event', time: start + 60 * SECOND, event: 'leave', id: 'C', code: 0, detail: 'bye' });
+  for (const record of records) writer.write(record);
+  await writer.close();
+  return { start };
+}
+
+test('Record in the live view: elapsed, messages and missed count while it runs, then the file downloads and holds every message', async ({ session, ui }) => {
+  const { page } = ui;
+  await session.listen('B');
+  await page.getByTestId('record-toggle').click();
+  await expect(page.getByTestId('record-control')).toHaveAttribute('data-recording', 'running');
+
+  for (const payload of ['one', 'two', 'three']) await session.send('A', 'B', payload);
+  await expect(page.getByTestId('record-status')).toHaveAttribute('data-messages', '3');
+  await expect(page.getByTestId('record-status')).toHaveAttribute('data-missed', '0');
+  await expect(page.getByTestId('record-status')).toContainText('missed 0');
+
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'recording.png') });
+  await page.setViewportSize({ width: 1024, height: 640 });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'recording-1024.png') });
+
+  await page.getByTestId('record-toggle').click();
+  await expect(page.getByTestId('record-control')).toHaveAttribute('data-recording', 'stopped');
+
+  const file = path.join(session.directory, 'downloaded.mcap');
+  const name = await download(page, file, () => page.getByTestId('record-download').click());
+  expect(name).toMatch(/^relayscope-\d{8}-\d{6}-\d{3}\.mcap$/);
+
+  const capture = await readMcapCapture(file);
+  expect(capture.indexed).toBe(true);
+  const messages = (await collect(capture.records)).filter((record) => record.type === 'message');
+  expect(messages.map((message) => [message.source, message.destination, Buffer.from(message.payload).toString()])).toEqual([
+    ['A', 'B', 'one'],
+    ['A', 'B', 'two'],
+    ['A', 'B', 'three'],
+  ]);
+  expect(capture.info.missed).toBe(0);
+});
+
+test('the capture download route refuses a request without the page token', async ({ session, ui }) => {
+  const { page } = ui;
+  await page.getByTestId('record-toggle').click();
+  await expect(page.getByTestId('record-control')).toHaveAttribute('data-recording', 'running');
+  await page.getByTestId('record-toggle').click();
+  await expect(page.getByTestId('record-download')).toBeVisible();
+  const status = await page.evaluate(async () => (await fetch('/captures/00000000000000000000000000000000')).status);
+  expect(status).toBe(403);
+  const unknown = await page.evaluate(async (token) => (await fetch('/captures/00000000000000000000000000000000', { headers: { 'X-Relayscope-Token': token } })).status, session.token);
+  expect(unknown).toBe(404);
+});
+
+/** serve --open on a recording written first; the page opened on it. */
+async function openRecording(page: Page): Promise<{ session: ServeSession; ui: MonitorUi; start: number; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-rec-'));
+  const file = path.join(dir, 'recording.mcap');
+  const { start } = await writeRecording(file);
+  const session = await ServeSession.start(() => ['--open', file]);
+  await page.goto(session.url.href);
+  await expect(page.getByTestId('status-bar')).toBeVisible();
+  return { session, ui: new MonitorUi(page), start, dir };
+}
+
+test('serve --open shows the recording: its rows, the modules with when they joined and left, and the timeline jumps to a moment', async ({ page }) => {
+  const { session, ui, dir } = await openRecording(page);
+  try {
+    await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(5);
+    await expect(ui.trafficRowsFrom('C', 'B')).toHaveCount(7);
+    await expect(page.getByTestId('offline-module')).toHaveCount(3);
+    await expect(page.locator('[data-testid="offline-module"][data-module-id="A"]')).toContainText('(bye)');
+    await expect(page.getByTestId('timeline-summary')).toHaveAttribute('data-messages', '12');
+    await expect(page.getByTestId('composer-send')).toHaveCount(0);
+
+    await ui.trafficRowsFrom('A', 'B').first().click();
+    await expect(ui.detailPane.getByTestId('detail-text')).toContainText('early 0');
+
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'offline.png') });
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'offline-1024.png') });
+
+    // 60 % of the recording's 60 s is 36 s: A's messages (1-5 s) are before it, C's (40-58 s) after.
+    const timeline = page.getByTestId('timeline');
+    const box = await timeline.boundingBox();
+    if (box === null) throw new Error('the timeline is not laid out');
+    await timeline.click({ position: { x: box.width * 0.6, y: box.height / 2 } });
+    await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(0);
+    await expect(ui.trafficRowsFrom('C', 'B')).toHaveCount(7);
+
+    await timeline.press('Home');
+    await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(5);
+  } finally {
+    await session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Export… of what the filter shows, as pcapng, downloads only the filtered messages', async ({ page }) => {
+  const { session, ui, dir } = await openRecording(page);
+  try {
+    await expect(ui.trafficRows).toHaveCount(12);
+    await page.getByTestId('filter-module').selectOption('A');
+    await expect(ui.trafficRows).toHaveCount(5);
+
+    await page.getByTestId('export-format').selectOption('pcapng');
+    await page.getByTestId('export-filtered').check();
+    const file = path.join(dir, 'exported.pcapng');
+    const name = await download(page, file, () => page.getByTestId('export-run').click());
+    expect(name).toMatch(/-filtered-.*\.pcapng$/);
+    await expect(page.getByTestId('export-result')).toHaveAttribute('data-records', '5');
+
+    const capture = await readPcapngCapture(file);
+    const records = await collect(capture.records);
+    expect(records.map((record) => (record.type === 'message' ? `${record.source}>${record.destination}` : record.type))).toEqual(Array(5).fill('A>B'));
+  } finally {
+    await session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
