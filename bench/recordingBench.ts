@@ -30,6 +30,9 @@ interface LoadgenLoad {
   lost: number;
 }
 
+/** Runs with and without recording, alternating; more rounds even out a busy machine (BENCH_RECORD_ROUNDS). */
+const ROUNDS = Number(process.env.BENCH_RECORD_ROUNDS ?? 3);
+
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,7 +75,7 @@ async function inProcess(ctx: RecordingBenchContext, binary: string): Promise<vo
     let missed = 0;
     let written = 0;
     let sent = 0;
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       plain.push((await loadgen(binary, ctx.hubSocket, ctx.runSeconds, batchBytes)).rate);
       const file = path.join(ctx.tempDir, `in-process-${batchBytes}-${round}.mcap`);
       await ctx.ask<string>(ctx.hub, `record-start:${file}`);
@@ -87,7 +90,7 @@ async function inProcess(ctx: RecordingBenchContext, binary: string): Promise<vo
     const mean = (list: number[]): number => list.reduce((a, b) => a + b, 0) / list.length;
     lines.push([label, fmt(mean(plain)), fmt(mean(recorded)), `${fmt((100 * mean(recorded)) / mean(plain), 1)} %`, fmt(sent), fmt(written), fmt(missed)]);
   }
-  console.log(`\nIn-process recording (RelayHub.startRecording), C generator, 64 B one-to-one, 1 pair, ${ctx.runSeconds} s runs, 2 rounds each alternating:`);
+  console.log(`\nIn-process recording (RelayHub.startRecording), C generator, 64 B one-to-one, 1 pair, ${ctx.runSeconds} s runs, ${ROUNDS} rounds each alternating:`);
   ctx.printTable(['sender writes', 'hub msgs/s', 'recorded msgs/s', 'recorded/hub', 'sent', 'written', 'missed'], lines);
 }
 
@@ -147,7 +150,7 @@ function startRecordCli(hubSocket: string, file: string): Promise<{ child: Child
 async function recordCli(ctx: RecordingBenchContext): Promise<void> {
   const lines: string[][] = [];
   const seconds = Math.max(2, ctx.runSeconds);
-  for (const rate of [25_000, 50_000, 100_000, 200_000]) {
+  for (const rate of [50_000, 100_000, 200_000, 400_000, 800_000]) {
     const file = path.join(ctx.tempDir, `cli-${rate}.mcap`);
     const { child, output } = await startRecordCli(ctx.hubSocket, file);
     const sent = await pacedLoad(ctx.hubSocket, rate, seconds);
