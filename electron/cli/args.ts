@@ -36,7 +36,7 @@ export interface CommandSpec {
   /** Arguments after the command name, as shown in help. */
   synopsis: string;
   /** The positional argument's name and help text; commands without one reject positionals. */
-  positional?: { name: string; description: string; /** how many it takes at most (default 1) */ count?: number };
+  positional?: { name: string; description: string; /** how many it takes at most (default 1) */ count?: number; /** the only values it takes, for shell completion */ choices?: string[] };
   flags: Record<string, FlagSpec>;
   /** Extra help paragraphs after the flag list. */
   notes?: string[];

@@ -1,21 +1,9 @@
 import { RelayClient, RelayError, type ReceivedMessage, type RelayClientOptions } from '../client';
-import {
-  AddressError,
-  defaultSocket,
-  errorName,
-  formatSocketAddress,
-  HubEventCode,
-  monitorDroppedCount,
-  MESSAGE_KIND_NAMES,
-  MessageKind,
-  moduleIdProblem,
-  parseSocketAddress,
-  PREVIEW_BYTES,
-  type EventFrame,
-  type HubSnapshot,
-  type ModuleInfo,
-  type TrafficFrame,
-} from '../hub';
+import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../protocol/frameCodec';
+import { moduleIdProblem } from '../protocol/moduleId';
+import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
+import { PREVIEW_BYTES, type HubSnapshot, type ModuleInfo } from '../hub/hubEvents';
+import { AddressError, defaultSocket, formatSocketAddress, parseSocketAddress } from '../sockets/socketAddress';
 import { CommandError, type FlagValues } from './args';
 import { clockMicros, escapeBytes, formatBytes, formatDuration, formatRate, formatTable, hexBytes, isoMicros, utf8OrNull } from './format';
 import { flushOutput, note, readStdin, untilSignal, writeOut } from './io';
@@ -55,16 +43,15 @@ function connect(hub: HubConnectionFlags, options: Omit<RelayClientOptions, 'soc
   return RelayClient.connect({ ...options, socket: hub.socket, token: hub.token });
 }
 
-/** The hub's own words for a RelayError ("no module "X" is connected"), without the code-name prefix. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof RelayError) return err.detail;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The PAYLOAD argument, or all of standard input when it is absent. */
-async function payloadArgument(flags: FlagValues): Promise<Buffer> {
+/**
+ * The PAYLOAD argument, or all of standard input when it is absent. On a terminal the read would look
+ * like a hang, so it first says what it is waiting for.
+ */
+async function payloadArgument(flags: FlagValues, command: string): Promise<Buffer> {
   const text = flags.positional;
-  return text === undefined ? readStdin() : Buffer.from(text, 'utf8');
+  if (text !== undefined) return Buffer.from(text, 'utf8');
+  if (process.stdin.isTTY) note(`${command}: no PAYLOAD given, so reading it from standard input; type it and end with Ctrl-D (or pass PAYLOAD as an argument)`);
+  return readStdin();
 }
 
 // ---------------------------------------------------------------- send, broadcast
@@ -73,14 +60,14 @@ export async function runSend(flags: FlagValues): Promise<number> {
   const id = moduleIdFlag(flags, 'as');
   const to = moduleIdFlag(flags, 'to');
   const hub = hubConnectionFlags(flags);
-  const payload = await payloadArgument(flags);
+  const payload = await payloadArgument(flags, 'send');
   return deliverOnce(hub, id, (client) => client.send(to, payload));
 }
 
 export async function runBroadcast(flags: FlagValues): Promise<number> {
   const id = moduleIdFlag(flags, 'as');
   const hub = hubConnectionFlags(flags);
-  const payload = await payloadArgument(flags);
+  const payload = await payloadArgument(flags, 'broadcast');
   return deliverOnce(hub, id, (client) => client.broadcast(payload));
 }
 
@@ -116,7 +103,7 @@ export async function runRequest(flags: FlagValues): Promise<number> {
   const timeoutMs = flags.integer('timeout', 1) ?? 5000;
   const format = flags.choice('format', ['text', 'hex', 'json'] as const, 'text');
   const hub = hubConnectionFlags(flags);
-  const payload = await payloadArgument(flags);
+  const payload = await payloadArgument(flags, 'request');
   const client = await connect(hub, { id, reconnect: false });
   try {
     const reply = await client.request(to, payload, { timeoutMs });
@@ -270,7 +257,9 @@ export async function runList(flags: FlagValues): Promise<number> {
   return 0;
 }
 
-const TABLE_HEADERS = ['ID', 'TRANSPORT', 'CONNECTED', 'MSGS IN', 'MSGS OUT', 'BYTES IN', 'BYTES OUT', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S IN/OUT'];
+// From the module's side, as a user reads them: the hub's "in" counters are what the module sent,
+// its "out" counters what the module received.
+const TABLE_HEADERS = ['ID', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED'];
 const NUMERIC_COLUMNS = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 /** The module table and a totals line; `selfId` (this command's own monitor connection) is left out. */

@@ -111,6 +111,10 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       'token-file': tokenFileFlag,
       help: helpFlag,
     },
+    notes: [
+      "Counts are from each module's side: SENT and BYTES SENT are what the module sent to the hub, RECEIVED and BYTES RECEIVED what the hub delivered to it (a module that received one message shows RECEIVED 1). ERRORS counts the ERROR frames the hub sent it; DROPS the messages to it the hub discarded because its queue was full (--slow-consumer drop); QUEUED the bytes waiting to be written to it.",
+      'The JSON snapshot keeps the hub\'s side: messagesIn is what the module sent, messagesOut what it received.',
+    ],
   },
   {
     name: 'record',
@@ -175,6 +179,21 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       'Prints "relayscope serve: open http://127.0.0.1:PORT/#token=TOKEN": open that URL; the token (new on every start, kept in the page, never in a cookie) keeps other web pages and users away from the bus.',
       'Serves the built UI from dist/renderer (npx vite build). SIGINT/SIGTERM stop it and the hub it runs.',
     ],
+  },
+  {
+    name: 'socket',
+    summary: 'print the default hub address, the one every command uses without --socket',
+    synopsis: '',
+    flags: { help: helpFlag },
+    notes: ['It is $RELAYSCOPE_SOCKET when set, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID/relayscope.sock; e.g. relayscope serve --attach "$(relayscope socket)".'],
+  },
+  {
+    name: 'completion',
+    summary: 'print a shell completion script for bash or zsh',
+    synopsis: 'bash|zsh',
+    positional: { name: 'SHELL', description: 'bash or zsh', choices: ['bash', 'zsh'] },
+    flags: { help: helpFlag },
+    notes: ['Load it in the running shell with: source <(relayscope completion bash). To keep it, add that line to ~/.bashrc (or the zsh one to ~/.zshrc, after compinit).'],
   },
 ];
 

@@ -26,7 +26,7 @@ export function commandHelp(spec: CommandSpec): string {
   const rows = spec.positional ? [[spec.positional.name, spec.positional.description], ...flags] : flags;
   const width = Math.max(...rows.map(([left]) => left.length));
   return [
-    `Usage: relayscope ${spec.name} ${spec.synopsis}`,
+    `Usage: relayscope ${spec.name} ${spec.synopsis}`.trimEnd(),
     '',
     `${spec.summary[0].toUpperCase()}${spec.summary.slice(1)}.`,
     '',

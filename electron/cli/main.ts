@@ -1,33 +1,35 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FlagValues, parseCommandArgs, UsageError, wantsHelp } from './args';
-import { errorMessage, runBroadcast, runList, runListen, runMonitor, runRequest, runSend } from './clientCommands';
 import { findCommandSpec } from './commandSpecs';
 import { commandHelp, overviewHelp } from './help';
-import { runHub } from './hubCommand';
-import { runRecord } from './recordCommand';
-import { runReplay } from './replayCommand';
-import { runConvert } from './convertCommand';
-import { runServe } from '../serve/serveCommand';
-import { exitQuietlyOnBrokenPipe, flushOutput, note, writeOut } from './io';
+import { stopOnBrokenPipe, flushOutput, writeOut } from './io';
+import { report } from './report';
 
-const RUNNERS: Record<string, (flags: FlagValues) => Promise<number>> = {
-  hub: runHub,
-  send: runSend,
-  broadcast: runBroadcast,
-  request: runRequest,
-  listen: runListen,
-  monitor: runMonitor,
-  list: runList,
-  serve: runServe,
-  record: runRecord,
-  replay: runReplay,
-  convert: runConvert,
+type Runner = (flags: FlagValues) => Promise<number>;
+
+// Each command's module is required only when that command runs: the hub, the browser mode's server
+// (ws, http) and the capture formats cost tens of milliseconds to load, which --help, list or send
+// should not pay (README, "The CLI": it answers in well under 300 ms).
+const RUNNERS: Record<string, Runner> = {
+  hub: async (flags) => (await import('./hubCommand')).runHub(flags),
+  send: async (flags) => (await import('./clientCommands')).runSend(flags),
+  broadcast: async (flags) => (await import('./clientCommands')).runBroadcast(flags),
+  request: async (flags) => (await import('./clientCommands')).runRequest(flags),
+  listen: async (flags) => (await import('./clientCommands')).runListen(flags),
+  monitor: async (flags) => (await import('./clientCommands')).runMonitor(flags),
+  list: async (flags) => (await import('./clientCommands')).runList(flags),
+  serve: async (flags) => (await import('../serve/serveCommand')).runServe(flags),
+  record: async (flags) => (await import('./recordCommand')).runRecord(flags),
+  replay: async (flags) => (await import('./replayCommand')).runReplay(flags),
+  convert: async (flags) => (await import('./convertCommand')).runConvert(flags),
+  socket: async (flags) => (await import('./socketCommand')).runSocket(flags),
+  completion: async (flags) => (await import('./completion')).runCompletion(flags),
 };
 
 /** Entry point of bin/relayscope.js: runs one command and exits with 0 (ok), 1 (runtime error) or 2 (usage error). */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  exitQuietlyOnBrokenPipe();
+  stopOnBrokenPipe();
   let exitCode: number;
   try {
     exitCode = await run(argv);
@@ -70,16 +72,6 @@ function showHelp(args: readonly string[]): number {
   if (spec === undefined) throw new UsageError(`unknown command "${args[0]}"`, null);
   writeOut(commandHelp(spec));
   return 0;
-}
-
-/** Prints the one-line error and returns the exit code for it. */
-function report(err: unknown): number {
-  if (err instanceof UsageError) {
-    note(`${err.message}; see relayscope ${err.command === null ? '' : `${err.command} `}--help`);
-    return 2;
-  }
-  note(errorMessage(err));
-  return 1;
 }
 
 /** The version in package.json, found by walking up from this file (it runs from dist/electron/cli). */
