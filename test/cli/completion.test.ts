@@ -34,7 +34,9 @@ describe('shell completion', () => {
   function bashComplete(words: string[]): string[] {
     const quoted = words.map((word) => `'${word}'`).join(' ');
     const script = `source '${bashScript}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _relayscope; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return execFileSync('bash', ['-c', script], { encoding: 'utf8' }).split('\n').filter((line) => line !== '');
+    return execFileSync('bash', ['-c', script], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line !== '');
   }
 
   it('bash completes a partial command, a partial flag and a flag value', () => {
@@ -57,7 +59,9 @@ describe('shell completion', () => {
     const zshScript = path.join(dir, '_relayscope');
     fs.writeFileSync(zshScript, execFileSync(process.execPath, [CLI, 'completion', 'zsh']));
     execFileSync('zsh', ['-n', zshScript]);
-    const registered = execFileSync('zsh', ['-f', '-c', `autoload -U compinit; compinit -u -d '${dir}/zcompdump'; source '${zshScript}'; print -r -- $_comps[relayscope]; whence -w _relayscope`], { encoding: 'utf8' });
+    const registered = execFileSync('zsh', ['-f', '-c', `autoload -U compinit; compinit -u -d '${dir}/zcompdump'; source '${zshScript}'; print -r -- $_comps[relayscope]; whence -w _relayscope`], {
+      encoding: 'utf8',
+    });
     expect(registered).toBe('_relayscope\n_relayscope: function\n');
   });
 
