@@ -130,7 +130,7 @@ describe('relayscope CLI', () => {
     const list = await cli.run(['list', '--socket', socket]);
     expect(list.exit.code).toBe(0);
     const lines = list.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+TRANSPORT\s+CONNECTED\s+MSGS IN\s+MSGS OUT/);
+    expect(lines[0]).toMatch(/^ID\s+TRANSPORT\s+CONNECTED\s+SENT\s+RECEIVED/);
     expect(lines[1]).toMatch(/^sensor-7\s+unix\s+\d+s\s+0\s+0\s/);
     expect(lines.at(-1)).toMatch(/^total: 1 module, /);
   });
