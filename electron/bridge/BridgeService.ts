@@ -14,6 +14,7 @@ import {
 import { CaptureControl } from './CaptureControl';
 import { BackendError, type HubBackend } from './HubBackend';
 import { OfflineBackend } from './OfflineBackend';
+import { ReplayControl } from './ReplayControl';
 import { toWireEvent, toWireSnapshot } from './wireEvents';
 
 /** Where BridgeService.subscribe delivers: each push with the data type of its channel. */
@@ -54,16 +55,24 @@ export class BridgeService {
       this.backend.seek(time);
       return null;
     },
+    'hub:replay': (args) => {
+      if (this.replays === null) throw new BackendError('NOT_SUPPORTED', 'replay is for an opened recording; this window shows a live hub');
+      return this.replays.start(args);
+    },
+    'hub:replayStatus': async () => this.replays?.status() ?? null,
   };
 
   /** Recordings and exports; the browser mode's download route asks it for the files it made. */
   readonly captures: CaptureControl;
+  /** Replays of the opened recording into a live hub; null for a live backend. */
+  private readonly replays: ReplayControl | null;
 
   constructor(
     private readonly backend: HubBackend,
     captureDirectory?: () => string,
   ) {
     this.captures = new CaptureControl(backend, captureDirectory);
+    this.replays = backend instanceof OfflineBackend ? new ReplayControl(backend) : null;
   }
 
   /** Runs one call from the UI. Never throws: unknown channels, bad arguments and hub refusals come back as { ok: false }. */

@@ -1,5 +1,5 @@
 import { captureFormatOf, openCaptureReader } from '../capture/captureFiles';
-import type { CaptureInfo, CaptureRecord } from '../capture/captureRecord';
+import type { CapturedMessage, CaptureInfo, CaptureRecord } from '../capture/captureRecord';
 import { readMcapCapture } from '../capture/readMcapCapture';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
 import { errorName } from '../protocol/protocol';
@@ -39,7 +39,8 @@ export class OfflineBackend implements HubBackend {
   private readonly batchPauseMs: number;
   private readonly payloadStoreBytes: number;
   private readonly subscribers = new Set<Subscriber>();
-  private readonly payloads = new Map<number, Uint8Array>();
+  /** The loaded window's messages by seq, for the detail pane and a replay of selected rows; bounded by payload bytes. */
+  private readonly loaded = new Map<number, CapturedMessage>();
   private payloadBytes = 0;
   private seq = 0;
   private windowStart: number;
@@ -124,8 +125,13 @@ export class OfflineBackend implements HubBackend {
   }
 
   async payload(seq: number): Promise<Buffer | undefined> {
-    const payload = this.payloads.get(seq);
+    const payload = this.loaded.get(seq)?.payload;
     return payload === undefined ? undefined : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
+
+  /** A loaded row's message (for replaying selected rows), or undefined once evicted. */
+  message(seq: number): CapturedMessage | undefined {
+    return this.loaded.get(seq);
   }
 
   async inject(): Promise<void> {
@@ -152,7 +158,7 @@ export class OfflineBackend implements HubBackend {
     this.closed = true;
     for (const subscriber of this.subscribers) subscriber.active = false;
     this.subscribers.clear();
-    this.payloads.clear();
+    this.loaded.clear();
   }
 
   // ---------------------------------------------------------------- the window
@@ -190,7 +196,7 @@ export class OfflineBackend implements HubBackend {
   private hubEvent(record: CaptureRecord): HubEvent {
     if (record.type === 'message') {
       const seq = ++this.seq;
-      this.storePayload(seq, record.payload);
+      this.keep(seq, record);
       return { type: 'message', seq, time: record.time, kind: record.kind, source: record.source, destination: record.destination, correlationId: record.correlationId, size: record.payload.length, preview: record.payload.slice(0, PREVIEW_BYTES), injected: record.injected };
     }
     const { time, id, code, detail } = record;
@@ -207,13 +213,13 @@ export class OfflineBackend implements HubBackend {
     }
   }
 
-  private storePayload(seq: number, payload: Uint8Array): void {
-    this.payloads.set(seq, payload);
-    this.payloadBytes += payload.byteLength;
-    for (const [oldSeq, old] of this.payloads) {
+  private keep(seq: number, message: CapturedMessage): void {
+    this.loaded.set(seq, message);
+    this.payloadBytes += message.payload.byteLength;
+    for (const [oldSeq, old] of this.loaded) {
       if (this.payloadBytes <= this.payloadStoreBytes) break;
-      this.payloads.delete(oldSeq);
-      this.payloadBytes -= old.byteLength;
+      this.loaded.delete(oldSeq);
+      this.payloadBytes -= old.payload.byteLength;
     }
   }
 

@@ -100,6 +100,31 @@ export interface WireCaptureFile {
 export type CaptureFormatName = 'mcap' | 'pcapng' | 'jsonl';
 export const CAPTURE_FORMAT_NAMES: readonly CaptureFormatName[] = ['mcap', 'pcapng', 'jsonl'];
 
+export interface ReplayArgs {
+  /** The live hub to replay into: a path, @name or tcp://host:port. */
+  socket: string;
+  /** Recorded gaps divided by this; null = as fast as the hub takes them. */
+  speed: number | null;
+  /** Only these loaded rows (their seq), or null for every message of the file that `filter` selects. */
+  seqs: number[] | null;
+  filter: string;
+}
+
+/** A replay's progress and, once done, its report: every message delivered or failed with a reason. */
+export interface WireReplayStatus {
+  running: boolean;
+  socket: string;
+  sent: number;
+  delivered: number;
+  failed: number;
+  /** Failures counted by reason (the hub's error name). */
+  reasons: { reason: string; count: number }[];
+  /** The first failures one by one. */
+  failures: { index: number; source: string; destination: string | null; reason: string }[];
+  /** Why the replay stopped before the end (could not connect, the file failed), or null. */
+  error: string | null;
+}
+
 export interface ExportArgs {
   /** 'recording': the last recording stopped in this session; 'opened': the file the offline view shows. */
   source: 'recording' | 'opened';
@@ -238,6 +263,9 @@ export const INVOKE_CHANNELS = {
   'hub:export': invokeChannel<ExportArgs, WireCaptureFile>(exportArgs),
   /** Offline view: loads the rows from this moment (µs since the epoch) instead. */
   'hub:seek': invokeChannel<{ time: number }, null>(seekArgs),
+  /** Offline view: starts replaying the opened file (or selected rows) into a live hub; progress with replayStatus. */
+  'hub:replay': invokeChannel<ReplayArgs, WireReplayStatus>(replayArgs),
+  'hub:replayStatus': invokeChannel<null, WireReplayStatus | null>(noArguments),
 };
 
 export const PUSH_CHANNELS = {
@@ -378,6 +406,22 @@ function exportArgs(args: unknown): ExportArgs {
   if (typeof args.format !== 'string' || !CAPTURE_FORMAT_NAMES.includes(args.format as CaptureFormatName)) throw new ContractError(`format must be one of ${CAPTURE_FORMAT_NAMES.join(', ')}`);
   if (typeof args.filter !== 'string' || args.filter.length > 10_000) throw new ContractError('filter must be a string of at most 10000 characters');
   return { source: args.source, format: args.format as CaptureFormatName, filter: args.filter };
+}
+
+const MAX_REPLAY_ROWS = 100_000;
+
+function replayArgs(args: unknown): ReplayArgs {
+  if (!isRecord(args)) throw new ContractError('replay needs an object');
+  if (typeof args.socket !== 'string' || args.socket.trim() === '' || args.socket.length > 1000) throw new ContractError('socket must be a non-empty address (a path, @name or tcp://host:port)');
+  if (args.speed !== null && (typeof args.speed !== 'number' || !Number.isFinite(args.speed) || args.speed <= 0 || args.speed > 1_000_000)) throw new ContractError('speed must be a number above 0 (2 plays twice as fast), or null for as fast as possible');
+  let seqs: number[] | null = null;
+  if (args.seqs !== null) {
+    if (!Array.isArray(args.seqs) || args.seqs.length === 0 || args.seqs.length > MAX_REPLAY_ROWS) throw new ContractError(`seqs must be null or a list of 1 to ${MAX_REPLAY_ROWS} row numbers`);
+    for (const seq of args.seqs) if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new ContractError('each seq must be a positive integer');
+    seqs = args.seqs as number[];
+  }
+  if (typeof args.filter !== 'string' || args.filter.length > 10_000) throw new ContractError('filter must be a string of at most 10000 characters');
+  return { socket: args.socket.trim(), speed: args.speed as number | null, seqs, filter: args.filter };
 }
 
 function seekArgs(args: unknown): { time: number } {

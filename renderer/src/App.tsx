@@ -8,6 +8,7 @@ import { ModulesPanel } from './components/ModulesPanel';
 import { OfflineModules } from './components/OfflineModules';
 import { RateChart } from './components/RateChart';
 import { RecordControl } from './components/RecordControl';
+import { ReplayPanel } from './components/ReplayPanel';
 import { Timeline } from './components/Timeline';
 import { StatusBar } from './components/StatusBar';
 import { TrafficView } from './components/TrafficView';
@@ -155,7 +156,7 @@ export function App({ transport }: { transport: BackendTransport }) {
         </section>
         <aside className="side-column">
           <DetailPane row={selectedRow} transport={transport} onInjectAgain={setComposerDraft} onClose={() => setSelectedRow(null)} />
-          {offline === null && <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} />}
+          {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedRow={selectedRow} />}
         </aside>
       </div>
       <StatusBar snapshot={snapshot} connection={connection} store={store} transport={transport} />

@@ -166,3 +166,35 @@ test('Export… of what the filter shows, as pcapng, downloads only the filtered
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('replay into a live hub from the offline view: failures by reason when nobody listens, then every message delivered', async ({ page }) => {
+  const { session, ui, dir } = await openRecording(page);
+  const live = await ServeSession.start();
+  try {
+    await expect(ui.trafficRows).toHaveCount(12);
+    await page.getByTestId('replay-socket').fill(live.socket);
+    await page.getByTestId('replay-speed').selectOption('fast');
+    await page.getByTestId('replay-start').click();
+    const result = page.getByTestId('replay-result');
+    await expect(result).toHaveAttribute('data-running', 'false');
+    await expect(result).toHaveAttribute('data-failed', '12');
+    await expect(result).toContainText('NO_SUCH_MODULE ×12');
+
+    const listener = await live.listen('B');
+    await page.getByTestId('replay-start').click();
+    await expect(result).toHaveAttribute('data-running', 'false');
+    await expect(result).toHaveAttribute('data-delivered', '12');
+    await expect(result).toHaveAttribute('data-failed', '0');
+    await listener.waitForStdout(/late 6/, 10_000);
+
+    await ui.trafficRowsFrom('C', 'B').first().click();
+    await page.getByTestId('replay-scope').selectOption('selected');
+    await page.getByTestId('replay-start').click();
+    await expect(result).toHaveAttribute('data-delivered', '1');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'offline-replay.png') });
+  } finally {
+    await live.close();
+    await session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
