@@ -6,7 +6,7 @@ import { peerCredentials } from '../sockets/peerCredentials';
 import { ensurePrivateDir, PrivateDirError } from '../sockets/privateDir';
 import type { ConnectionOrigin } from './HubConnection';
 import type { RelayHub } from './RelayHub';
-import { connectSocket, formatSocketAddress, isLoopbackHost, privateSocketDir, type SocketAddress } from '../sockets/socketAddress';
+import { connectSocket, formatSocketAddress, isLoopbackHost, MAX_SOCKET_PATH_BYTES, privateSocketDir, socketPathLengthProblem, type SocketAddress } from '../sockets/socketAddress';
 
 export class ListenError extends Error {
   constructor(message: string) {
@@ -150,7 +150,7 @@ async function listenAbstract(server: net.Server, address: SocketAddress & { kin
   try {
     fd = helper.listenAbstract(address.name, 511);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ListenError(`${description} is already in use: another hub (or program) is listening there`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ListenError(`${description} is already in use: another hub (or program) is listening there; stop it or choose another name`);
     throw new ListenError(`cannot listen on ${description}: ${(err as Error).message}`);
   }
   await bindServer(server, () => server.listen({ fd }), description);
@@ -160,6 +160,9 @@ async function listenAbstract(server: net.Server, address: SocketAddress & { kin
 async function listenPath(server: net.Server, address: SocketAddress & { kind: 'path' }, description: string, options: ListenOptions, open: boolean): Promise<HubListener> {
   const mode = (options.mode ?? DEFAULT_MODE) & 0o777;
   const ownUid = process.getuid?.();
+  // Checked before bind: a longer path is cut short and would leave a socket file of another name behind.
+  const tooLong = socketPathLengthProblem(address.path);
+  if (tooLong !== null) throw new ListenError(`cannot listen on ${description}: ${tooLong}`);
   if (path.dirname(address.path) === privateSocketDir()) {
     try {
       ensurePrivateDir(path.dirname(address.path));
@@ -168,6 +171,9 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
       throw err;
     }
   }
+  // libuv reports a missing directory as EACCES, so the directory is looked at first to say which it is.
+  const directoryProblem = socketDirectoryProblem(path.dirname(address.path));
+  if (directoryProblem !== null) throw new ListenError(`cannot listen on ${description}: ${directoryProblem}`);
   const existing = lstatOrNull(address.path);
   if (existing !== null) {
     if (!existing.isSocket()) throw new ListenError(`${description} exists and is not a socket; refusing to touch it`);
@@ -223,8 +229,24 @@ async function listenPath(server: net.Server, address: SocketAddress & { kind: '
   return new HubListener(address, server, { dev: stat.dev, ino: stat.ino }, open);
 }
 
-/** sun_path holds 108 bytes including the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
+/** Why no socket file can be created in `dir`, with what to do about it, or null. */
+function socketDirectoryProblem(dir: string): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `the directory ${dir} does not exist; create it (mkdir -p ${dir}) or choose a path in an existing directory`;
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return `permission denied: you may not look into ${dir} or a directory above it; choose a directory of your own`;
+    return `cannot use the directory ${dir}: ${(err as Error).message}`;
+  }
+  if (!stat.isDirectory()) return `${dir} is not a directory`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    return `permission denied: you may not create files in ${dir}; choose a directory you can write (relayscope socket prints the default)`;
+  }
+  return null;
+}
 
 function lstatOrNull(file: string): fs.Stats | null {
   try {
@@ -248,7 +270,12 @@ async function answers(address: SocketAddress): Promise<boolean> {
 function bindServer(server: net.Server, start: () => void, description: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      const reason = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      const reason =
+        err.code === 'EADDRINUSE'
+          ? 'the address is already in use by another program; stop it or choose another address'
+          : err.code === 'EACCES'
+            ? `permission denied${description.startsWith('tcp://') ? ' (ports below 1024 need root)' : ''}; choose another address`
+            : err.message;
       reject(new ListenError(`cannot listen on ${description}: ${reason}`));
     };
     server.once('error', onError);

@@ -21,7 +21,23 @@ export function parseSocketAddress(text: string): SocketAddress {
     return { kind: 'abstract', name };
   }
   if (text.startsWith('tcp://')) return parseHostPort(text.slice('tcp://'.length), text);
-  return { kind: 'path', path: path.resolve(text) };
+  const resolved = path.resolve(text);
+  const problem = socketPathLengthProblem(resolved);
+  if (problem !== null) throw new AddressError(problem);
+  return { kind: 'path', path: resolved };
+}
+
+/** sun_path holds 108 bytes including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Why `file` cannot be a socket address, or null. A longer path would be cut short by bind() and
+ * connect(): the hub would create a socket file under another name and no client could find it.
+ */
+export function socketPathLengthProblem(file: string): string | null {
+  const bytes = Buffer.byteLength(file);
+  if (bytes <= MAX_SOCKET_PATH_BYTES) return null;
+  return `the socket path ${file} is ${bytes} bytes long, but a Unix socket address holds at most ${MAX_SOCKET_PATH_BYTES}; choose a shorter path (e.g. in $XDG_RUNTIME_DIR or /tmp)`;
 }
 
 /** Parses "host:port" or "[v6]:port" (the --tcp flag's form). */
