@@ -1,12 +1,13 @@
 /** The CLI's standard streams and signals. */
 
+/** Writes to standard output; once its reader is gone (EPIPE) the data is dropped, see stopOnBrokenPipe. */
 export function writeOut(data: string | Uint8Array): void {
-  process.stdout.write(data);
+  if (process.stdout.writable) process.stdout.write(data);
 }
 
 /** Writes one "relayscope: ..." line to standard error. */
 export function note(message: string): void {
-  process.stderr.write(`relayscope: ${oneLine(message)}\n`);
+  if (process.stderr.writable) process.stderr.write(`relayscope: ${oneLine(message)}\n`);
 }
 
 function oneLine(message: string): string {
@@ -35,6 +36,7 @@ const LOG_BACKLOG_BYTES = 1024 * 1024;
 export function boundedLogWriter(stream: NodeJS.WritableStream & { writableLength: number } = process.stdout): (line: string) => void {
   let dropped = 0;
   return (line) => {
+    if (!stream.writable) return;
     if (stream.writableLength > LOG_BACKLOG_BYTES) {
       dropped++;
       return;
@@ -47,12 +49,32 @@ export function boundedLogWriter(stream: NodeJS.WritableStream & { writableLengt
   };
 }
 
-/** A reader that went away (e.g. `relayscope monitor | head`) ends the command quietly, not with a stack trace. */
-export function exitQuietlyOnBrokenPipe(): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') note(`cannot write to standard output: ${err.message}`);
-    process.exit(err.code === 'EPIPE' ? 0 : 1);
-  });
+/** Called when the command should stop: a signal, or standard output's reader went away. */
+const stopRequests = new Set<(reason: NodeJS.Signals) => void>();
+/** Set by the first stop: later broken-pipe errors must not cut the shutdown short. */
+let shuttingDown = false;
+
+function requestStop(reason: NodeJS.Signals): void {
+  shuttingDown = true;
+  for (const stop of stopRequests) stop(reason);
+}
+
+/**
+ * A reader that went away (`relayscope monitor | head`, or `tee` killed by the same Ctrl-C) stops the
+ * command the way SIGINT does: a hub still closes its listeners and removes its socket file. Exiting
+ * on the spot, as Node would with the error unhandled, would leave the socket file behind. Output
+ * written afterwards is dropped (writeOut checks `writable`); a command with nothing to shut down
+ * ends at once, exit code 0.
+ */
+export function stopOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && stream === process.stdout) note(`cannot write to standard output: ${err.message}`);
+      if (shuttingDown) return;
+      if (stopRequests.size === 0) process.exit(err.code === 'EPIPE' ? 0 : 1);
+      requestStop('SIGPIPE');
+    });
+  }
 }
 
 /** Reads standard input to its end, as bytes. */
@@ -63,21 +85,25 @@ export async function readStdin(): Promise<Buffer> {
 }
 
 /**
- * Resolves on the first SIGINT or SIGTERM so the caller can shut down cleanly. A second signal
- * means the user does not want to wait for that: exit at once.
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP, or with 'SIGPIPE' when standard output's reader
+ * goes away, so the caller can shut down cleanly. A second signal means the user does not want to
+ * wait for that: exit at once.
  */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received = false;
+    let signalled = false;
+    stopRequests.add(resolve);
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (received) {
+      if (signalled) {
         note(`${signal} again: exiting without finishing the shutdown`);
         process.exit(1);
       }
-      received = true;
-      resolve(signal);
+      signalled = true;
+      requestStop(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A closed terminal sends SIGHUP; its default action would leave the socket file behind.
+    process.on('SIGHUP', onSignal);
   });
 }
