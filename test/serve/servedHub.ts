@@ -13,6 +13,7 @@ export interface ServedHub {
   socket: string;
   /** What the server logged. */
   log: string[];
+  bridge: BridgeService;
 }
 
 /** A hub in this process with a BrowserModeServer in front of it, serving a two-file stand-in for the built renderer. */
@@ -30,10 +31,14 @@ export async function startServer(cleanup: Cleanup, options: { withRenderer?: bo
   const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
   cleanup.add(() => backend.close());
   const log: string[] = [];
-  const server = new BrowserModeServer({ bridge: new BridgeService(backend), rootDir: rendererDir, log: (line) => log.push(line) });
+  // Recordings and exports go to this test's dir rather than the user's runtime dir.
+  const captures = path.join(dir, 'captures');
+  fs.mkdirSync(captures, { mode: 0o700 });
+  const bridge = new BridgeService(backend, () => captures);
+  const server = new BrowserModeServer({ bridge, rootDir: rendererDir, log: (line) => log.push(line) });
   await server.start();
   cleanup.add(() => server.close());
-  return { server, socket, log };
+  return { server, socket, log, bridge };
 }
 
 /** A raw HTTP GET, so the Host header and the path are sent exactly as written. */
