@@ -1311,6 +1311,10 @@ const char *rs_id(const rs_client *c) {
     return c == NULL ? "" : c->id;
 }
 
+const char *rs_address(const rs_client *c) {
+    return c == NULL || c->address == NULL ? "" : c->address;
+}
+
 uint32_t rs_max_payload(const rs_client *c) {
     return c == NULL ? 0 : c->max_payload;
 }

@@ -199,6 +199,9 @@ int rs_is_connected(const rs_client *c);
 /* The ID the hub registered (from WELCOME), or "" before the first successful connect. */
 const char *rs_id(const rs_client *c);
 
+/* The hub address rs_connect was given, or the default it resolved when given NULL; "" before rs_connect. */
+const char *rs_address(const rs_client *c);
+
 /* The hub's maxPayload from WELCOME (0 before connecting). Larger payloads fail with RS_ETOOBIG. */
 uint32_t rs_max_payload(const rs_client *c);
 

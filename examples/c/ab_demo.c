@@ -7,23 +7,21 @@
  *
  * prints "B received "1" from A" and "A received "2" from B". Either side may start first: each
  * waits (up to 10 s) for its peer to be connected before sending. The hub address follows the
- * usual rules ($RELAYSCOPE_SOCKET, $XDG_RUNTIME_DIR/relayscope.sock, /tmp/relayscope-$UID.sock).
+ * usual rules ($RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else
+ * /tmp/relayscope-$UID/relayscope.sock; `relayscope socket` prints it).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
 #include <string.h>
 
+#include "example_errors.h"
 #include "relayscope.h"
 
 #define PEER_WAIT_MS 10000
 
 static int fail(rs_client *c, const char *what, int rc) {
-    const rs_hub_error *hub = rs_last_hub_error(c);
-    if ((rc == RS_EHUB || rc == RS_EREFUSED) && hub != NULL)
-        fprintf(stderr, "ab_demo: %s: %s (%s)\n", what, hub->message, rs_hub_error_name(hub->code));
-    else
-        fprintf(stderr, "ab_demo: %s: %s\n", what, rs_strerror(rc));
+    print_failure("ab_demo", c, what, rc);
     rs_close(c);
     return 1;
 }

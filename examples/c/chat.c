@@ -15,16 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "example_errors.h"
 #include "relayscope.h"
 
 #define LINE_MAX_BYTES 4096
 
 static int fail(rs_client *c, const char *what, int rc) {
-    const rs_hub_error *hub = rs_last_hub_error(c);
-    if ((rc == RS_EHUB || rc == RS_EREFUSED || rc == RS_ECLOSED) && hub != NULL)
-        fprintf(stderr, "chat: %s: %s (%s)\n", what, hub->message, rs_hub_error_name(hub->code));
-    else
-        fprintf(stderr, "chat: %s: %s\n", what, rs_strerror(rc));
+    print_failure("chat", c, what, rc);
     rs_close(c);
     return 1;
 }
