@@ -174,7 +174,7 @@ export class BrowserModeServer {
       'Content-Disposition': `attachment; filename="${offered.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       'Cache-Control': 'no-store',
     });
-    if (request.method === 'HEAD') {
+    if (request.method === 'HEAD' || stat.size === 0) {
       response.end();
       return;
     }

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { AddressError, defaultSocket, formatSocketAddress, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 
 /** What the desktop app was asked to do, from its command line and environment. */
@@ -7,6 +8,8 @@ export interface AppOptions {
   /** Attach as a monitor to the hub at this address (as users write it) instead of starting one. */
   attach: string | null;
   token: string | undefined;
+  /** Show this recording (.mcap, .pcapng, .jsonl) in the offline view; no hub runs. Absent otherwise. */
+  open?: string;
   /** Arguments the app does not know. Chromium switches (e.g. --no-sandbox) arrive in argv too, so they are reported, not refused. */
   ignored: string[];
 }
@@ -19,9 +22,10 @@ export class AppOptionsError extends Error {
   }
 }
 
-export const APP_USAGE = 'Relayscope takes [--socket PATH|@NAME|tcp://HOST:PORT]... [--tcp HOST:PORT] [--token T] to run its hub, or --attach SOCKET [--token T] to watch a hub run elsewhere';
+export const APP_USAGE =
+  'Relayscope takes [--socket PATH|@NAME|tcp://HOST:PORT]... [--tcp HOST:PORT] [--token T] to run its hub, --attach SOCKET [--token T] to watch a hub run elsewhere, or --open FILE to show a recording';
 
-const VALUE_FLAGS = ['socket', 'tcp', 'attach', 'token'] as const;
+const VALUE_FLAGS = ['socket', 'tcp', 'attach', 'token', 'open'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /**
@@ -38,7 +42,7 @@ export function userArguments(argv: readonly string[], launchedWithAppDir: boole
  * ($RELAYSCOPE_SOCKET first); the token defaults to $RELAYSCOPE_TOKEN.
  */
 export function parseAppOptions(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AppOptions {
-  const values: Record<ValueFlag, string[]> = { socket: [], tcp: [], attach: [], token: [] };
+  const values: Record<ValueFlag, string[]> = { socket: [], tcp: [], attach: [], token: [], open: [] };
   const ignored: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -56,12 +60,18 @@ export function parseAppOptions(args: readonly string[], env: NodeJS.ProcessEnv 
     }
     values[flag].push(value);
   }
-  for (const flag of ['tcp', 'attach', 'token'] as const) {
+  for (const flag of ['tcp', 'attach', 'token', 'open'] as const) {
     if (values[flag].length > 1) throw new AppOptionsError(`--${flag} can be given only once`);
   }
   const [tcp] = values.tcp;
   const [attach] = values.attach;
   const token = values.token[0] ?? (env.RELAYSCOPE_TOKEN || undefined);
+  const [open] = values.open;
+  if (open !== undefined) {
+    if (attach !== undefined || values.socket.length > 0 || tcp !== undefined)
+      throw new AppOptionsError('--open shows a recording and runs no hub, so it cannot be combined with --attach, --socket or --tcp');
+    return { addresses: [], attach: null, token, open: path.resolve(open), ignored };
+  }
   try {
     if (attach !== undefined) {
       if (values.socket.length > 0 || tcp !== undefined) throw new AppOptionsError('--attach uses a hub that runs elsewhere, so it cannot be combined with --socket or --tcp');

@@ -4,23 +4,28 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { app, dialog, ipcMain, session } from 'electron';
+import { app, type BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
 import { BridgeService } from '../bridge/BridgeService';
 import type { HubBackend } from '../bridge/HubBackend';
+import { OfflineBackend } from '../bridge/OfflineBackend';
 import { APP_USAGE, AppOptionsError, parseAppOptions, userArguments, type AppOptions } from './appOptions';
 import { attachBackend, chooseBackend } from './chooseBackend';
-import { confirmClose } from './closeConfirmation';
+import { type CloseQuestion, confirmClose } from './closeConfirmation';
+import { CAPTURE_FILE_FILTERS, droppedCapture } from './droppedCapture';
 import { createMainWindow, hardenSession, hardenWebContents } from './createMainWindow';
 import { wireIpcBridge } from './ipcBridge';
 import { appFiles } from './windowSecurity';
 
 let backend: HubBackend | null = null;
+let bridge: BridgeService | null = null;
 let stopping: Promise<void> | null = null;
 
 /** Stops the hub (or detaches from it) once, then exits: every way out of the app ends here. */
 function stopAndExit(code: number): Promise<void> {
   stopping ??= (async () => {
     try {
+      // A recording started from the window is completed before its hub goes.
+      await bridge?.captures.close();
       await backend?.close();
     } catch (err) {
       console.error(`relayscope: stopping the hub failed: ${errorText(err)}`);
@@ -63,31 +68,86 @@ function iconFile(): string | undefined {
   return fs.existsSync(icon) ? icon : undefined;
 }
 
+function askInWindow(window: BrowserWindow): (question: CloseQuestion) => Promise<boolean> {
+  return async (question) => {
+    const { response } = await dialog.showMessageBox(window, {
+      type: 'warning',
+      title: 'Relayscope',
+      message: question.message,
+      detail: question.detail,
+      buttons: question.buttons,
+      defaultId: 1,
+      cancelId: 1,
+      noLink: true,
+    });
+    return response === 0;
+  };
+}
+
+/** File → Open Recording…, and the usual edit and window menus (copy and paste in the filter and composer). */
+function applicationMenu(openRecording: () => void): Menu {
+  return Menu.buildFromTemplate([
+    { label: 'File', submenu: [{ label: 'Open Recording…', accelerator: 'CmdOrCtrl+O', click: openRecording }, { type: 'separator' }, { role: 'quit' }] },
+    { role: 'editMenu' },
+    { role: 'windowMenu' },
+  ]);
+}
+
 function showWindow(hub: HubBackend): void {
   const files = appFiles(__dirname);
   const window = createMainWindow(files, iconFile());
-  const unwire = wireIpcBridge(ipcMain, new BridgeService(hub), window.webContents, files.indexUrl);
+  const wire = (next: HubBackend): (() => void) => {
+    backend = next;
+    bridge = new BridgeService(next);
+    return wireIpcBridge(ipcMain, bridge, window.webContents, files.indexUrl);
+  };
+  let unwire = wire(hub);
+
+  /**
+   * Shows a recording in this window instead of what it shows now. A hub of the app's own stops,
+   * so the same question as on close is asked first; the page reloads onto the new backend.
+   */
+  const openRecording = async (file: string): Promise<void> => {
+    const current = backend;
+    if (current !== null && !(await confirmClose(current, askInWindow(window)).catch(() => true))) return;
+    let next: OfflineBackend;
+    try {
+      next = await OfflineBackend.open(file);
+    } catch (err) {
+      dialog.showErrorBox('Relayscope cannot open the recording', errorText(err));
+      return;
+    }
+    unwire();
+    try {
+      await bridge?.captures.close();
+      await current?.close();
+    } catch (err) {
+      console.error(`relayscope: stopping the hub failed: ${errorText(err)}`);
+    }
+    unwire = wire(next);
+    window.webContents.reload();
+  };
+  // Dropping a file on the window navigates to it; hardenWebContents refuses that, and a capture file is opened instead.
+  window.webContents.on('will-navigate', (_event, url) => {
+    const file = droppedCapture(url);
+    if (file !== null) void openRecording(file);
+  });
+  Menu.setApplicationMenu(
+    applicationMenu(() => {
+      void dialog.showOpenDialog(window, { title: 'Open a recording', properties: ['openFile'], filters: CAPTURE_FILE_FILTERS }).then(({ canceled, filePaths }) => {
+        if (!canceled && filePaths[0] !== undefined) void openRecording(filePaths[0]);
+      });
+    }),
+  );
 
   let closeApproved = false;
   let asking = false;
   window.on('close', (event) => {
     if (closeApproved) return;
     event.preventDefault();
-    if (asking) return;
+    if (asking || backend === null) return;
     asking = true;
-    void confirmClose(hub, async (question) => {
-      const { response } = await dialog.showMessageBox(window, {
-        type: 'warning',
-        title: 'Relayscope',
-        message: question.message,
-        detail: question.detail,
-        buttons: question.buttons,
-        defaultId: 1,
-        cancelId: 1,
-        noLink: true,
-      });
-      return response === 0;
-    })
+    void confirmClose(backend, askInWindow(window))
       // A message box that cannot open must not trap the window: closing still stops the hub cleanly.
       .catch(() => true)
       .then((approved) => {

@@ -24,6 +24,13 @@ describe('the desktop app options', () => {
     ]);
   });
 
+  it('open a recording with --open (made absolute), alone: no hub runs then', () => {
+    expect(parseAppOptions(['--open', 'rec.mcap'], noEnv)).toEqual({ addresses: [], attach: null, token: undefined, open: path.resolve('rec.mcap'), ignored: [] });
+    expect(() => parseAppOptions(['--open', 'rec.mcap', '--socket', 'hub.sock'], noEnv)).toThrow(/--open shows a recording and runs no hub/);
+    expect(() => parseAppOptions(['--open', 'rec.mcap', '--attach', '@bus'], noEnv)).toThrow(AppOptionsError);
+    expect(() => parseAppOptions(['--open', 'a.mcap', '--open', 'b.mcap'], noEnv)).toThrow('--open can be given only once');
+  });
+
   it('attach to a hub elsewhere with --attach, written the way users write addresses, and start no hub', () => {
     expect(parseAppOptions(['--attach', 'tcp://localhost:9000', '--token', 't'], noEnv)).toEqual({ addresses: [], attach: 'tcp://localhost:9000', token: 't', ignored: [] });
   });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCaptureWriter } from '../../electron/capture/captureFiles';
 import { ListenError } from '../../electron/hub';
 import { attachBackend, chooseBackend, type BackendChoice } from '../../electron/shell/chooseBackend';
 import type { AppOptions } from '../../electron/shell/appOptions';
@@ -39,6 +40,16 @@ describe('choosing the backend', () => {
     if (choice.outcome !== 'live hub found') cleanup.add(() => choice.backend.close());
     return choice;
   }
+  it('opens a recording with --open and runs no hub; a missing file is an error naming it', async () => {
+    const file = path.join(dir, 'rec.jsonl');
+    const writer = await createCaptureWriter(file, { hub: 'h', sockets: [], host: 'x', startTime: 1, relayscopeVersion: 't', missed: 0, countersAtStart: null, countersAtEnd: null });
+    writer.write({ type: 'message', time: 2, kind: 'unicast', source: 'A', destination: 'B', correlationId: 0, injected: false, payload: Buffer.from('hi') });
+    await writer.close();
+    const choice = closeWhenDone(await chooseBackend({ addresses: [], attach: null, token: undefined, open: file, ignored: [] }));
+    expect(choice.outcome).toBe('opened recording');
+    if (choice.outcome === 'opened recording') expect(choice.backend.describe()).toMatchObject({ listeners: [], attachedTo: null, offline: { file } });
+    await expect(chooseBackend({ addresses: [], attach: null, token: undefined, open: path.join(dir, 'gone.mcap'), ignored: [] })).rejects.toThrow(`${path.join(dir, 'gone.mcap')}: no such file`);
+  });
 
   it('starts a local hub that modules can reach when the socket is free', async () => {
     const socket = path.join(dir, 'hub.sock');
