@@ -46,7 +46,9 @@ describe('error messages', () => {
     const socket = path.join(dir, 'missing', 'x.sock');
     const result = await cli.run(['hub', '--socket', socket]);
     expect(result.exit.code).toBe(1);
-    expect(result.stderr).toBe(`relayscope: cannot listen on ${socket}: the directory ${path.dirname(socket)} does not exist; create it (mkdir -p ${path.dirname(socket)}) or choose a path in an existing directory\n`);
+    expect(result.stderr).toBe(
+      `relayscope: cannot listen on ${socket}: the directory ${path.dirname(socket)} does not exist; create it (mkdir -p ${path.dirname(socket)}) or choose a path in an existing directory\n`,
+    );
   });
 
   it('hub under a file that is no directory says so', async () => {
@@ -58,7 +60,10 @@ describe('error messages', () => {
 
   it('refuses a socket path longer than sun_path before binding, and leaves no file behind', async () => {
     const socket = path.join(dir, `${'s'.repeat(120 - dir.length)}.sock`);
-    for (const args of [['hub', '--socket', socket], ['list', '--socket', socket]]) {
+    for (const args of [
+      ['hub', '--socket', socket],
+      ['list', '--socket', socket],
+    ]) {
       const result = await cli.run(args);
       expect(result.exit.code).toBe(2);
       expect(result.stderr).toContain(`the socket path ${socket} is ${Buffer.byteLength(socket)} bytes long, but a Unix socket address holds at most 107; choose a shorter path`);
@@ -74,7 +79,9 @@ describe('error messages', () => {
     const hub = runAs(cleanup, user, [CLI, 'hub', '--socket', socket]);
     const result = await hub.exited;
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`relayscope: cannot listen on ${socket}: permission denied: you may not create files in ${dir}; choose a directory you can write (relayscope socket prints the default)\n`);
+    expect(result.stderr).toBe(
+      `relayscope: cannot listen on ${socket}: permission denied: you may not create files in ${dir}; choose a directory you can write (relayscope socket prints the default)\n`,
+    );
   });
 
   it('hub on a TCP address in use says another program holds it', async () => {
