@@ -123,7 +123,7 @@ rs_client *rs_client_new(void);
 /*
  * Connects and registers `id` (HELLO, then waits for WELCOME). `address` is a socket path,
  * "@name" (Linux abstract socket) or "tcp://host:port"; NULL applies the default rules:
- * $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else $TMPDIR (or /tmp)/relayscope-$UID.sock.
+ * $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else $TMPDIR (or /tmp)/relayscope-$UID/relayscope.sock.
  * `options` may be NULL. The address, ID and options are remembered for rs_reconnect(), even when
  * this call fails. Returns RS_EREFUSED when the hub refuses the HELLO (e.g. RS_HUB_ID_IN_USE).
  * On a Unix socket (path or @name, Linux) it first checks with SO_PEERCRED that the hub runs as this

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The classic relay demo: module A sends "1" to B, B answers "2" to A, each prints what it got.
 
-With a hub running (``npx relayscope hub``):
+With a hub running (``relayscope hub``, after ``npm link``):
 
     python3 examples/python/ab_demo.py                  # starts B and A as two processes
     python3 examples/python/ab_demo.py --role B         # or one module per terminal:
@@ -13,7 +13,8 @@ Output (B's line comes first, since B prints before it answers):
     A received "2" from B
 
 --socket ADDR chooses the hub (a path, @name or tcp://host:port); without it the default socket
-is used ($RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID.sock).
+is used ($RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else
+/tmp/relayscope-$UID/relayscope.sock; ``relayscope socket`` prints it).
 """
 
 import argparse
