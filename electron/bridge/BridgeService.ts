@@ -75,6 +75,17 @@ export class BridgeService {
     this.replays = backend instanceof OfflineBackend ? new ReplayControl(backend) : null;
   }
 
+  /** Whether a recording the page uploads can be shown: only by the backend of an opened recording. */
+  get opensUploads(): boolean {
+    return this.backend instanceof OfflineBackend;
+  }
+
+  /** Shows an uploaded capture file in place of the opened one (the browser mode's file picker). */
+  async openUploaded(file: string): Promise<void> {
+    if (!(this.backend instanceof OfflineBackend)) throw new BackendError('NOT_SUPPORTED', 'this serve shows a live hub; to look at a recording run relayscope serve --open FILE');
+    await this.backend.reopen(file);
+  }
+
   /** Runs one call from the UI. Never throws: unknown channels, bad arguments and hub refusals come back as { ok: false }. */
   async call(channel: unknown, args: unknown): Promise<CallResult<unknown>> {
     if (!isInvokeChannel(channel)) return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel ${JSON.stringify(channel)}` } };

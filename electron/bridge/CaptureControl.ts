@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createCaptureWriter, openCaptureReader } from '../capture/captureFiles';
+import { captureFormatOf, createCaptureWriter, openCaptureReader } from '../capture/captureFiles';
 import { CaptureFilterError, parseCaptureFilter } from '../capture/captureFilter';
 import type { RecordingStatus } from '../capture/Recording';
 import type { ExportArgs, WireCaptureFile, WireRecordingStatus } from './contract';
@@ -96,6 +96,12 @@ export class CaptureControl {
     }
     const captureId = this.offer(output);
     return { captureId, name: path.basename(output), path: output, size: fs.statSync(output).size, records };
+  }
+
+  /** Where an uploaded file goes: a new name in the capture folder with the upload's extension; throws for an unknown one. */
+  uploadPath(originalName: string): string {
+    const format = captureFormatOf(originalName);
+    return path.join(this.directory(), captureFileName('uploaded', format));
   }
 
   /** A file this session made, by its ID; undefined for any other ID. */

@@ -56,9 +56,12 @@ export class OfflineBackend implements HubBackend {
   private bucketMicros = 10_000;
   private buckets: number[] = [];
 
+  /** Bumped when another file is opened in place: the old scan stops. */
+  private generation = 0;
+
   private constructor(
-    readonly file: string,
-    private readonly info: CaptureInfo,
+    private path: string,
+    private info: CaptureInfo,
     options: OfflineOptions,
   ) {
     this.windowMessages = options.windowMessages ?? 100_000;
@@ -75,6 +78,34 @@ export class OfflineBackend implements HubBackend {
     const backend = new OfflineBackend(file, reader.info, options);
     void backend.scan();
     return backend;
+  }
+
+  get file(): string {
+    return this.path;
+  }
+
+  /**
+   * Shows another file instead (one the browser mode's page uploaded): its window from its start,
+   * and a new scan. The old file is let go once the new one has opened.
+   */
+  async reopen(file: string): Promise<void> {
+    const reader = await openCaptureReader(file);
+    this.generation++;
+    this.path = file;
+    this.info = reader.info;
+    this.messages = 0;
+    this.events = 0;
+    this.bytes = 0;
+    this.endTime = reader.info.startTime;
+    this.scanError = null;
+    this.modules.clear();
+    this.bucketMicros = 10_000;
+    this.buckets = [];
+    this.loaded.clear();
+    this.payloadBytes = 0;
+    this.scanning = true;
+    void this.scan();
+    this.seek(reader.info.startTime);
   }
 
   /** Resolves when the background scan has read the whole file. */
@@ -226,11 +257,12 @@ export class OfflineBackend implements HubBackend {
   // ---------------------------------------------------------------- the scan
 
   private async scan(): Promise<void> {
+    const generation = this.generation;
     try {
       const { records } = await openCaptureReader(this.file);
       let sinceYield = 0;
       for await (const record of records) {
-        if (this.closed) return;
+        if (this.closed || generation !== this.generation) return;
         this.count(record);
         // Records of one decoded chunk come without a pause: let calls and pushes through now and then.
         if (++sinceYield >= 20_000) {
@@ -239,9 +271,9 @@ export class OfflineBackend implements HubBackend {
         }
       }
     } catch (err) {
-      this.scanError = (err as Error).message;
+      if (generation === this.generation) this.scanError = (err as Error).message;
     } finally {
-      this.scanning = false;
+      if (generation === this.generation) this.scanning = false;
     }
   }
 

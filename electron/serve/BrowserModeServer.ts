@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { Duplex } from 'node:stream';
+import { type Duplex, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BridgeService } from '../bridge/BridgeService';
@@ -20,6 +21,11 @@ export const BRIDGE_PATH = '/bridge';
 /** GET /captures/ID: a recording or export this session made; needs the token in CAPTURE_TOKEN_HEADER. */
 export const CAPTURES_PATH = '/captures/';
 export const CAPTURE_TOKEN_HEADER = 'x-relayscope-token';
+/** POST a capture file here (token and X-Relayscope-Filename headers) to show it in an offline serve. */
+export const UPLOAD_PATH = '/captures/upload';
+export const UPLOAD_NAME_HEADER = 'x-relayscope-filename';
+/** The largest recording the page can upload: written to disk, never held, but a bound on what a page can make serve write. */
+export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 const CAPTURE_ID = /^[0-9a-f]{32}$/;
 /**
  * The page offers the bridge two WebSocket subprotocols: this one, the contract's JSON framing, which
@@ -85,6 +91,7 @@ export class BrowserModeServer {
   /** The connected pages and what they hold together, bounded across pages. */
   private readonly pages = new BridgePages();
   private boundPort = 0;
+  private uploading = false;
 
   constructor(options: BrowserModeServerOptions) {
     this.bridge = options.bridge;
@@ -141,6 +148,7 @@ export class BrowserModeServer {
   private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
     const url = new URL(request.url ?? '/', `http://${HOST}`);
     if (!this.hostAllowed(request)) return this.refuse(response, 403, 'This server answers only to http://127.0.0.1 or http://localhost on its own port.');
+    if (url.pathname === UPLOAD_PATH && request.method === 'POST') return void this.receiveUpload(request, response);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...securityHeaders(this.boundPort), Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('Only GET and HEAD are served.\n');
@@ -148,6 +156,44 @@ export class BrowserModeServer {
     }
     if (url.pathname.startsWith(CAPTURES_PATH)) return this.serveCapture(request, response, url.pathname.slice(CAPTURES_PATH.length));
     this.serveFile(request, response, url.pathname);
+  }
+
+  /**
+   * A recording the page's file picker sends, for an offline serve (--open) to show instead of its
+   * file. Needs the token in its header like a download; one at a time; the declared length must
+   * be at most MAX_UPLOAD_BYTES and the body is streamed to a new file in the private capture folder.
+   */
+  private async receiveUpload(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const answer = (status: number, message: string): void => {
+      request.resume();
+      response.writeHead(status, { ...securityHeaders(this.boundPort), 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      response.end(`${message}\n`);
+    };
+    const given = request.headers[CAPTURE_TOKEN_HEADER];
+    if (typeof given !== 'string' || !this.tokenMatches(given)) return answer(403, 'An upload needs the page token in the X-Relayscope-Token header.');
+    if (!this.bridge.opensUploads) return answer(409, 'This serve shows a live hub; to look at a recording run relayscope serve --open FILE.');
+    const length = Number(request.headers['content-length']);
+    if (!Number.isSafeInteger(length) || length <= 0) return answer(411, 'An upload needs a Content-Length.');
+    if (length > MAX_UPLOAD_BYTES)
+      return answer(413, `The file is ${length} bytes; the browser mode takes recordings up to ${MAX_UPLOAD_BYTES} bytes (512 MiB). Open a larger one with relayscope serve --open FILE.`);
+    if (this.uploading) return answer(503, 'Another upload is under way.');
+    let file: string;
+    try {
+      file = this.bridge.captures.uploadPath(String(request.headers[UPLOAD_NAME_HEADER] ?? ''));
+    } catch (err) {
+      return answer(400, (err as Error).message);
+    }
+    this.uploading = true;
+    try {
+      await pipeline(request, limitTo(length), fs.createWriteStream(file, { mode: 0o600, flags: 'wx' }));
+      await this.bridge.openUploaded(file);
+      answer(200, `showing ${path.basename(file)}`);
+    } catch (err) {
+      fs.rmSync(file, { force: true });
+      if (!response.headersSent) answer(400, `cannot open the upload: ${(err as Error).message}`);
+    } finally {
+      this.uploading = false;
+    }
   }
 
   /**
@@ -278,6 +324,17 @@ function securityHeaders(port: number): Record<string, string> {
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
   };
+}
+
+/** Passes at most `limit` bytes and fails the stream past them: a body longer than its Content-Length. */
+function limitTo(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > limit ? new Error('the body is longer than its Content-Length') : null, chunk);
+    },
+  });
 }
 
 function escapeHtml(text: string): string {

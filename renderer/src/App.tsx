@@ -3,6 +3,7 @@ import type { WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
 import { FilterBar } from './components/FilterBar';
 import { type ComposerDraft, InjectComposer } from './components/InjectComposer';
+import { canDownload, uploadCapture } from './components/captureTransfer';
 import { ExportControl } from './components/ExportControl';
 import { ModulesPanel } from './components/ModulesPanel';
 import { OfflineModules } from './components/OfflineModules';
@@ -143,7 +144,30 @@ export function App({ transport }: { transport: BackendTransport }) {
               recording {offline.file} · {offline.hub} on {offline.host}
             </span>
             <ExportControl transport={transport} store={store} source="opened" />
-            {seekError !== null && <span className="warn">{seekError}</span>}
+            {canDownload(transport) && (
+              <label className="open-file" title="Upload a recording to serve and show it here instead">
+                open another…{' '}
+                <input
+                  type="file"
+                  accept=".mcap,.pcapng,.jsonl"
+                  data-testid="open-file"
+                  onChange={(event) => {
+                    const file = event.target.files?.[0];
+                    event.target.value = '';
+                    if (file === undefined) return;
+                    uploadCapture(file).then(
+                      () => seek(0),
+                      (err: unknown) => setSeekError(err instanceof Error ? err.message : String(err)),
+                    );
+                  }}
+                />
+              </label>
+            )}
+            {seekError !== null && (
+              <span className="warn" data-testid="offline-error">
+                {seekError}
+              </span>
+            )}
           </>
         ) : (
           snapshot !== null && <RecordControl transport={transport} store={store} attached={snapshot.attachedTo !== null} />

@@ -198,3 +198,38 @@ test('replay into a live hub from the offline view: failures by reason when nobo
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the browser mode file picker uploads another recording to an offline serve, which shows it instead; a foreign file gets a clear error', async ({ page }) => {
+  const { session, ui, dir } = await openRecording(page);
+  try {
+    await expect(ui.trafficRows).toHaveCount(12);
+    const other = path.join(dir, 'other.jsonl');
+    const writer = await createCaptureWriter(other, {
+      hub: 'other',
+      sockets: [],
+      host: 'elsewhere',
+      startTime: Date.now() * 1000,
+      relayscopeVersion: 'test',
+      missed: 0,
+      countersAtStart: null,
+      countersAtEnd: null,
+    });
+    for (let i = 0; i < 3; i++)
+      writer.write({ type: 'message', time: Date.now() * 1000 + i, kind: 'broadcast', source: 'X', destination: null, correlationId: 0, injected: false, payload: Buffer.from(`other ${i}`) });
+    await writer.close();
+
+    await page.getByTestId('open-file').setInputFiles(other);
+    await expect(ui.trafficRowsFrom('X')).toHaveCount(3);
+    await expect(ui.trafficRows).toHaveCount(3);
+    await expect(page.getByTestId('offline-file')).toContainText('other on elsewhere');
+
+    const foreign = path.join(dir, 'notes.txt');
+    fs.writeFileSync(foreign, 'not a capture');
+    await page.getByTestId('open-file').setInputFiles(foreign);
+    await expect(page.getByTestId('offline-error')).toContainText('unknown extension ".txt"');
+    await expect(ui.trafficRows).toHaveCount(3);
+  } finally {
+    await session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@ import { formatBytes, formatCount } from '../format/numberFormat';
 import { filterExpression } from '../state/filterExpression';
 import type { TrafficStore } from '../state/TrafficStore';
 import type { BackendTransport } from '../transport/BackendTransport';
-import { canDownload, downloadCapture } from './captureDownload';
+import { canDownload, downloadCapture } from './captureTransfer';
 
 /** "Export…": the recording, whole or through the table's filter, as .mcap, .pcapng or .jsonl. */
 export function ExportControl({ transport, store, source }: { transport: BackendTransport; store: TrafficStore; source: ExportArgs['source'] }) {

@@ -4,7 +4,7 @@ import { formatBytes, formatCount } from '../format/numberFormat';
 import { formatDuration } from '../format/timeFormat';
 import type { TrafficStore } from '../state/TrafficStore';
 import type { BackendTransport } from '../transport/BackendTransport';
-import { canDownload, downloadCapture } from './captureDownload';
+import { canDownload, downloadCapture } from './captureTransfer';
 import { ExportControl } from './ExportControl';
 
 const STATUS_POLL_MS = 500;
