@@ -141,7 +141,7 @@ export function App({ transport }: { transport: BackendTransport }) {
         {offline !== null ? (
           <>
             <span data-testid="offline-file" title={offline.file}>
-              recording {offline.file} · {offline.hub} on {offline.host}
+              recording {offline.file.split('/').pop()} · {offline.hub} on {offline.host}
             </span>
             <ExportControl transport={transport} store={store} source="opened" />
             {canDownload(transport) && (
