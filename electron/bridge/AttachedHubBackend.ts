@@ -116,12 +116,17 @@ export class AttachedHubBackend implements HubBackend {
   async startRecording(file: string): Promise<BackendRecording> {
     if (this.recording !== null) throw new BackendError('RECORDING_FAILED', 'already recording; stop that recording first');
     try {
-      return await MonitorRecording.start(file, this.attachedTo, () => this.client.stats(), (recording) => {
-        this.recording = recording;
-        return () => {
-          if (this.recording === recording) this.recording = null;
-        };
-      });
+      return await MonitorRecording.start(
+        file,
+        this.attachedTo,
+        () => this.client.stats(),
+        (recording) => {
+          this.recording = recording;
+          return () => {
+            if (this.recording === recording) this.recording = null;
+          };
+        },
+      );
     } catch (err) {
       throw new BackendError('RECORDING_FAILED', (err as Error).message);
     }
@@ -193,7 +198,12 @@ export class AttachedHubBackend implements HubBackend {
   }
 
   private recordEvent(recording: MonitorRecording, frame: EventFrame): void {
-    const names: Record<number, 'join' | 'leave' | 'error' | 'monitor-dropped'> = { [HubEventCode.JOIN]: 'join', [HubEventCode.LEAVE]: 'leave', [HubEventCode.ERROR]: 'error', [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped' };
+    const names: Record<number, 'join' | 'leave' | 'error' | 'monitor-dropped'> = {
+      [HubEventCode.JOIN]: 'join',
+      [HubEventCode.LEAVE]: 'leave',
+      [HubEventCode.ERROR]: 'error',
+      [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped',
+    };
     const event = names[frame.event];
     if (event === undefined) return;
     if (event === 'monitor-dropped') recording.countMissed(monitorDroppedCount(frame) ?? 1);

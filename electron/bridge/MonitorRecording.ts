@@ -72,7 +72,16 @@ export class MonitorRecording implements BackendRecording {
 
   status(): RecordingStatus {
     const error = this.writer.error === null ? null : this.writer.error.message;
-    return { path: this.path, elapsedMs: Math.round(performance.now() - this.startedAt), messages: this.messages, bytes: this.bytes, missed: this.missed, written: this.written, writtenBytes: this.writtenBytes, error };
+    return {
+      path: this.path,
+      elapsedMs: Math.round(performance.now() - this.startedAt),
+      messages: this.messages,
+      bytes: this.bytes,
+      missed: this.missed,
+      written: this.written,
+      writtenBytes: this.writtenBytes,
+      error,
+    };
   }
 
   stop(): Promise<RecordingStatus> {

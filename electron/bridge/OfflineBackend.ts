@@ -124,7 +124,19 @@ export class OfflineBackend implements HubBackend {
   }
 
   async snapshot(): Promise<HubSnapshot> {
-    const totals = { messages: this.messages, bytes: this.bytes, errors: 0, drops: 0, slowConsumerDisconnects: 0, budgetDisconnects: 0, memoryBytes: 0, connectionsAccepted: 0, connectionsRejected: 0, messagesPerSecond: 0, bytesPerSecond: 0 };
+    const totals = {
+      messages: this.messages,
+      bytes: this.bytes,
+      errors: 0,
+      drops: 0,
+      slowConsumerDisconnects: 0,
+      budgetDisconnects: 0,
+      memoryBytes: 0,
+      connectionsAccepted: 0,
+      connectionsRejected: 0,
+      messagesPerSecond: 0,
+      bytesPerSecond: 0,
+    };
     const limits = { maxConnections: 0, maxPayload: 0, queueLimit: 0, idleTimeoutMs: 0, slowConsumerPolicy: 'disconnect' as const, memoryBudget: 0 };
     return { startedAt: Math.floor(this.info.startTime / 1000), now: Math.floor(this.endTime / 1000), modules: [], monitors: [], totals, limits };
   }
@@ -228,7 +240,18 @@ export class OfflineBackend implements HubBackend {
     if (record.type === 'message') {
       const seq = ++this.seq;
       this.keep(seq, record);
-      return { type: 'message', seq, time: record.time, kind: record.kind, source: record.source, destination: record.destination, correlationId: record.correlationId, size: record.payload.length, preview: record.payload.slice(0, PREVIEW_BYTES), injected: record.injected };
+      return {
+        type: 'message',
+        seq,
+        time: record.time,
+        kind: record.kind,
+        source: record.source,
+        destination: record.destination,
+        correlationId: record.correlationId,
+        size: record.payload.length,
+        preview: record.payload.slice(0, PREVIEW_BYTES),
+        injected: record.injected,
+      };
     }
     const { time, id, code, detail } = record;
     switch (record.event) {

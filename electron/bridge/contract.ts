@@ -413,7 +413,8 @@ const MAX_REPLAY_ROWS = 100_000;
 function replayArgs(args: unknown): ReplayArgs {
   if (!isRecord(args)) throw new ContractError('replay needs an object');
   if (typeof args.socket !== 'string' || args.socket.trim() === '' || args.socket.length > 1000) throw new ContractError('socket must be a non-empty address (a path, @name or tcp://host:port)');
-  if (args.speed !== null && (typeof args.speed !== 'number' || !Number.isFinite(args.speed) || args.speed <= 0 || args.speed > 1_000_000)) throw new ContractError('speed must be a number above 0 (2 plays twice as fast), or null for as fast as possible');
+  if (args.speed !== null && (typeof args.speed !== 'number' || !Number.isFinite(args.speed) || args.speed <= 0 || args.speed > 1_000_000))
+    throw new ContractError('speed must be a number above 0 (2 plays twice as fast), or null for as fast as possible');
   let seqs: number[] | null = null;
   if (args.seqs !== null) {
     if (!Array.isArray(args.seqs) || args.seqs.length === 0 || args.seqs.length > MAX_REPLAY_ROWS) throw new ContractError(`seqs must be null or a list of 1 to ${MAX_REPLAY_ROWS} row numbers`);

@@ -2,7 +2,19 @@ import * as fs from 'node:fs/promises';
 import { McapWriter } from '@mcap/core';
 import { FileHandleWritable } from '@mcap/nodejs';
 import type { CapturedMessage, CaptureInfo, CaptureRecord } from './captureRecord';
-import { encodeBatchData, encodeEventData, EVENT_ENCODING, EVENTS_TOPIC, infoToMetadata, MCAP_PROFILE, MESSAGE_ENCODING, MAX_BATCH_SPAN_MICROS, MESSAGES_TOPIC, METADATA_NAME, microsToNanos } from './mcapLayout';
+import {
+  encodeBatchData,
+  encodeEventData,
+  EVENT_ENCODING,
+  EVENTS_TOPIC,
+  infoToMetadata,
+  MCAP_PROFILE,
+  MESSAGE_ENCODING,
+  MAX_BATCH_SPAN_MICROS,
+  MESSAGES_TOPIC,
+  METADATA_NAME,
+  microsToNanos,
+} from './mcapLayout';
 
 /** Messages written as one MCAP message at most (a batch of runs: mcapLayout.ts). */
 const MAX_BATCH_MESSAGES = 4096;
@@ -83,7 +95,8 @@ export class McapCaptureWriter {
     }
     const first = this.batch[0];
     const last = this.batch[this.batch.length - 1];
-    if (first !== undefined && (record.time < last.time || record.time - first.time > MAX_BATCH_SPAN_MICROS || this.batch.length >= MAX_BATCH_MESSAGES || this.batchBytes >= MAX_BATCH_BYTES)) this.sealBatch();
+    if (first !== undefined && (record.time < last.time || record.time - first.time > MAX_BATCH_SPAN_MICROS || this.batch.length >= MAX_BATCH_MESSAGES || this.batchBytes >= MAX_BATCH_BYTES))
+      this.sealBatch();
     this.batch.push(record);
     this.batchBytes += record.payload.length;
     this.messageCount++;
@@ -125,7 +138,7 @@ export class McapCaptureWriter {
   private async drain(): Promise<void> {
     try {
       // Taken whole on each pass, so a long backlog costs one splice, not a shift() per record.
-      while (this.sealBatch(), this.queue.length > 0) {
+      for (this.sealBatch(); this.queue.length > 0; this.sealBatch()) {
         const batch = this.queue.splice(0, this.queue.length);
         for (const entry of batch) {
           const time = microsToNanos(entry.micros);

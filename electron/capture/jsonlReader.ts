@@ -64,7 +64,10 @@ async function readEnd(path: string): Promise<Partial<CaptureInfo>> {
     const length = Math.min(size, TAIL_BYTES);
     const tail = Buffer.alloc(length);
     await handle.read(tail, 0, length, size - length);
-    const lines = tail.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = tail
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const last = lines[lines.length - 1];
     if (last === undefined || !last.startsWith('{"type":"end"')) return {};
     const parsed = parseLine(last, `${path}, its last line`);

@@ -122,7 +122,7 @@ export function decodeBatchData(data: Uint8Array, logTime: bigint): CapturedMess
     if (r + RUN_FIXED_BYTES > data.length) fail('a run header is cut short');
     const runEnd = r + 4 + view.getUint32(r, true);
     const sourceEnd = r + RUN_FIXED_BYTES + data[r + 8];
-    if (runEnd > data.length || sourceEnd > runEnd) fail('a run\'s lengths do not fit');
+    if (runEnd > data.length || sourceEnd > runEnd) fail("a run's lengths do not fit");
     const time = base + view.getUint32(r + 4, true);
     const source = utf8Decoder.decode(data.subarray(r + RUN_FIXED_BYTES, sourceEnd));
     let p = sourceEnd;
@@ -170,7 +170,15 @@ export function decodeEventData(data: Uint8Array, logTime: bigint): CapturedEven
     throw new RangeError(`an event on ${EVENTS_TOPIC} is not JSON: ${(error as Error).message}`);
   }
   const object = value as Record<string, unknown>;
-  if (typeof object !== 'object' || object === null || typeof object.event !== 'string' || !EVENT_NAMES.has(object.event) || typeof object.id !== 'string' || typeof object.code !== 'number' || typeof object.detail !== 'string') {
+  if (
+    typeof object !== 'object' ||
+    object === null ||
+    typeof object.event !== 'string' ||
+    !EVENT_NAMES.has(object.event) ||
+    typeof object.id !== 'string' ||
+    typeof object.code !== 'number' ||
+    typeof object.detail !== 'string'
+  ) {
     throw new RangeError(`an event on ${EVENTS_TOPIC} lacks event/id/code/detail: ${text.slice(0, 200)}`);
   }
   return { type: 'event', time: nanosToMicros(logTime), event: object.event as CapturedEventName, id: object.id, code: object.code, detail: object.detail };

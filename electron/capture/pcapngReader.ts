@@ -134,7 +134,8 @@ function pduStart(packet: Uint8Array, where: string): number {
     const length = view.getUint16(offset + 2);
     if (offset + 4 + length > packet.length) break;
     if (tag === ExportedPduTag.END_OF_OPT) {
-      if (dissector !== DISSECTOR_NAME) throw new Error(`${where} is for ${dissector === null ? 'no named dissector' : `the "${dissector}" dissector`}, not "${DISSECTOR_NAME}": not a Relayscope export`);
+      if (dissector !== DISSECTOR_NAME)
+        throw new Error(`${where} is for ${dissector === null ? 'no named dissector' : `the "${dissector}" dissector`}, not "${DISSECTOR_NAME}": not a Relayscope export`);
       return offset + 4;
     }
     // NULs may pad the name (Wireshark pads it to 4 bytes); they are not part of it.

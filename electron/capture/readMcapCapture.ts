@@ -98,7 +98,7 @@ async function* streamRecords(path: string): AsyncGenerator<TypedMcapRecord> {
       const { bytesRead } = await handle.read(buffer, 0, STREAM_READ_BYTES, null);
       if (bytesRead === 0) return;
       reader.append(buffer.subarray(0, bytesRead));
-      for (let record; (record = reader.nextRecord()); ) yield record;
+      for (let record = reader.nextRecord(); record; record = reader.nextRecord()) yield record;
       if (reader.done()) return;
     }
   } finally {

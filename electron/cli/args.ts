@@ -36,7 +36,7 @@ export interface CommandSpec {
   /** Arguments after the command name, as shown in help. */
   synopsis: string;
   /** The positional argument's name and help text; commands without one reject positionals. */
-  positional?: { name: string; description: string; /** how many it takes at most (default 1) */ count?: number; /** the only values it takes, for shell completion */ choices?: string[] };
+  positional?: { name: string; description: string /** how many it takes at most (default 1) */; count?: number /** the only values it takes, for shell completion */; choices?: string[] };
   flags: Record<string, FlagSpec>;
   /** Extra help paragraphs after the flag list. */
   notes?: string[];
@@ -101,10 +101,7 @@ export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Pa
   const allowed = spec.positional === undefined ? 0 : (spec.positional.count ?? 1);
   if (parsed.positionals.length > allowed) {
     const extra = parsed.positionals[allowed];
-    throw new UsageError(
-      allowed === 0 ? `${spec.name} takes no arguments, but got "${extra}"` : `unexpected argument "${extra}" after ${spec.positional?.name}`,
-      spec.name,
-    );
+    throw new UsageError(allowed === 0 ? `${spec.name} takes no arguments, but got "${extra}"` : `unexpected argument "${extra}" after ${spec.positional?.name}`, spec.name);
   }
   return parsed;
 }

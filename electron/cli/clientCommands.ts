@@ -1,4 +1,4 @@
-import { RelayClient, RelayError, type ReceivedMessage, type RelayClientOptions } from '../client';
+import { RelayClient, type RelayError, type ReceivedMessage, type RelayClientOptions } from '../client';
 import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../protocol/frameCodec';
 import { moduleIdProblem } from '../protocol/moduleId';
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
@@ -253,7 +253,12 @@ export async function runList(flags: FlagValues): Promise<number> {
     await client.close();
   }
   if (format === 'json') writeOut(`${JSON.stringify(snapshot, null, 2)}\n`);
-  else writeOut(snapshotTable(snapshot, client.id).map((line) => `${line}\n`).join(''));
+  else
+    writeOut(
+      snapshotTable(snapshot, client.id)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
   return 0;
 }
 

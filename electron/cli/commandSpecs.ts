@@ -3,10 +3,15 @@ import type { CommandSpec, FlagSpec } from './args';
 const socketFlag: FlagSpec = {
   type: 'string',
   valueName: 'S',
-  description: 'hub address: a socket path, @name (Linux abstract socket) or tcp://HOST:PORT; default $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID/relayscope.sock',
+  description:
+    'hub address: a socket path, @name (Linux abstract socket) or tcp://HOST:PORT; default $RELAYSCOPE_SOCKET, else $XDG_RUNTIME_DIR/relayscope.sock, else /tmp/relayscope-$UID/relayscope.sock',
 };
 const tokenFlag: FlagSpec = { type: 'string', valueName: 'T', description: 'token the hub requires (default $RELAYSCOPE_TOKEN); other users can read it with ps, so prefer --token-file' };
-const tokenFileFlag: FlagSpec = { type: 'string', valueName: 'FILE', description: 'read the token from FILE (its content without the final line break); the file must be readable by you alone (chmod 600)' };
+const tokenFileFlag: FlagSpec = {
+  type: 'string',
+  valueName: 'FILE',
+  description: 'read the token from FILE (its content without the final line break); the file must be readable by you alone (chmod 600)',
+};
 const helpFlag: FlagSpec = { type: 'boolean', description: 'show this help' };
 const asFlag: FlagSpec = { type: 'string', valueName: 'ID', description: 'module ID to register as (required)' };
 const toFlag: FlagSpec = { type: 'string', valueName: 'DEST', description: 'module ID to send to (required)' };
@@ -24,7 +29,11 @@ const hubFlags: Record<string, FlagSpec> = {
   'queue-bytes': { type: 'string', valueName: 'N', description: 'bytes queued towards one connection before the slow-consumer policy applies (default 8388608)' },
   'idle-timeout': { type: 'string', valueName: 'MS', description: 'close connections silent this long, 0 to never (default 30000)' },
   'handshake-timeout': { type: 'string', valueName: 'MS', description: 'close connections that have not sent HELLO this long after connecting (default 10000)' },
-  'memory-budget': { type: 'string', valueName: 'BYTES', description: 'bytes the hub may hold for all connections together (partial frames, queued output); beyond it the largest holders are disconnected (default 1/8 of memory, 64 MiB to 1 GiB)' },
+  'memory-budget': {
+    type: 'string',
+    valueName: 'BYTES',
+    description: 'bytes the hub may hold for all connections together (partial frames, queued output); beyond it the largest holders are disconnected (default 1/8 of memory, 64 MiB to 1 GiB)',
+  },
   'takeover-probe': { type: 'string', valueName: 'MS', description: 'how long a TAKEOVER waits for the current holder of the ID to answer (default 1000)' },
   mode: { type: 'string', valueName: 'OCTAL', description: 'file mode of socket paths (default 600: only you may connect)' },
   token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN); other users can read it with ps, so prefer --token-file' },
@@ -37,7 +46,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: 'hub',
     summary: 'run a relay hub until SIGINT/SIGTERM',
     synopsis: '[--socket S]... [--tcp HOST:PORT] [options]',
-    flags: { ...hubFlags, record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP, docs/CAPTURE.md), written in this process; completed on exit' }, help: helpFlag },
+    flags: {
+      ...hubFlags,
+      record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP, docs/CAPTURE.md), written in this process; completed on exit' },
+      help: helpFlag,
+    },
     notes: ['Prints one line per listening address, then a timestamped line per connect and disconnect.'],
   },
   {
@@ -113,7 +126,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     },
     notes: [
       "Counts are from each module's side: SENT and BYTES SENT are what the module sent to the hub, RECEIVED and BYTES RECEIVED what the hub delivered to it (a module that received one message shows RECEIVED 1). ERRORS counts the ERROR frames the hub sent it; DROPS the messages to it the hub discarded because its queue was full (--slow-consumer drop); QUEUED the bytes waiting to be written to it.",
-      'The JSON snapshot keeps the hub\'s side: messagesIn is what the module sent, messagesOut what it received.',
+      "The JSON snapshot keeps the hub's side: messagesIn is what the module sent, messagesOut what it received.",
     ],
   },
   {
@@ -154,7 +167,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: 'convert',
     summary: 'convert a capture file between MCAP, pcapng (Wireshark) and JSON Lines',
     synopsis: 'IN OUT [--filter EXPR]',
-    positional: { name: 'IN OUT', description: 'the capture to read and the file to write; each file\'s extension (.mcap, .pcapng, .jsonl) sets its format', count: 2 },
+    positional: { name: 'IN OUT', description: "the capture to read and the file to write; each file's extension (.mcap, .pcapng, .jsonl) sets its format", count: 2 },
     flags: {
       filter: { type: 'string', valueName: 'EXPR', description: 'write only what matches (docs/CAPTURE.md, Filters)' },
       help: helpFlag,

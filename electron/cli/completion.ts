@@ -71,7 +71,10 @@ complete -o default -F _relayscope relayscope
 
 /** Text safe inside a single-quoted zsh word and inside _arguments' [description] and 'name:description'. */
 function zshText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/[[\]:]/g, (c) => `\\${c}`);
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "'\\''")
+    .replace(/[[\]:]/g, (c) => `\\${c}`);
 }
 
 /** The first clause of a description, short enough for a completion menu. */

@@ -5,7 +5,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Code points that would corrupt or disguise a terminal line: controls, format (bidi) characters, separators. */
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
 
-const NAMED_ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r', 0x5c: '\\\\' };
+const NAMED_ESCAPES: Record<number, string> = { 9: '\\t', 10: '\\n', 13: '\\r', 92: '\\\\' };
 
 /** Returns `bytes` as one line: printable UTF-8 as is, \n \r \t \\ named, every other byte as \xNN. */
 export function escapeBytes(bytes: Uint8Array): string {

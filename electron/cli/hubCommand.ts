@@ -11,11 +11,7 @@ export async function runHub(flags: FlagValues): Promise<number> {
   // Registered before anything listens, so a signal during startup still closes what was opened.
   const stop = untilSignal();
   const log = boundedLogWriter();
-  const backend = await LocalHubBackend.start(
-    addresses,
-    { ...hubOptions, log: (line) => log(`${clockMillis()} ${line}\n`) },
-    { mode, warn: (line) => note(`warning: ${line}`) },
-  );
+  const backend = await LocalHubBackend.start(addresses, { ...hubOptions, log: (line) => log(`${clockMillis()} ${line}\n`) }, { mode, warn: (line) => note(`warning: ${line}`) });
   // Announced only once every address is bound, so a hub that fails to start never claimed to listen.
   for (const listener of backend.describe().listeners) writeOut(`relayscope hub listening on ${listener}\n`);
   const recording = await startRecording(flags, backend);

@@ -50,7 +50,7 @@ export async function runReplay(flags: FlagValues): Promise<number> {
     throw error;
   }
   const hub = hubConnectionFlags(flags);
-  let capture;
+  let capture: Awaited<ReturnType<typeof openCaptureReader>>;
   try {
     capture = await openCaptureReader(file);
   } catch (error) {

@@ -33,7 +33,9 @@ function readTokenFile(file: string): string {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new CommandError(`the token file ${file} is not a regular file`);
     if ((stat.mode & 0o077) !== 0) {
-      throw new CommandError(`the token file ${file} has mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}: other users can read or change it, so its token is no secret. Run: chmod 600 ${file}`);
+      throw new CommandError(
+        `the token file ${file} has mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}: other users can read or change it, so its token is no secret. Run: chmod 600 ${file}`,
+      );
     }
     const token = fs.readFileSync(fd, 'utf8').replace(/\r?\n$/, '');
     if (token === '') throw new CommandError(`the token file ${file} is empty`);

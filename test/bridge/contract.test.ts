@@ -21,7 +21,23 @@ function recordingCarrier() {
 describe('the UI API derived from the channel tables', () => {
   it('has one method per invoke channel and one listener per push channel, named after them', () => {
     const api = contractApi(recordingCarrier().carrier);
-    expect(Object.keys(api).sort()).toEqual(['export', 'inject', 'kick', 'listen', 'onEvents', 'onSnapshot', 'payload', 'recordStart', 'recordStatus', 'recordStop', 'replay', 'replayStatus', 'request', 'seek', 'snapshot']);
+    expect(Object.keys(api).sort()).toEqual([
+      'export',
+      'inject',
+      'kick',
+      'listen',
+      'onEvents',
+      'onSnapshot',
+      'payload',
+      'recordStart',
+      'recordStatus',
+      'recordStop',
+      'replay',
+      'replayStatus',
+      'request',
+      'seek',
+      'snapshot',
+    ]);
   });
 
   it('calls the carrier with the channel name and the arguments, null for a channel that takes none', async () => {

@@ -38,7 +38,9 @@ describe('relayscope convert', () => {
     for (const next of ['one.pcapng', 'two.jsonl', 'three.mcap'].map((name) => path.join(dir, name))) {
       const result = await cli.run(['convert', previous, next]);
       expect(result.stderr).toBe('');
-      expect(result.stdout).toBe(`converted ${previous} (${path.extname(previous).slice(1)}) to ${next} (${path.extname(next).slice(1)}): ${messageCount} messages and ${eventCount} events; the recording itself missed ${END.missed} messages\n`);
+      expect(result.stdout).toBe(
+        `converted ${previous} (${path.extname(previous).slice(1)}) to ${next} (${path.extname(next).slice(1)}): ${messageCount} messages and ${eventCount} events; the recording itself missed ${END.missed} messages\n`,
+      );
       expect(result.exit.code).toBe(0);
       previous = next;
     }

@@ -92,7 +92,10 @@ describe('pcapng files', () => {
     const file = await write('cut.pcapng');
     const bytes = fs.readFileSync(file);
     const boundaries = blockBoundaries(bytes);
-    const cuts = fc.sample(fc.integer({ min: 1, max: bytes.length - 1 }).filter((cut) => !boundaries.has(cut)), { numRuns: 40, seed: 5 });
+    const cuts = fc.sample(
+      fc.integer({ min: 1, max: bytes.length - 1 }).filter((cut) => !boundaries.has(cut)),
+      { numRuns: 40, seed: 5 },
+    );
     for (const cut of cuts) {
       const cutFile = path.join(dir, `cut-${cut}.pcapng`);
       fs.writeFileSync(cutFile, bytes.subarray(0, cut));

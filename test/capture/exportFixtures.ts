@@ -53,12 +53,10 @@ const event: fc.Arbitrary<Omit<CapturedEvent, 'time'>> = fc.record({
 
 /** Records in time order (ties allowed, as in a hub's µs clock), mostly messages. */
 export function recordsOf(minLength: number, maxLength: number): fc.Arbitrary<CaptureRecord[]> {
-  return fc
-    .array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.oneof({ weight: 5, arbitrary: message }, { weight: 1, arbitrary: event })), { minLength, maxLength })
-    .map((items) => {
-      let time = INFO.startTime;
-      return items.map(([gap, record]) => ({ ...record, time: (time += gap) }) as CaptureRecord);
-    });
+  return fc.array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.oneof({ weight: 5, arbitrary: message }, { weight: 1, arbitrary: event })), { minLength, maxLength }).map((items) => {
+    let time = INFO.startTime;
+    return items.map(([gap, record]) => ({ ...record, time: (time += gap) }) as CaptureRecord);
+  });
 }
 
 export const recordList = recordsOf(0, 60);

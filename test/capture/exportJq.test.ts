@@ -51,7 +51,7 @@ describe('jq reads the JSON Lines export', () => {
     expect(JSON.parse(lines(await jq(file, '-c', 'select(.type=="end")'))[0])).toEqual({ type: 'end', ...END });
   });
 
-  it("select(.type==\"message\") | .source gives every message's source, in order", async () => {
+  it('select(.type=="message") | .source gives every message\'s source, in order', async () => {
     const file = await writeJsonl('sources.jsonl', records);
     expect(messages.length).toBeGreaterThan(20);
     expect(await jq(file, '-r', 'select(.type=="message") | .source')).toBe(messages.map((m) => `${m.source}\n`).join(''));
@@ -83,7 +83,9 @@ describe('jq reads the JSON Lines export', () => {
       { type: 'message', time: t0 + 2, kind: 'broadcast', source: 'B', destination: null, correlationId: 0, injected: false, payload: new TextEncoder().encode('plain text') },
       { type: 'message', time: t0 + 3, kind: 'unicast', source: 'A', destination: 'C', correlationId: 0, injected: true, payload: Uint8Array.of(0xff, 0) },
     ]);
-    expect(await jq(file, '-c', 'select(.type=="message" and .source=="A") | {to: .destination, kind, payload}')).toBe('{"to":"B","kind":"request","payload":"{\\"temp\\":21.5}"}\n{"to":"C","kind":"unicast","payload":"/wA="}\n');
+    expect(await jq(file, '-c', 'select(.type=="message" and .source=="A") | {to: .destination, kind, payload}')).toBe(
+      '{"to":"B","kind":"request","payload":"{\\"temp\\":21.5}"}\n{"to":"C","kind":"unicast","payload":"/wA="}\n',
+    );
     expect(await jq(file, '-r', 'select(.type=="message" and .encoding=="utf8") | .payload | fromjson? | .temp')).toBe('21.5\n');
   });
 

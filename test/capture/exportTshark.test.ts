@@ -57,11 +57,42 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 describe('tshark with wireshark/relayscope.lua', () => {
   it('decodes source, destination, kind, correlation, flags and payload of every message, and the events', async () => {
     const file = await writePcapng('fixed.pcapng', FIXED);
-    const rows = await tshark(file, fields('frame.time_epoch', 'relayscope.kind', 'relayscope.src', 'relayscope.dst', 'relayscope.corr', 'relayscope.injected', 'relayscope.broadcast', 'relayscope.len', 'relayscope.payload', 'relayscope.event', 'relayscope.event.module', 'relayscope.event.code', 'relayscope.event.detail'));
+    const rows = await tshark(
+      file,
+      fields(
+        'frame.time_epoch',
+        'relayscope.kind',
+        'relayscope.src',
+        'relayscope.dst',
+        'relayscope.corr',
+        'relayscope.injected',
+        'relayscope.broadcast',
+        'relayscope.len',
+        'relayscope.payload',
+        'relayscope.event',
+        'relayscope.event.module',
+        'relayscope.event.code',
+        'relayscope.event.detail',
+      ),
+    );
     const expected = FIXED.map((record) => {
       const time = `${Math.floor(record.time / 1e6)}.${String(record.time % 1e6).padStart(6, '0')}000`;
       if (record.type === 'event') return [time, 'event', '', '', '', '', '', '', '', record.event, record.id, String(record.code), record.detail];
-      return [time, record.kind, record.source, record.destination ?? '', String(record.correlationId), record.injected ? '1' : '0', record.destination === null ? '1' : '0', String(record.payload.length), hex(record.payload), '', '', '', ''];
+      return [
+        time,
+        record.kind,
+        record.source,
+        record.destination ?? '',
+        String(record.correlationId),
+        record.injected ? '1' : '0',
+        record.destination === null ? '1' : '0',
+        String(record.payload.length),
+        hex(record.payload),
+        '',
+        '',
+        '',
+        '',
+      ];
     });
     expect(rows).toEqual(expected);
   });
@@ -83,7 +114,16 @@ describe('tshark with wireshark/relayscope.lua', () => {
   it('decodes random binary payloads byte for byte', async () => {
     const sources = ['A', 'B', 'sensor-1', 'Ω-unit'];
     const payloads = fc.sample(fc.uint8Array({ maxLength: 3000 }), { numRuns: 300, seed: 20261202 });
-    const records: CapturedMessage[] = payloads.map((payload, i) => ({ type: 'message', time: t0 + i * 7, kind: (['unicast', 'broadcast', 'request', 'reply'] as const)[i % 4], source: sources[i % 4], destination: i % 4 === 1 ? null : sources[(i + 1) % 4], correlationId: (i * 2654435761) >>> 0, injected: i % 5 === 0, payload }));
+    const records: CapturedMessage[] = payloads.map((payload, i) => ({
+      type: 'message',
+      time: t0 + i * 7,
+      kind: (['unicast', 'broadcast', 'request', 'reply'] as const)[i % 4],
+      source: sources[i % 4],
+      destination: i % 4 === 1 ? null : sources[(i + 1) % 4],
+      correlationId: (i * 2654435761) >>> 0,
+      injected: i % 5 === 0,
+      payload,
+    }));
     const file = await writePcapng('random.pcapng', records);
     const rows = await tshark(file, fields('relayscope.src', 'relayscope.dst', 'relayscope.kind', 'relayscope.corr', 'relayscope.payload'));
     expect(rows).toEqual(records.map((r) => [r.source, r.destination ?? '', r.kind, String(r.correlationId), hex(r.payload)]));
@@ -110,7 +150,9 @@ describe('tshark with wireshark/relayscope.lua', () => {
     const home = path.join(dir, 'home');
     fs.mkdirSync(path.join(home, '.local', 'lib', 'wireshark', 'plugins'), { recursive: true });
     fs.copyFileSync(LUA, path.join(home, '.local', 'lib', 'wireshark', 'plugins', 'relayscope.lua'));
-    const { stdout } = await promisify(execFile)('tshark', ['-r', file, '-Y', 'relayscope.src == "A"', '-T', 'fields', '-e', 'relayscope.dst', '-e', 'relayscope.kind'], { env: { ...process.env, HOME: home } });
+    const { stdout } = await promisify(execFile)('tshark', ['-r', file, '-Y', 'relayscope.src == "A"', '-T', 'fields', '-e', 'relayscope.dst', '-e', 'relayscope.kind'], {
+      env: { ...process.env, HOME: home },
+    });
     expect(stdout).toBe('Bé\trequest\n\tbroadcast\n');
   });
 

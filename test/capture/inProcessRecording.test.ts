@@ -42,7 +42,7 @@ function randomPayload(seed: number): Buffer {
   return bytes;
 }
 
-describe('recording in the hub\'s process', () => {
+describe("recording in the hub's process", () => {
   const cleanup = new Cleanup();
   beforeAll(() => ensureFreshBuild(), 180_000);
   afterEach(() => cleanup.run());

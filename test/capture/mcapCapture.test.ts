@@ -36,7 +36,16 @@ function records(count: number, seed = 1): CaptureRecord[] {
     const kind = KINDS[i % 4];
     const payload = new Uint8Array(Math.floor(random() * 300));
     for (let b = 0; b < payload.length; b++) payload[b] = Math.floor(random() * 256);
-    out.push({ type: 'message', time, kind, source: `src-${i % 3}`, destination: kind === 'broadcast' ? null : `dst-é${i % 5}`, correlationId: (i * 2654435761) >>> 0, injected: i % 11 === 0, payload });
+    out.push({
+      type: 'message',
+      time,
+      kind,
+      source: `src-${i % 3}`,
+      destination: kind === 'broadcast' ? null : `dst-é${i % 5}`,
+      correlationId: (i * 2654435761) >>> 0,
+      injected: i % 11 === 0,
+      payload,
+    });
   }
   return out;
 }
@@ -77,7 +86,7 @@ describe('MCAP captures', () => {
   });
   afterEach(() => removeTempDir(dir));
 
-  it('reads back every message and event byte for byte, through the index and through @mcap/core\'s readers', async () => {
+  it("reads back every message and event byte for byte, through the index and through @mcap/core's readers", async () => {
     const file = path.join(dir, 'a.mcap');
     const written = records(20000);
     const end = { missed: 3, countersAtEnd: { time: INFO.startTime + 20000, messages: 20005, bytes: 1, errors: 2, drops: 3, modules: 4 } };
@@ -148,7 +157,16 @@ describe('MCAP captures', () => {
   it('keeps payloads that are not UTF-8 and empty ones exactly', async () => {
     const file = path.join(dir, 'bytes.mcap');
     const payloads = [new Uint8Array(0), Uint8Array.from([0xff, 0xfe, 0, 0x80]), new Uint8Array(70_000).fill(7)];
-    const written: CapturedMessage[] = payloads.map((payload, i) => ({ type: 'message', time: INFO.startTime + i, kind: 'unicast', source: 'a', destination: 'b', correlationId: 0, injected: false, payload }));
+    const written: CapturedMessage[] = payloads.map((payload, i) => ({
+      type: 'message',
+      time: INFO.startTime + i,
+      kind: 'unicast',
+      source: 'a',
+      destination: 'b',
+      correlationId: 0,
+      injected: false,
+      payload,
+    }));
     await writeFile(file, written);
     expect(await collect((await readMcapCapture(file)).records)).toEqual(written);
   });

@@ -126,7 +126,9 @@ describe('relayscope record and replay', () => {
     const sent: Buffer[] = Array.from({ length: 200 }, (_, i) => randomBytes(i));
     const record = cli.start(['record', '--output', recordedFile, '--socket', first.socket, '--count', String(sent.length + 2)]);
     await record.waitForStderr(/^relayscope: recording /);
-    sent.forEach((payload, i) => (i % 2 === 0 ? first.a.send('B', payload) : first.a.send('C', payload)));
+    sent.forEach((payload, i) => {
+      first.a.send(i % 2 === 0 ? 'B' : 'C', payload);
+    });
     first.a.broadcast(Buffer.from('everyone'));
     first.c.send('B', Buffer.from([0]));
     expect((await record.waitForExit(15_000)).code).toBe(0);

@@ -87,7 +87,11 @@ describe('record → pcapng → JSON Lines → MCAP → replay → record', () =
     const pcapng = path.join(first.dir, 'exported.pcapng');
     const jsonl = path.join(first.dir, 'exported.jsonl');
     const back = path.join(first.dir, 'back.mcap');
-    for (const [from, to] of [[original, pcapng], [pcapng, jsonl], [jsonl, back]]) {
+    for (const [from, to] of [
+      [original, pcapng],
+      [pcapng, jsonl],
+      [jsonl, back],
+    ]) {
       const converted = await cli.run(['convert', from, to]);
       expect(converted.stderr).toBe('');
       expect(converted.stdout).toMatch(new RegExp(`^converted .* to .*: ${total} messages and \\d+ events\\n$`));
