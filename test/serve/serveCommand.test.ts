@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCaptureWriter } from '../../electron/capture/captureFiles';
 import { describeContract } from '../bridge/contractBehaviour';
 import { Cleanup } from '../support/cleanup';
 import { CliProcesses, ensureFreshBuild, type CliProcess } from '../support/cliProcess';
@@ -68,6 +69,31 @@ describe('relayscope serve', () => {
     expect(exit).toEqual({ code: 1, signal: null });
     expect(stderr).toBe(`relayscope: a hub is already running on ${socket}; to watch it, run: relayscope serve --attach ${socket}\n`);
     expect(stdout).toBe('');
+  });
+
+  it('--open shows a recording: the snapshot names it and runs no hub; a Record there is refused', async () => {
+    const file = path.join(dir, 'rec.jsonl');
+    await (await createCaptureWriter(file, { hub: 'h', sockets: [], host: 'x', startTime: 1000, relayscopeVersion: 't', missed: 0, countersAtStart: null, countersAtEnd: null })).close();
+    const serve = cli.start(['serve', '--open', file, '--port', '0'], { env: { XDG_RUNTIME_DIR: dir } });
+    const { port, token } = await servedUrl(serve);
+    await serve.waitForStdout(`relayscope serve: showing the recording ${file}`);
+    const driver = await socketDriver(cleanup, port, token);
+    expect(await driver.call('hub:snapshot', null)).toMatchObject({ ok: true, value: { listeners: [], attachedTo: null, offline: { file, hub: 'h' } } });
+    expect(await driver.call('hub:recordStart', null)).toMatchObject({ ok: false, error: { code: 'NOT_SUPPORTED' } });
+    serve.signal('SIGTERM');
+    expect(await serve.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+
+  it('--open: a missing file fails naming it, and --open with --attach or hub flags is a usage error', async () => {
+    const missing = await cli.run(['serve', '--open', path.join(dir, 'gone.mcap'), '--port', '0']);
+    expect(missing.exit.code).toBe(1);
+    expect(missing.stderr).toContain(`${path.join(dir, 'gone.mcap')}: no such file`);
+    const both = await cli.run(['serve', '--open', 'x.mcap', '--attach', socket]);
+    expect(both.exit.code).toBe(2);
+    expect(both.stderr).toMatch(/--open shows a recording and --attach a live hub/);
+    const hubFlag = await cli.run(['serve', '--open', 'x.mcap', '--socket', socket]);
+    expect(hubFlag.exit.code).toBe(2);
+    expect(hubFlag.stderr).toMatch(/--socket configures a hub, and --open runs none/);
   });
 
   it('refuses hub flags together with --attach as a usage error', async () => {
