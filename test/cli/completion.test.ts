@@ -65,6 +65,41 @@ describe('shell completion', () => {
     expect(registered).toBe('_relayscope\n_relayscope: function\n');
   });
 
+  /**
+   * Types `line` and a Tab into an interactive zsh on a pseudo-terminal (zsh/zpty) that loaded the
+   * script, and returns the command line as zsh left it after completing.
+   */
+  function zshComplete(zshScript: string, line: string): string {
+    const driver = `
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PS1="> "; autoload -U compinit; compinit -u -d ${dir}/zcompdump-zpty; source ${zshScript}; setopt nobeep'
+sleep 0.5
+zpty -w -n z "$1"$'\\t'
+sleep 1
+out=
+while zpty -r -t z chunk; do out+=$chunk; done
+zpty -d z
+print -r -- "$out"
+`;
+    const screen = execFileSync('zsh', ['-f', '-c', driver, 'zsh', line], { encoding: 'utf8' });
+    // The last prompt line, without terminal control sequences and the echo's backspaces.
+    const plain = screen
+      .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')
+      .replace(/.\x08/g, '')
+      .replace(/\r/g, '');
+    const prompts = plain.split('\n').flatMap((text) => text.split('> ').slice(1));
+    return (prompts.at(-1) ?? '').trimEnd();
+  }
+
+  it.runIf(hasShell('zsh'))('zsh completes a partial command and a partial flag, typed in a real terminal', () => {
+    const zshScript = path.join(dir, '_relayscope');
+    fs.writeFileSync(zshScript, execFileSync(process.execPath, [CLI, 'completion', 'zsh']));
+    expect(zshComplete(zshScript, 'relayscope comp')).toBe('relayscope completion');
+    expect(zshComplete(zshScript, 'relayscope listen --fo')).toBe('relayscope listen --format=');
+    expect(zshComplete(zshScript, 'relayscope hub --slow-consumer=dr')).toBe('relayscope hub --slow-consumer=drop');
+  });
+
   it('refuses a shell it has no script for', () => {
     const result = spawnSync(process.execPath, [CLI, 'completion', 'fish'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
