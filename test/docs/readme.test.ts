@@ -158,6 +158,8 @@ describe('README.md, run top to bottom', () => {
       `background commands still running 10 s after Ctrl-C\n${describeOutput(timedOut)}`,
     ).toEqual([]);
     await Promise.all(stopping.map((r) => r.exited));
+    // The reader's next section may start a hub on the default socket: the stopped one must have removed its file.
+    if (env !== undefined) expect(fs.existsSync(env.RELAYSCOPE_SOCKET as string), `${env.RELAYSCOPE_SOCKET} is left after Ctrl-C`).toBe(false);
   }
 
   afterAll(async () => {
