@@ -179,7 +179,7 @@ export function App({ transport }: { transport: BackendTransport }) {
           <TrafficView store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} />
         </section>
         <aside className="side-column">
-          <DetailPane row={selectedRow} transport={transport} onInjectAgain={setComposerDraft} onClose={() => setSelectedRow(null)} />
+          <DetailPane row={selectedRow} transport={transport} onInjectAgain={offline === null ? setComposerDraft : undefined} onClose={() => setSelectedRow(null)} />
           {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedRow={selectedRow} />}
         </aside>
       </div>

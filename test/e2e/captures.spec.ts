@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -161,6 +162,19 @@ test('Export… of what the filter shows, as pcapng, downloads only the filtered
     const capture = await readPcapngCapture(file);
     const records = await collect(capture.records);
     expect(records.map((record) => (record.type === 'message' ? `${record.source}>${record.destination}` : record.type))).toEqual(Array(5).fill('A>B'));
+    // Wireshark's reader with the shipped dissector sees the same five packets.
+    const lua = path.resolve(__dirname, '..', '..', 'wireshark', 'relayscope.lua');
+    const decoded = execFileSync('tshark', ['-X', `lua_script:${lua}`, '-r', file, '-T', 'fields', '-e', 'relayscope.src', '-e', 'relayscope.payload'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    expect(decoded.trim().split('\n')).toHaveLength(5);
+    expect(
+      decoded
+        .trim()
+        .split('\n')
+        .every((line) => line.startsWith('A\t')),
+    ).toBe(true);
   } finally {
     await session.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,17 @@ const LOADING: PayloadState = { status: 'loading' };
 
 let nextDraftNonce = 1;
 
-export function DetailPane({ row, transport, onInjectAgain, onClose }: { row: TrafficRow | null; transport: BackendTransport; onInjectAgain: (draft: ComposerDraft) => void; onClose: () => void }) {
+export function DetailPane({
+  row,
+  transport,
+  onInjectAgain,
+  onClose,
+}: {
+  row: TrafficRow | null;
+  transport: BackendTransport /** Absent in the offline view, which has no composer. */;
+  onInjectAgain?: (draft: ComposerDraft) => void;
+  onClose: () => void;
+}) {
   // Tagged with the row it belongs to, so a new selection never shows the previous row's payload.
   const [fetched, setFetched] = useState<{ rowNumber: number; state: PayloadState } | null>(null);
 
@@ -61,7 +71,7 @@ export function DetailPane({ row, transport, onInjectAgain, onClose }: { row: Tr
   const bytes = !isMessage ? new TextEncoder().encode(row.note ?? '') : payload.status === 'loading' ? row.preview : payload.bytes;
   const injectAgain = (): void => {
     const encoding = suggestEncoding(bytes);
-    onInjectAgain({
+    onInjectAgain?.({
       nonce: nextDraftNonce++,
       target: row.kind === 'broadcast' || row.destination === null ? 'broadcast' : row.destination,
       source: row.source,
@@ -77,7 +87,7 @@ export function DetailPane({ row, transport, onInjectAgain, onClose }: { row: Tr
         <span className="mono">{formatMicros(row.timeMicros)}</span>
         <span className={`kind kind-${row.kind}`}>{row.kind}</span>
         <span className="spacer" />
-        {isMessage && (
+        {isMessage && onInjectAgain !== undefined && (
           <button type="button" onClick={injectAgain} disabled={payload.status === 'loading'} title="Prefill the composer with this message">
             inject again
           </button>
