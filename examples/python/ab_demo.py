@@ -102,6 +102,8 @@ def main():
             return run_both(args.socket)
     except (relayscope.ConnectError, relayscope.RelayError, relayscope.Timeout, ConnectionError) as err:
         print("%s: %s" % (args.role, err), file=sys.stderr)
+        if isinstance(err, relayscope.ConnectError) and err.reason in ("ENOENT", "ECONNREFUSED"):
+            print("%s: start a hub there (relayscope hub --socket %s), or pass --socket with the running hub's address" % (args.role, err.address), file=sys.stderr)
         return 1
     return 0
 
