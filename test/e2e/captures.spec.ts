@@ -247,3 +247,26 @@ test('the browser mode file picker uploads another recording to an offline serve
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Record when attached: written by serve from its monitor connection, and the UI says copies can be missed there', async ({ page }) => {
+  const hub = await ServeSession.start();
+  const attached = await ServeSession.start(() => ['--attach', hub.socket]);
+  try {
+    await page.goto(attached.url.href);
+    await hub.listen('B');
+    await page.getByTestId('record-toggle').click();
+    await expect(page.getByTestId('record-status')).toContainText('recorded from a monitor connection');
+    await hub.send('A', 'B', 'over the monitor');
+    await expect(page.getByTestId('record-status')).toHaveAttribute('data-messages', '1');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'recording-attached-1024.png') });
+    await page.getByTestId('record-toggle').click();
+    const file = path.join(attached.directory, 'attached.mcap');
+    await download(page, file, () => page.getByTestId('record-download').click());
+    const messages = (await collect((await readMcapCapture(file)).records)).filter((record) => record.type === 'message');
+    expect(messages.map((message) => Buffer.from(message.payload).toString())).toEqual(['over the monitor']);
+  } finally {
+    await attached.close();
+    await hub.close();
+  }
+});
