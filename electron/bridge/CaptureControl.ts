@@ -29,6 +29,8 @@ export class CaptureControl {
   private last: WireRecordingStatus | null = null;
   private lastRecordingPath: string | null = null;
   private readonly offered = new Map<string, OfferedFile>();
+  /** One export at a time: each writes a whole copy of its source to disk. */
+  private exporting = false;
 
   constructor(
     private readonly backend: HubBackend,
@@ -76,8 +78,18 @@ export class CaptureControl {
       if (err instanceof CaptureFilterError) throw new BackendError('INVALID_FILTER', err.message);
       throw err;
     }
+    if (this.exporting) throw new BackendError('EXPORT_RUNNING', 'an export is being written; wait for it to finish');
+    this.exporting = true;
+    try {
+      return await this.write(source, filter, args.format);
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  private async write(source: string, filter: ReturnType<typeof parseCaptureFilter>, format: ExportArgs['format']): Promise<WireCaptureFile> {
     const base = path.basename(source).replace(/\.[^.]+$/, '');
-    const output = path.join(this.directory(), captureFileName(`${base}${filter.active ? '-filtered' : ''}`, args.format));
+    const output = path.join(this.directory(), captureFileName(`${base}${filter.active ? '-filtered' : ''}`, format));
     let records = 0;
     try {
       const reader = await openCaptureReader(source);

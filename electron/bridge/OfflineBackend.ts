@@ -3,7 +3,7 @@ import type { CapturedMessage, CaptureInfo, CaptureRecord } from '../capture/cap
 import { readMcapCapture } from '../capture/readMcapCapture';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
 import { errorName } from '../protocol/protocol';
-import type { WireOffline, WireOfflineModule } from './contract';
+import { MAX_OFFLINE_MODULES, type WireOffline, type WireOfflineModule } from './contract';
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
 
 export interface OfflineOptions {
@@ -346,7 +346,8 @@ export class OfflineBackend implements HubBackend {
       missed: this.info.missed,
       scanning: this.scanning,
       scanError: this.scanError,
-      modules: [...this.modules.values()].map((module) => ({ ...module })),
+      modules: [...this.modules.values()].slice(0, MAX_OFFLINE_MODULES).map((module) => ({ ...module })),
+      moduleCount: this.modules.size,
       histogram: { bucketMicros: this.bucketMicros * factor, counts },
       windowStart: this.windowStart,
       windowLimit: this.windowMessages,

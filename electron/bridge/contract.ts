@@ -143,6 +143,8 @@ export interface WireOfflineModule {
 }
 
 /** What the offline view knows about the opened recording; the scan of the whole file fills it in. */
+export const MAX_OFFLINE_MODULES = 1000;
+
 export interface WireOffline {
   file: string;
   hub: string;
@@ -157,7 +159,9 @@ export interface WireOffline {
   /** true while the whole file is still being scanned (counts, modules and histogram grow). */
   scanning: boolean;
   scanError: string | null;
+  /** The first MAX_OFFLINE_MODULES modules seen (each snapshot carries them); `moduleCount` counts all. */
   modules: WireOfflineModule[];
+  moduleCount: number;
   /** Messages per bucket of `bucketMicros` from `startTime`: the rate over the recording's time. */
   histogram: { bucketMicros: number; counts: number[] };
   /** The rows loaded now: at most `windowLimit` messages from `windowStart` (µs). */

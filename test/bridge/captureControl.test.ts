@@ -105,6 +105,14 @@ describe('recording from the UI', () => {
     expect(records.filter((record) => record.type === 'message').map((record) => record.type === 'message' && Buffer.from(record.payload).toString())).toEqual(['from C']);
     expect(exported.records).toBe(records.length);
 
+    // One export at a time: each writes a whole copy to disk.
+    const [first, second] = await Promise.all([
+      bridge.call('hub:export', { source: 'recording', format: 'mcap', filter: '' }),
+      bridge.call('hub:export', { source: 'recording', format: 'mcap', filter: '' }),
+    ]);
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: false, error: { code: 'EXPORT_RUNNING' } });
+
     const bad = await bridge.call('hub:export', { source: 'recording', format: 'pcapng', filter: 'kind:nonsense' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_FILTER' } });
   });

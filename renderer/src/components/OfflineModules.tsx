@@ -8,7 +8,9 @@ export function OfflineModules({ offline }: { offline: WireOffline }) {
     <section className="panel modules-panel" aria-label="Modules">
       <header className="panel-header">
         <h2>Modules in the recording</h2>
-        <span className="muted">{offline.scanning ? 'scanning…' : `${offline.modules.length}`}</span>
+        <span className="muted">
+          {offline.scanning ? 'scanning…' : offline.moduleCount > offline.modules.length ? `${offline.moduleCount} (the first ${offline.modules.length} shown)` : `${offline.moduleCount}`}
+        </span>
       </header>
       <div className="panel-body">
         {offline.modules.length === 0 ? (
