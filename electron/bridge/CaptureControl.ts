@@ -37,16 +37,17 @@ export class CaptureControl {
     private readonly directory: () => string = () => captureDirectory(),
   ) {}
 
-  async start(): Promise<WireRecordingStatus> {
+  /** Starts recording to a new file in the capture folder, or to `file` (serve --record FILE). */
+  async start(file?: string): Promise<WireRecordingStatus> {
     if (this.backend.describe().offline !== undefined) throw new BackendError('NOT_SUPPORTED', 'this window shows an opened recording; there is no live hub to record');
     if (this.recording !== null) throw new BackendError('RECORDING_FAILED', 'already recording; stop that recording first');
-    let dir: string;
+    let target: string;
     try {
-      dir = this.directory();
+      target = file ?? path.join(this.directory(), captureFileName('relayscope', 'mcap'));
     } catch (err) {
       throw new BackendError('RECORDING_FAILED', (err as Error).message);
     }
-    const recording = await this.backend.startRecording(path.join(dir, captureFileName('relayscope', 'mcap')));
+    const recording = await this.backend.startRecording(target);
     this.recording = recording;
     this.last = wireStatus(recording.status(), true, recording.missedPossible, null);
     return this.last;

@@ -186,6 +186,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       port: { type: 'string', valueName: 'P', description: 'HTTP port on 127.0.0.1 (default: one the system picks)' },
       attach: { type: 'string', valueName: 'S', description: 'run no hub: attach as a monitor to the hub already running on S (a path, @name or tcp://HOST:PORT)' },
       open: { type: 'string', valueName: 'FILE', description: 'run no hub: show the recording FILE (.mcap, .pcapng or .jsonl) in the offline view' },
+      record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP) from the start, as the Record button does; exit completes it' },
       help: helpFlag,
     },
     notes: [

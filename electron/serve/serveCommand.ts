@@ -25,6 +25,10 @@ export async function runServe(flags: FlagValues): Promise<number> {
   if (port !== undefined && port > 65535) throw flags.usage(`--port must be at most 65535, not ${port}`);
   const attach = flags.string('attach');
   const open = flags.string('open');
+  const record = flags.string('record');
+  if (record !== undefined && open !== undefined) throw flags.usage('--record records a live hub, and --open runs none');
+  if (record !== undefined && !record.toLowerCase().endsWith('.mcap'))
+    throw flags.usage(`--record ${record}: a recording is written as MCAP, so FILE ends in .mcap (convert it afterwards with relayscope convert)`);
   if (open !== undefined && attach !== undefined) throw flags.usage('--open shows a recording and --attach a live hub: give one of them');
   // Registered before anything opens, so a signal during startup still closes what was opened.
   const stop = untilSignal();
@@ -43,6 +47,16 @@ export async function runServe(flags: FlagValues): Promise<number> {
   }
   writeOut(`relayscope serve: open ${server.url}\n`);
   for (const line of announcements) writeOut(`${line}\n`);
+  if (record !== undefined) {
+    try {
+      await bridge.captures.start(path.resolve(record));
+    } catch (err) {
+      await server.close();
+      await backend.close();
+      throw new Error(`--record ${record}: ${(err as Error).message}`);
+    }
+    writeOut(`relayscope serve: recording to ${path.resolve(record)}\n`);
+  }
 
   await stop;
   await server.close();

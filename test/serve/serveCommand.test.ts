@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCaptureWriter } from '../../electron/capture/captureFiles';
+import { readMcapCapture } from '../../electron/capture/readMcapCapture';
 import { describeContract } from '../bridge/contractBehaviour';
 import { Cleanup } from '../support/cleanup';
 import { CliProcesses, ensureFreshBuild, type CliProcess } from '../support/cliProcess';
@@ -94,6 +95,27 @@ describe('relayscope serve', () => {
     const hubFlag = await cli.run(['serve', '--open', 'x.mcap', '--socket', socket]);
     expect(hubFlag.exit.code).toBe(2);
     expect(hubFlag.stderr).toMatch(/--socket configures a hub, and --open runs none/);
+  });
+
+  it('--record FILE records from the start, the UI sees it running, and SIGTERM completes the file', async () => {
+    const file = path.join(dir, 'served.mcap');
+    const serve = cli.start(['serve', '--socket', socket, '--port', '0', '--record', file], { env: { XDG_RUNTIME_DIR: dir } });
+    const { port, token } = await servedUrl(serve);
+    await serve.waitForStdout(`relayscope serve: recording to ${file}`);
+    const listener = cli.start(['listen', '--socket', socket, '--as', 'B']);
+    await listener.waitForStderr(`relayscope: listening as B on ${socket}`, 10_000);
+    expect((await cli.run(['send', '--socket', socket, '--as', 'A', '--to', 'B', 'kept'])).exit.code).toBe(0);
+    await listener.waitForStdout(/kept/, 10_000);
+    const driver = await socketDriver(cleanup, port, token);
+    expect(await driver.call('hub:recordStatus', null)).toMatchObject({ ok: true, value: { running: true, path: file } });
+    serve.signal('SIGTERM');
+    expect(await serve.waitForExit()).toEqual({ code: 0, signal: null });
+    const messages = [];
+    for await (const record of (await readMcapCapture(file)).records) if (record.type === 'message') messages.push(Buffer.from(record.payload).toString());
+    expect(messages).toEqual(['kept']);
+    const wrong = await cli.run(['serve', '--socket', path.join(dir, 'other.sock'), '--record', path.join(dir, 'x.pcapng')]);
+    expect(wrong.exit.code).toBe(2);
+    expect(wrong.stderr).toMatch(/FILE ends in \.mcap/);
   });
 
   it('refuses hub flags together with --attach as a usage error', async () => {
