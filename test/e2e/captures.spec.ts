@@ -11,7 +11,8 @@ import { expect, test } from './support/fixtures';
 import { MonitorUi } from './support/monitorUi';
 import { ServeSession } from './support/serveSession';
 
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+/** The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs leave the committed ones alone. */
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/e2e-screenshots');
 
 async function collect<T>(records: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
