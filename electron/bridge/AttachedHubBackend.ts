@@ -7,6 +7,7 @@ import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../protocol/protocol';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
+import type { WireHubLink } from './contract';
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
 import { MonitorRecording } from './MonitorRecording';
 
@@ -39,6 +40,8 @@ export class AttachedHubBackend implements HubBackend {
   private readonly transport: 'unix' | 'abstract' | 'tcp';
   private readonly events: HubEventStream;
   private recording: MonitorRecording | null = null;
+  private currentLink: WireHubLink = { status: 'up', since: Date.now(), detail: '', attempts: 0 };
+  private readonly linkListeners = new Set<(link: WireHubLink) => void>();
 
   /** Injected requests waiting for the module's reply, by the correlation ID they were injected with. */
   private readonly requests = new PendingOperations<{ destination: string }, InProcessReply>({ first: FIRST_REQUEST_CORRELATION });
@@ -53,6 +56,11 @@ export class AttachedHubBackend implements HubBackend {
     this.events = new HubEventStream(options.events);
     client.on('traffic', (traffic) => this.onTraffic(traffic));
     client.on('hubEvent', (event) => this.onHubEvent(event));
+    client.on('disconnect', ({ error }) => this.setLink({ status: 'down', since: Date.now(), detail: error?.message ?? 'the hub closed the connection', attempts: 0 }));
+    client.on('reconnecting', ({ attempt }) => {
+      if (this.currentLink.status === 'down') this.setLink({ ...this.currentLink, attempts: attempt });
+    });
+    client.on('reconnect', () => this.setLink({ status: 'up', since: Date.now(), detail: '', attempts: 0 }));
   }
 
   /** Connects as a monitor (reconnecting by itself afterwards); rejects with the client's ConnectError or RelayError. */
@@ -69,6 +77,20 @@ export class AttachedHubBackend implements HubBackend {
 
   describe(): HubBackendDescription {
     return { listeners: [this.attachedTo], attachedTo: this.attachedTo };
+  }
+
+  link(): WireHubLink {
+    return this.currentLink;
+  }
+
+  onLink(callback: (link: WireHubLink) => void): () => void {
+    this.linkListeners.add(callback);
+    return () => this.linkListeners.delete(callback);
+  }
+
+  private setLink(link: WireHubLink): void {
+    this.currentLink = link;
+    for (const listener of this.linkListeners) listener(link);
   }
 
   async snapshot(): Promise<HubSnapshot> {

@@ -116,6 +116,8 @@ export class BridgeService {
     let snapshotInFlight = false;
 
     const unsubscribeEvents = this.backend.onEvents((events) => push('hub:events', events.map(toWireEvent)));
+    const unsubscribeLink = this.backend.onLink?.((link) => push('hub:link', link));
+    if (this.backend.link !== undefined) push('hub:link', this.backend.link());
 
     const pushSnapshot = (): void => {
       // A hub that answers slower than the interval (attached, busy) gets one request at a time.
@@ -141,6 +143,7 @@ export class BridgeService {
       if (!active) return;
       active = false;
       unsubscribeEvents();
+      unsubscribeLink?.();
       clearInterval(snapshotTimer);
     };
   }

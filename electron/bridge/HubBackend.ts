@@ -1,6 +1,6 @@
 import type { RecordingStatus } from '../capture/Recording';
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
-import type { WireOffline } from './contract';
+import type { WireHubLink, WireOffline } from './contract';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
 
 /** Where the backend's hub is: the addresses it listens on, and the address it is attached to when it runs elsewhere. */
@@ -25,6 +25,12 @@ export interface BackendRecording {
  */
 export interface HubBackend {
   describe(): HubBackendDescription;
+  /**
+   * The backend's connection to its hub and its changes, for a backend that can lose its hub
+   * (attached); absent = always up (a hub in this process, an opened recording).
+   */
+  link?(): WireHubLink;
+  onLink?(callback: (link: WireHubLink) => void): () => void;
   snapshot(): Promise<HubSnapshot>;
   /**
    * Registry and traffic events in the batches of a HubEventStream: each batch bounded, with what

@@ -35,6 +35,9 @@ export interface WireModule {
   transport: string;
   listener: string;
   peer?: string;
+  /** The connecting process as the kernel recorded it (SO_PEERCRED), on Unix sockets where the hub could read it. */
+  pid?: number;
+  uid?: number;
   /** ms since the Unix epoch */
   connectedAt: number;
   stats: WireModuleStats;
@@ -66,6 +69,20 @@ export interface WireSnapshot {
   limits: { maxConnections: number; maxPayload: number; queueLimit: number; idleTimeoutMs: number; slowConsumerPolicy: string };
   /** Set when the backend shows a recording opened from a file rather than a live hub. */
   offline?: WireOffline | null;
+}
+
+/**
+ * Whether the backend reaches its hub. A hub in this process is always up; attached, this is the
+ * monitor connection's state, pushed on every change so the UI shows an outage at once.
+ */
+export interface WireHubLink {
+  status: 'up' | 'down';
+  /** ms since the Unix epoch: when the status last changed. */
+  since: number;
+  /** Why the connection ended (while down), or ''. */
+  detail: string;
+  /** Reconnection attempts made since it went down. */
+  attempts: number;
 }
 
 /** A recording running (or just stopped) in the process that hosts the hub, or in serve when attached. */
@@ -280,6 +297,8 @@ export const PUSH_CHANNELS = {
   'hub:events': { accepts: (data: unknown): data is WireEvent[] => Array.isArray(data) },
   /** Sent every SNAPSHOT_INTERVAL_MS so counters and rates stay current without polling. */
   'hub:snapshot': { accepts: (data: unknown): data is WireSnapshot => isRecord(data) },
+  /** The hub link at subscription and on each change: snapshots stop while the hub is unreachable, this does not. */
+  'hub:link': { accepts: (data: unknown): data is WireHubLink => isRecord(data) && (data.status === 'up' || data.status === 'down') && typeof data.since === 'number' },
 } satisfies Record<string, PushChannelSpec<unknown>>;
 
 export const SNAPSHOT_INTERVAL_MS = 1000;

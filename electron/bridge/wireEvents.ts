@@ -64,5 +64,7 @@ function toWireModule(info: ModuleInfo): WireModule {
     },
   };
   if (info.peer !== undefined) module.peer = info.peer;
+  if (info.pid !== undefined) module.pid = info.pid;
+  if (info.uid !== undefined) module.uid = info.uid;
   return module;
 }
