@@ -8,9 +8,15 @@
  *  - RelayscopeApi, the UI's one method per channel, and contractApi(), which builds it on a carrier.
  *  - InvokeHandlers, the type of BridgeService's dispatch: one handler per channel.
  *
- * No imports and no Node or DOM types: the renderer (DOM-only typings, importing this file as
- * @contract) and the main process (Node typings) both compile it. Binary payloads cross as base64.
+ * No Node or DOM types, and one import, the module ID rules (pure as well): the renderer (DOM-only
+ * typings, importing this file as @contract) and the main process (Node typings) both compile it.
+ * Binary payloads cross as base64.
  */
+
+import { injectSourceProblem } from '../protocol/moduleIdRules';
+
+/** The hub's rule for an injected message's source, re-exported so the composer checks as the hub does. */
+export { injectSourceProblem };
 
 export const CONTRACT_VERSION = 1;
 
@@ -401,7 +407,12 @@ function injectArgs(args: unknown): InjectArgs {
   const destination = args.destination === null ? null : id(args.destination, 'destination');
   if ((destination === null) !== (kind === 'broadcast')) throw new ContractError(kind === 'broadcast' ? 'a broadcast has no destination' : `a ${kind} needs a destination`);
   const result: InjectArgs = { destination, kind: kind as MessageKindName, payloadBase64: base64(args.payloadBase64, 'payloadBase64') };
-  if (args.source !== undefined) result.source = id(args.source, 'source');
+  if (args.source !== undefined) {
+    result.source = id(args.source, 'source');
+    // The in-process hub lets the application inject as "$hub"; a person at the UI gets the monitor's rule.
+    const problem = injectSourceProblem(result.source);
+    if (problem !== null) throw new ContractError(problem);
+  }
   return result;
 }
 

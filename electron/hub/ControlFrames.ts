@@ -1,5 +1,5 @@
 import { encodeListReply, encodeOk, encodePing, encodeStatsReply, parseCorrelationOnly, parseInject, parseKick, parseSubscribePresence } from '../protocol/frameCodec';
-import { moduleIdProblem } from '../protocol/moduleId';
+import { injectSourceProblem } from '../protocol/moduleId';
 import { ErrorCode, FrameType, MESSAGE_KIND_NAMES, PROTOCOL_VERSION } from '../protocol/protocol';
 import type { HubConnection } from './HubConnection';
 import { HubCommandError, type HubCore } from './HubCore';
@@ -101,10 +101,9 @@ export class ControlFrames {
       // Without this an unknown kind would read as undefined and inject() would default it to unicast/broadcast.
       if (kind === undefined) throw new HubCommandError(ErrorCode.MALFORMED_FRAME, `message kind ${inject.kind} is not one of 0 (unicast), 1 (broadcast), 2 (request), 3 (reply)`);
       const source = inject.source === '' ? conn.id : inject.source;
-      // A monitor speaks as itself or as any ID a module could register; "$hub" and the other
-      // reserved names are the hub's (PROTOCOL.md 8.4).
-      const problem = source === conn.id ? null : moduleIdProblem(source);
-      if (problem !== null) throw new HubCommandError(ErrorCode.INVALID_ID, `source: ${problem}`);
+      // A monitor speaks as itself (its own ID starts with '$') or as any ID a module could register.
+      const problem = source === conn.id ? null : injectSourceProblem(source);
+      if (problem !== null) throw new HubCommandError(ErrorCode.INVALID_ID, problem);
       this.endpoint.inject({ source, destination: inject.destination === '' ? null : inject.destination, kind, payload: inject.payload, correlationId: inject.correlationId });
     });
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallResult, WireEvent, WireReply, WireSnapshot } from '../../electron/bridge/contract';
+import { type CallResult, injectSourceProblem, type WireEvent, type WireReply, type WireSnapshot } from '../../electron/bridge/contract';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
 import { Cleanup } from '../support/cleanup';
 import { waitUntil } from '../support/waitUntil';
@@ -78,6 +78,12 @@ export function describeContract(name: string, start: (cleanup: Cleanup) => Prom
       const message = await received;
       expect({ source: message.source, text: message.text() }).toEqual({ source: 'operator', text: 'from the UI' });
       await messageEvent((e) => e.injected && e.source === 'operator');
+    });
+
+    it("refuses to inject as a reserved ID with the hub's own rule, whichever backend", async () => {
+      await module('beta');
+      const result = await driver.call('hub:inject', { source: '$hub', destination: 'beta', kind: 'unicast', payloadBase64: base64('not the hub') });
+      expect(result).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENTS', message: injectSourceProblem('$hub') } });
     });
 
     it('answers a request with the reply of a module that serves requests', async () => {
