@@ -27,6 +27,7 @@ describe('the UI API derived from the channel tables', () => {
       'kick',
       'listen',
       'onEvents',
+      'onLink',
       'onSnapshot',
       'payload',
       'recordStart',

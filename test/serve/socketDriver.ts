@@ -37,7 +37,7 @@ export async function socketDriver(cleanup: Cleanup, port: number, token: string
     const message = JSON.parse(String(data)) as SocketServerMessage;
     if ('push' in message) {
       if (message.push === 'hub:events') events.push(...(message.data as WireEvent[]));
-      else snapshots.push(message.data as WireSnapshot);
+      else if (message.push === 'hub:snapshot') snapshots.push(message.data as WireSnapshot);
     } else {
       calls.get(message.id)?.(message.result);
       calls.delete(message.id);
