@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { WireSnapshot } from '@contract';
+import type { WireHubLink, WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
 import { FilterBar } from './components/FilterBar';
 import { type ComposerDraft, InjectComposer } from './components/InjectComposer';
@@ -13,6 +13,7 @@ import { ReplayPanel } from './components/ReplayPanel';
 import { Timeline } from './components/Timeline';
 import { StatusBar } from './components/StatusBar';
 import { TrafficView } from './components/TrafficView';
+import { installShortcuts } from './keyboardShortcuts';
 import { animationFrameScheduler, EventBatcher } from './state/EventBatcher';
 import { ModuleDirectory } from './state/ModuleDirectory';
 import { RateHistory } from './state/RateHistory';
@@ -23,10 +24,6 @@ import type { BackendTransport, ConnectionState } from './transport/BackendTrans
 
 function nowMicros(): number {
   return Date.now() * 1000;
-}
-
-function isTypingTarget(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && target.closest('input, textarea, select, [contenteditable="true"]') !== null;
 }
 
 export function App({ transport }: { transport: BackendTransport }) {
@@ -41,6 +38,9 @@ export function App({ transport }: { transport: BackendTransport }) {
   const filterInputRef = useRef<HTMLInputElement>(null);
   const batcherRef = useRef<EventBatcher | null>(null);
   const [seekError, setSeekError] = useState<string | null>(null);
+  const [hubLink, setHubLink] = useState<WireHubLink | null>(null);
+  const selectedRowRef = useRef<TrafficRow | null>(null);
+  selectedRowRef.current = selectedRow;
 
   useEffect(() => {
     const batcher = new EventBatcher((events) => {
@@ -81,37 +81,42 @@ export function App({ transport }: { transport: BackendTransport }) {
       }
       wasConnected = state.status === 'connected';
     });
+    // Attached to a hub elsewhere: the backend says at once when that hub goes and comes back.
+    let lastLink: WireHubLink | null = null;
+    const stopLink = transport.onLink((link) => {
+      if (lastLink !== null && lastLink.status !== link.status) {
+        batcher.flush();
+        if (link.status === 'down') store.appendNote(nowMicros(), `lost the hub (${link.detail}); the modules shown are the last known`);
+        else store.appendNote(nowMicros(), 'reconnected to the hub; messages relayed while it was unreachable were not seen');
+      }
+      lastLink = link;
+      setHubLink(link);
+    });
     // The socket may have opened between the first render and this effect, with no listener yet.
     setConnection(transport.connectionState());
     return () => {
       stopEvents();
       stopSnapshots();
       stopConnection();
+      stopLink();
       batcher.flush();
     };
   }, [transport, store, directory, rates]);
 
-  useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape') {
-        setSelectedRow(null);
-        return;
-      }
-      if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (event.key === '/') {
-        event.preventDefault();
-        filterInputRef.current?.focus();
-        filterInputRef.current?.select();
-      } else if (event.key === ' ' && !(event.target instanceof HTMLButtonElement)) {
-        // A focused button takes space as a click; anywhere else space is the live-tail toggle.
-        event.preventDefault();
-        if (store.paused) store.resume();
-        else store.pause();
-      }
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [store]);
+  useEffect(
+    () =>
+      installShortcuts({
+        store,
+        selected: () => selectedRowRef.current,
+        select: setSelectedRow,
+        focusFilter: () => {
+          filterInputRef.current?.focus();
+          filterInputRef.current?.select();
+        },
+        openDetail: () => document.querySelector<HTMLElement>('[data-testid="detail-pane"]')?.scrollIntoView({ block: 'nearest' }),
+      }),
+    [store],
+  );
 
   const offline = snapshot?.offline ?? null;
 
@@ -134,7 +139,7 @@ export function App({ transport }: { transport: BackendTransport }) {
   return (
     <div className={`app${offline !== null ? ' offline' : ''}`}>
       <div className="top-row">
-        {offline !== null ? <OfflineModules offline={offline} /> : <ModulesPanel directory={directory} snapshot={snapshot} snapshotError={snapshotError} transport={transport} />}
+        {offline !== null ? <OfflineModules offline={offline} /> : <ModulesPanel directory={directory} snapshot={snapshot} snapshotError={snapshotError} hubLink={hubLink} transport={transport} />}
         {offline !== null ? <Timeline offline={offline} onSeek={(time) => void seek(time)} /> : <RateChart history={rates} snapshot={snapshot} />}
       </div>
       <div className="capture-bar">
@@ -183,7 +188,7 @@ export function App({ transport }: { transport: BackendTransport }) {
           {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedRow={selectedRow} />}
         </aside>
       </div>
-      <StatusBar snapshot={snapshot} connection={connection} store={store} transport={transport} />
+      <StatusBar snapshot={snapshot} connection={connection} hubLink={hubLink} store={store} transport={transport} />
     </div>
   );
 }

@@ -42,6 +42,21 @@ describe('ModuleDirectory', () => {
     expect(directory.entries().map((entry) => entry.id)).toEqual(['A']);
   });
 
+  it('keeps a departed module in its place, so the rows after it do not move up', () => {
+    const directory = new ModuleDirectory();
+    directory.applySnapshot(snapshotAt(1000, [moduleNamed('B'), moduleNamed('C'), moduleNamed('D')]));
+    directory.applyEvents([{ type: 'leave', time: 1_500_000, id: 'B', role: 'module', reason: 'KICKED: from the monitor', code: 9 }]);
+    directory.applySnapshot(snapshotAt(2000, [moduleNamed('C'), moduleNamed('D'), moduleNamed('E')]));
+    expect(directory.entries().map((entry) => [entry.id, entry.departure !== null])).toEqual([
+      ['B', true],
+      ['C', false],
+      ['D', false],
+      ['E', false],
+    ]);
+    directory.applySnapshot(snapshotAt(3000, [moduleNamed('C'), moduleNamed('D'), moduleNamed('E'), moduleNamed('B')]));
+    expect(directory.entries().map((entry) => entry.id)).toEqual(['B', 'C', 'D', 'E']);
+  });
+
   it('shows a module as departed as soon as its leave event arrives, before the next snapshot', () => {
     const directory = new ModuleDirectory();
     directory.applySnapshot(snapshotAt(1000, [moduleNamed('A')]));

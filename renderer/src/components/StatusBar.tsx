@@ -1,5 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { WireSnapshot } from '@contract';
+import type { WireHubLink, WireSnapshot } from '@contract';
 import { formatBytes, formatCount, formatRate } from '../format/numberFormat';
 import { formatDuration } from '../format/timeFormat';
 import { ROW_CAPACITY_CHOICES, saveRowCapacity } from '../state/rowCapacitySetting';
@@ -89,10 +89,30 @@ function SocketEditor({ listeners, transport }: { listeners: string[]; transport
   );
 }
 
-export function StatusBar({ snapshot, connection, store, transport }: { snapshot: WireSnapshot | null; connection: ConnectionState; store: TrafficStore; transport: BackendTransport }) {
+/** Attached to a hub elsewhere: the backend may be up while that hub is not. */
+function hubLinkText(link: WireHubLink, now: number): string {
+  const attempts = link.attempts > 0 ? `, ${link.attempts} reconnection attempt${link.attempts === 1 ? '' : 's'}` : '';
+  return `hub: UNREACHABLE for ${formatDuration(now - link.since)}${link.detail !== '' ? ` — ${link.detail}` : ''}${attempts}`;
+}
+
+export function StatusBar({
+  snapshot,
+  connection,
+  hubLink,
+  store,
+  transport,
+}: {
+  snapshot: WireSnapshot | null;
+  connection: ConnectionState;
+  /** null for a hub in this process. */
+  hubLink: WireHubLink | null;
+  store: TrafficStore;
+  transport: BackendTransport;
+}) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   const [now, setNow] = useState(Date.now());
-  const down = connection.status !== 'connected';
+  const hubDown = connection.status === 'connected' && hubLink?.status === 'down';
+  const down = connection.status !== 'connected' || hubDown;
 
   // Snapshots stop while the backend is down; tick so the retry countdown still moves.
   useEffect(() => {
@@ -108,6 +128,11 @@ export function StatusBar({ snapshot, connection, store, transport }: { snapshot
       <span className={`connection ${connection.status}`} data-testid="connection-state" title={`via ${transport.description}`}>
         {connectionText(connection, transport, now)}
       </span>
+      {hubDown && hubLink !== null && (
+        <span className="connection disconnected" data-testid="hub-link" title="The backend reaches this window but not the hub it is attached to; it keeps reconnecting">
+          {hubLinkText(hubLink, now)}
+        </span>
+      )}
       {snapshot?.offline != null && (
         <span data-testid="offline-totals">
           offline: a recording, no live hub · {formatCount(snapshot.totals.messages)} msgs · {formatBytes(snapshot.totals.bytes)} over {formatDuration(snapshot.now - snapshot.startedAt)}

@@ -29,13 +29,17 @@ export const UNSEEN_DEPARTURE_REASON = 'no longer connected (its leave event was
 
 /**
  * The modules panel's model: connected modules from the latest snapshot, plus departed modules kept
- * with when and why they left until clearDeparted().
+ * with when and why they left until clearDeparted(). Each module keeps the place it was first seen
+ * in: a module that leaves (or is kicked) is greyed where it was, so the rows below never move up
+ * under the pointer and a second click cannot land on the next module's kick button.
  */
 export class ModuleDirectory extends VersionedStore {
   private current: WireModule[] = [];
   private lastKnown = new Map<string, WireModule>();
   private departures = new Map<string, Departure>();
   private arrivals = new Map<string, Arrival>();
+  private places = new Map<string, number>();
+  private nextPlace = 0;
 
   applySnapshot(snapshot: WireSnapshot): void {
     const present = new Set(snapshot.modules.map((module) => module.id));
@@ -49,6 +53,7 @@ export class ModuleDirectory extends VersionedStore {
       // Listed in a snapshot taken after it left: it has come back.
       if (departure !== undefined && snapshot.now > departure.leftAt) this.departures.delete(module.id);
       this.lastKnown.set(module.id, module);
+      this.placeOf(module.id);
     }
     this.current = snapshot.modules;
     this.forgetUnreferenced();
@@ -58,6 +63,7 @@ export class ModuleDirectory extends VersionedStore {
   applyEvents(events: readonly WireEvent[]): void {
     let changed = false;
     for (const event of events) {
+      if ((event.type === 'join' || event.type === 'leave') && event.role === 'module') this.placeOf(event.id);
       if (event.type === 'join' && event.role === 'module') {
         this.departures.delete(event.id);
         this.arrivals.set(event.id, { joinedAt: event.time / 1000, transport: event.transport });
@@ -80,15 +86,24 @@ export class ModuleDirectory extends VersionedStore {
     return this.departures.size;
   }
 
-  /** Connected modules in registration order, then departed ones, most recent departure first. */
+  /** Connected and departed modules together, each in the place it was first seen (registration order). */
   entries(): ModuleEntry[] {
     const entries: ModuleEntry[] = [];
     for (const module of this.current) {
       if (!this.departures.has(module.id)) entries.push({ id: module.id, module, arrival: this.arrivals.get(module.id) ?? null, departure: null });
     }
-    const departed = [...this.departures].sort((a, b) => b[1].leftAt - a[1].leftAt);
-    for (const [id, departure] of departed) entries.push({ id, module: this.lastKnown.get(id) ?? null, arrival: this.arrivals.get(id) ?? null, departure });
-    return entries;
+    for (const [id, departure] of this.departures) entries.push({ id, module: this.lastKnown.get(id) ?? null, arrival: this.arrivals.get(id) ?? null, departure });
+    return entries.sort((a, b) => this.placeOf(a.id) - this.placeOf(b.id));
+  }
+
+  /** The module's place in the list, given on first sight. */
+  private placeOf(id: string): number {
+    let place = this.places.get(id);
+    if (place === undefined) {
+      place = this.nextPlace++;
+      this.places.set(id, place);
+    }
+    return place;
   }
 
   private forgetUnreferenced(): void {
@@ -98,6 +113,9 @@ export class ModuleDirectory extends VersionedStore {
     }
     for (const id of this.arrivals.keys()) {
       if (!present.has(id) && !this.departures.has(id)) this.arrivals.delete(id);
+    }
+    for (const id of this.places.keys()) {
+      if (!present.has(id) && !this.departures.has(id)) this.places.delete(id);
     }
   }
 }

@@ -63,7 +63,9 @@ export class MonitorUi {
     await this.page.getByTestId('composer-send').click();
   }
 
+  /** Presses the row's kick button and confirms in the question it asks. */
   async kick(id: string): Promise<void> {
     await this.moduleRow(id).getByTestId('kick-button').click();
+    await this.page.getByTestId('kick-confirm-button').click();
   }
 }
