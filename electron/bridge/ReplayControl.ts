@@ -1,26 +1,21 @@
 import { openCaptureReader } from '../capture/captureFiles';
 import { CaptureFilterError, parseCaptureFilter } from '../capture/captureFilter';
 import type { CapturedMessage } from '../capture/captureRecord';
-import { RelayClient, RelayError } from '../client';
+import { replayFailure, replayMessages } from '../capture/replayMessages';
+import { RelayClient } from '../client';
 import type { ReplayArgs, WireReplayStatus } from './contract';
 import { BackendError } from './HubBackend';
 import type { OfflineBackend } from './OfflineBackend';
 
-/** INJECTs awaiting the hub's answer at once. */
-const MAX_IN_FLIGHT = 256;
 /** Failures listed one by one; the rest are counted by reason. */
 const LISTED_FAILURES = 20;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * "Replay into a live hub" of the offline view: a monitor connection to the hub at `socket` injects
  * each message (the whole file through a filter, or the selected rows) with its recorded source to
- * its recorded destination, keeping the recorded gaps divided by the speed. Every INJECT's answer
- * is awaited, so each message is counted delivered or failed with the hub's reason, as
- * `relayscope replay` does (electron/cli/replayCommand.ts). One replay at a time.
+ * its recorded destination, keeping the recorded gaps divided by the speed, with the loop
+ * `relayscope replay` uses (electron/capture/replayMessages.ts): each message is counted delivered
+ * or failed with the hub's reason. One replay at a time.
  */
 export class ReplayControl {
   private current: WireReplayStatus | null = null;
@@ -72,37 +67,23 @@ export class ReplayControl {
   }
 
   private async run(client: RelayClient, status: WireReplayStatus, messages: Iterable<CapturedMessage> | AsyncIterable<CapturedMessage>, speed: number | null): Promise<void> {
-    // The correlation ID of an INJECT is the injected message's own, so two in flight must differ.
-    const inFlight = new Map<number, Promise<void>>();
-    const started = performance.now();
-    let firstTime: number | null = null;
     try {
-      for await (const message of messages) {
-        const index = status.sent++;
-        firstTime ??= message.time;
-        if (speed !== null) {
-          const due = (message.time - firstTime) / 1000 / speed - (performance.now() - started);
-          if (due > 1) await sleep(due);
-        }
-        while (inFlight.size >= MAX_IN_FLIGHT || inFlight.has(message.correlationId)) await (inFlight.get(message.correlationId) ?? Promise.race(inFlight.values()));
-        const sent = client
-          .inject({ source: message.source, destination: message.destination, kind: message.kind, payload: message.payload, correlationId: message.correlationId })
-          .then(
-            () => {
-              status.delivered++;
-            },
-            (error: unknown) => {
-              status.failed++;
-              const key = error instanceof RelayError ? error.codeName : (error as Error).name;
-              const reason = error instanceof RelayError ? `${error.codeName}: ${error.detail}` : (error as Error).message;
-              this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
-              if (status.failures.length < LISTED_FAILURES) status.failures.push({ index, source: message.source, destination: message.destination, reason });
-            },
-          )
-          .finally(() => inFlight.delete(message.correlationId));
-        inFlight.set(message.correlationId, sent);
-      }
-      await Promise.all(inFlight.values());
+      await replayMessages(client, messages, {
+        speed,
+        onSent: () => {
+          status.sent++;
+        },
+        onAnswer: (index, message, error) => {
+          if (error === null) {
+            status.delivered++;
+            return;
+          }
+          status.failed++;
+          const { key, reason } = replayFailure(error);
+          this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
+          if (status.failures.length < LISTED_FAILURES) status.failures.push({ index, source: message.source, destination: message.destination, reason });
+        },
+      });
     } catch (err) {
       status.error = (err as Error).message;
     } finally {

@@ -1,14 +1,13 @@
-import { RelayClient, RelayError } from '../client';
+import { RelayClient } from '../client';
 import { CaptureFilterError, parseCaptureFilter, type CaptureFilter } from '../capture/captureFilter';
 import type { CapturedMessage } from '../capture/captureRecord';
 import { openCaptureReader } from '../capture/captureFiles';
+import { replayFailure, replayMessages } from '../capture/replayMessages';
 import { moduleIdProblem } from '../hub';
 import { CommandError, type FlagValues } from './args';
 import { hubConnectionFlags } from './clientCommands';
 import { note, untilSignal, writeOut } from './io';
 
-/** INJECTs awaiting the hub's answer at once: enough to keep the socket busy with --fast. */
-const MAX_IN_FLIGHT = 256;
 /** Failures listed one by one in the report; the rest are only counted by reason. */
 const LISTED_FAILURES = 10;
 
@@ -16,10 +15,6 @@ interface Failure {
   index: number;
   message: CapturedMessage;
   reason: string;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -70,43 +65,28 @@ export async function runReplay(flags: FlagValues): Promise<number> {
   let skippedEvents = 0;
   const failures: Failure[] = [];
   const reasons = new Map<string, number>();
-  // The correlation ID of an INJECT is the injected message's own, so two in flight must differ.
-  const inFlight = new Map<number, Promise<void>>();
-  const started = performance.now();
-  let firstTime: number | null = null;
-  let index = 0;
-  try {
+  async function* matching(): AsyncGenerator<CapturedMessage> {
     for await (const record of records) {
-      if (interrupted) break;
-      if (record.type !== 'message') {
-        skippedEvents++;
-        continue;
-      }
-      if (!filter.matches(record, info.startTime)) continue;
-      const position = index++;
-      firstTime ??= record.time;
-      if (!fast) {
-        const due = (record.time - firstTime) / 1000 / speed - (performance.now() - started);
-        if (due > 1) await sleep(due);
-      }
-      while (inFlight.size >= MAX_IN_FLIGHT || inFlight.has(record.correlationId)) await (inFlight.get(record.correlationId) ?? Promise.race(inFlight.values()));
-      const sent = client
-        .inject({ source: as ?? record.source, destination: record.destination, kind: record.kind, payload: record.payload, correlationId: record.correlationId })
-        .then(
-          () => {
-            delivered++;
-          },
-          (error: unknown) => {
-            const reason = error instanceof RelayError ? `${error.codeName}: ${error.detail}` : (error as Error).message;
-            const key = error instanceof RelayError ? error.codeName : (error as Error).name;
-            reasons.set(key, (reasons.get(key) ?? 0) + 1);
-            if (failures.length < LISTED_FAILURES) failures.push({ index: position, message: record, reason });
-          },
-        )
-        .finally(() => inFlight.delete(record.correlationId));
-      inFlight.set(record.correlationId, sent);
+      if (record.type !== 'message') skippedEvents++;
+      else if (filter.matches(record, info.startTime)) yield record;
     }
-    await Promise.all(inFlight.values());
+  }
+  let index: number;
+  try {
+    index = await replayMessages(client, matching(), {
+      speed: fast ? null : speed,
+      source: as,
+      stopped: () => interrupted,
+      onAnswer: (position, message, error) => {
+        if (error === null) {
+          delivered++;
+          return;
+        }
+        const { key, reason } = replayFailure(error);
+        reasons.set(key, (reasons.get(key) ?? 0) + 1);
+        if (failures.length < LISTED_FAILURES) failures.push({ index: position, message, reason });
+      },
+    });
   } finally {
     await client.close();
   }
