@@ -119,8 +119,8 @@ describe('payload encodings', () => {
   });
 
   it('says what is wrong with bad hex', () => {
-    expect(encodePayload('48 6', 'hex')).toEqual({ ok: false, error: 'not hex: 3 digits, an odd number (each byte is two digits)' });
-    expect(encodePayload('4g', 'hex')).toEqual({ ok: false, error: "not hex: unexpected 'g'" });
+    expect(encodePayload('48 6', 'hex')).toEqual({ ok: false, error: "not hex at column 4: '6' is one hex digit (each byte is two)" });
+    expect(encodePayload('4g', 'hex')).toEqual({ ok: false, error: "not hex at column 2: 'g' is not a hex digit (0-9, a-f)" });
   });
 
   it('validates JSON before sending it as typed', () => {

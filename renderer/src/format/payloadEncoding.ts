@@ -1,3 +1,4 @@
+import { describeHexProblem, parseHex } from '../composer/hexInput';
 import { base64ToBytes, bytesToBase64 } from './base64';
 import { hexPairs } from './hexDump';
 import { decodeUtf8, encodeUtf8, isValidUtf8 } from './utf8';
@@ -32,14 +33,8 @@ export function encodePayload(input: string, encoding: PayloadEncoding): EncodeR
 }
 
 function decodeHex(input: string): EncodeResult {
-  // Accepts "48 65 6c", "48656c", "0x48 0x65" and line breaks, as people paste hex in all of these.
-  const digits = input.replace(/0x/gi, '').replace(/[\s,]+/g, '');
-  const bad = digits.search(/[^0-9a-fA-F]/);
-  if (bad >= 0) return { ok: false, error: `not hex: unexpected '${digits[bad]}'` };
-  if (digits.length % 2 !== 0) return { ok: false, error: `not hex: ${digits.length} digits, an odd number (each byte is two digits)` };
-  const bytes = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(i * 2, i * 2 + 2), 16);
-  return { ok: true, bytes };
+  const parsed = parseHex(input);
+  return parsed.ok ? parsed : { ok: false, error: describeHexProblem(parsed.problem, input.includes('\n')) };
 }
 
 /** Shows `bytes` in the composer as `encoding` would read them back. */
