@@ -39,8 +39,17 @@ function moduleIdFlag(flags: FlagValues, name: 'as' | 'to'): string {
   return id;
 }
 
+/**
+ * Each command is a new process and a new connection, often under the same module ID as the last
+ * one: counting correlation IDs from 1 would give every `request` the ID 1, so a late reply to the
+ * previous process could answer this one, and a monitor could not tell the requests apart.
+ */
+function randomCorrelationStart(): number {
+  return 1 + Math.floor(Math.random() * 0xffff_ffff);
+}
+
 function connect(hub: HubConnectionFlags, options: Omit<RelayClientOptions, 'socket' | 'token'>): Promise<RelayClient> {
-  return RelayClient.connect({ ...options, socket: hub.socket, token: hub.token });
+  return RelayClient.connect({ firstCorrelationId: randomCorrelationStart(), ...options, socket: hub.socket, token: hub.token });
 }
 
 /**
@@ -48,10 +57,21 @@ function connect(hub: HubConnectionFlags, options: Omit<RelayClientOptions, 'soc
  * like a hang, so it first says what it is waiting for.
  */
 async function payloadArgument(flags: FlagValues, command: string): Promise<Buffer> {
+  const hex = flags.boolean('hex');
   const text = flags.positional;
-  if (text !== undefined) return Buffer.from(text, 'utf8');
+  if (text !== undefined) return hex ? hexPayload(flags, text) : Buffer.from(text, 'utf8');
   if (process.stdin.isTTY) note(`${command}: no PAYLOAD given, so reading it from standard input; type it and end with Ctrl-D (or pass PAYLOAD as an argument)`);
-  return readStdin();
+  const input = await readStdin();
+  return hex ? hexPayload(flags, input.toString('latin1')) : input;
+}
+
+/** --hex: the payload as hex digits, two per byte; whitespace between them (line breaks too) is ignored. */
+function hexPayload(flags: FlagValues, text: string): Buffer {
+  const digits = text.replace(/\s+/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(digits);
+  if (bad !== null) throw flags.usage(`--hex: "${bad[0]}" is not a hex digit (the payload is hex digits, two per byte, spaces allowed)`);
+  if (digits.length % 2 !== 0) throw flags.usage(`--hex: ${digits.length} hex digits is an odd number; each byte takes two`);
+  return Buffer.from(digits, 'hex');
 }
 
 // ---------------------------------------------------------------- send, broadcast

@@ -15,6 +15,7 @@ const tokenFileFlag: FlagSpec = {
 const helpFlag: FlagSpec = { type: 'boolean', description: 'show this help' };
 const asFlag: FlagSpec = { type: 'string', valueName: 'ID', description: 'module ID to register as (required)' };
 const toFlag: FlagSpec = { type: 'string', valueName: 'DEST', description: 'module ID to send to (required)' };
+const hexFlag: FlagSpec = { type: 'boolean', description: 'PAYLOAD (or standard input) is hex digits, two per byte, spaces and line breaks ignored: any bytes on one line' };
 const payloadPositional = {
   name: 'PAYLOAD',
   description: 'the message; when omitted, standard input is read to its end (binary-safe). Put "--" before a payload that starts with "-".',
@@ -58,7 +59,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'send one message to a module',
     synopsis: '--as ID --to DEST [PAYLOAD]',
     positional: payloadPositional,
-    flags: { as: asFlag, to: toFlag, socket: socketFlag, token: tokenFlag, 'token-file': tokenFileFlag, help: helpFlag },
+    flags: { as: asFlag, to: toFlag, hex: hexFlag, socket: socketFlag, token: tokenFlag, 'token-file': tokenFileFlag, help: helpFlag },
     notes: ['Exits 0 once the hub has taken the message, 1 when it refuses it (e.g. no such module).'],
   },
   {
@@ -66,7 +67,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'send one message to every other module',
     synopsis: '--as ID [PAYLOAD]',
     positional: payloadPositional,
-    flags: { as: asFlag, socket: socketFlag, token: tokenFlag, 'token-file': tokenFileFlag, help: helpFlag },
+    flags: { as: asFlag, hex: hexFlag, socket: socketFlag, token: tokenFlag, 'token-file': tokenFileFlag, help: helpFlag },
   },
   {
     name: 'request',
@@ -76,6 +77,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     flags: {
       as: asFlag,
       to: toFlag,
+      hex: hexFlag,
       timeout: { type: 'string', valueName: 'MS', description: 'how long to wait for the reply (default 5000)' },
       format: { type: 'string', valueName: 'text|hex|json', description: 'how to print the reply (default text: the payload itself)' },
       socket: socketFlag,

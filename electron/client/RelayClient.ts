@@ -44,16 +44,8 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   private currentWelcome!: Welcome;
   private presenceWanted: boolean;
 
-  private readonly pending = new PendingOperations<Awaiting, unknown>();
-  private readonly incoming = new IncomingFrames(this, this.pending, {
-    delivering: () => this.state === 'connected',
-    // Not while earlier writes wait for the hub to read them: those bytes answer its PING when it reads
-    // (PROTOCOL.md 4.4, 5.5), and a hub that floods PINGs and reads nothing must not grow our buffer.
-    write: (frame) => {
-      if (this.connection?.writesWaiting === false) this.write(frame);
-    },
-    hubClosing: (error) => this.connection?.recordHubError(error),
-  });
+  private readonly pending: PendingOperations<Awaiting, unknown>;
+  private readonly incoming: IncomingFrames;
   private readonly outbox: Outbox;
   /** A send returned false, so a 'drain' is owed once writes are accepted again. */
   private drainOwed = false;
@@ -74,6 +66,16 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     this.reconnector = Reconnector.fromOption(options.reconnect);
     this.outbox = new Outbox(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
     this.presenceWanted = options.presence ?? false;
+    this.pending = new PendingOperations<Awaiting, unknown>({ start: options.firstCorrelationId });
+    this.incoming = new IncomingFrames(this, this.pending, {
+      delivering: () => this.state === 'connected',
+      // Not while earlier writes wait for the hub to read them: those bytes answer its PING when it reads
+      // (PROTOCOL.md 4.4, 5.5), and a hub that floods PINGs and reads nothing must not grow our buffer.
+      write: (frame) => {
+        if (this.connection?.writesWaiting === false) this.write(frame);
+      },
+      hubClosing: (error) => this.connection?.recordHubError(error),
+    });
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });

@@ -26,6 +26,12 @@ export interface RelayClientOptions {
   reconnect?: boolean | ReconnectOptions;
   /** Subscribe to presence after every (re)connect. */
   presence?: boolean;
+  /**
+   * The correlation ID of the client's first operation (1 to 4294967295, default 1); later ones count up
+   * and wrap. A short-lived client (each CLI command) gives a random one, so that its request is not
+   * mistaken for the previous process's under the same module ID.
+   */
+  firstCorrelationId?: number;
   /** Bytes of sends buffered while disconnected or reconnecting (default 8 MiB); beyond it send() throws BackpressureError. */
   maxBufferedBytes?: number;
 }

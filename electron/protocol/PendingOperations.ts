@@ -32,14 +32,20 @@ export class PendingOperations<Meta, Result> {
   private readonly last: number;
   private next: number;
 
-  /** Allocated IDs run from `first` to `last` and wrap; 0 is never allocated (it means "no operation"). */
-  constructor(range: { first?: number; last?: number } = {}) {
+  /**
+   * Allocated IDs run from `first` to `last` and wrap; 0 is never allocated (it means "no operation").
+   * `start` (default `first`) is the first one handed out, so short-lived clients can start at a
+   * random place rather than all saying 1.
+   */
+  constructor(range: { first?: number; last?: number; start?: number } = {}) {
     this.first = range.first ?? 1;
     this.last = range.last ?? MAX_CORRELATION_ID;
     if (!(Number.isInteger(this.first) && Number.isInteger(this.last) && this.first >= 1 && this.first <= this.last && this.last <= MAX_CORRELATION_ID)) {
       throw new RangeError(`correlation ID range ${this.first}..${this.last} is not within 1..${MAX_CORRELATION_ID}`);
     }
-    this.next = this.first;
+    const start = range.start ?? this.first;
+    if (!(Number.isInteger(start) && start >= this.first && start <= this.last)) throw new RangeError(`correlation ID start ${start} is not within ${this.first}..${this.last}`);
+    this.next = start;
   }
 
   get size(): number {
