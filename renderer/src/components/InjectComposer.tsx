@@ -1,15 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { WireSnapshot } from '@contract';
+import { BROADCAST_TARGET, checkComposer, firstProblem } from '../composer/composerChecks';
+import { addToHistory, type ComposerMode, HISTORY_BOUND_TEXT, HISTORY_MAX_BYTES, parseHistory, type SentMessage } from '../composer/sentHistory';
 import { base64ToBytes, bytesToBase64 } from '../format/base64';
 import { hexDump } from '../format/hexDump';
-import { formatCount } from '../format/numberFormat';
+import { formatBytes, formatCount } from '../format/numberFormat';
 import { encodePayload, PAYLOAD_ENCODINGS, type PayloadEncoding } from '../format/payloadEncoding';
 import { prettyJson } from '../format/prettyJson';
 import { decodeUtf8, isValidUtf8 } from '../format/utf8';
 import type { BackendTransport } from '../transport/BackendTransport';
-
-export const BROADCAST_TARGET = 'broadcast';
-type ComposerMode = 'send' | 'request';
 
 /** What "inject again" puts in the composer; a new nonce applies it even if the fields are equal. */
 export interface ComposerDraft {
@@ -20,25 +19,14 @@ export interface ComposerDraft {
   payload: string;
 }
 
-interface SentMessage {
-  target: string;
-  source: string;
-  encoding: PayloadEncoding;
-  payload: string;
-  mode: ComposerMode;
-  timeoutMs: number;
-}
-
 const HISTORY_KEY = 'relayscope.composerHistory';
-const HISTORY_LIMIT = 30;
 const DEFAULT_TIMEOUT_MS = 5000;
 
 function loadHistory(): SentMessage[] {
   try {
-    const stored: unknown = JSON.parse(window.localStorage.getItem(HISTORY_KEY) ?? '[]');
-    return Array.isArray(stored) ? (stored as SentMessage[]).slice(0, HISTORY_LIMIT) : [];
+    return parseHistory(window.localStorage.getItem(HISTORY_KEY));
   } catch {
-    // Unreadable or unavailable storage: start with an empty history.
+    // Unavailable storage: start with an empty history.
     return [];
   }
 }
@@ -49,10 +37,6 @@ function saveHistory(history: readonly SentMessage[]): void {
   } catch {
     // The history still lives for this session.
   }
-}
-
-function sameMessage(a: SentMessage, b: SentMessage): boolean {
-  return a.target === b.target && a.source === b.source && a.encoding === b.encoding && a.payload === b.payload && a.mode === b.mode;
 }
 
 function describeBytes(bytes: Uint8Array): string {
@@ -85,18 +69,39 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
     setError(null);
   }, [draft]);
 
+  // Another tab of this origin sent something: show its entries too, as the next send keeps them.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent): void => {
+      if (event.key === HISTORY_KEY) setHistory(parseHistory(event.newValue));
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, []);
+
+  const encoded = useMemo(() => encodePayload(payload, encoding), [payload, encoding]);
+  const problems = checkComposer({ target, source, encoding, payload, mode, timeoutText }, encoded);
+  const blocked = firstProblem(problems);
+
   const moduleIds = snapshot?.modules.map((module) => module.id) ?? [];
   const targetIsKnown = target === BROADCAST_TARGET || moduleIds.includes(target);
+
+  const remember = (message: SentMessage): void => {
+    // Read again rather than trusting this tab's copy: another tab may have sent since.
+    const added = addToHistory(loadHistory(), message);
+    saveHistory(added.history);
+    setHistory(added.history);
+    if (!added.kept) setResult((shown) => `${shown ?? ''}\n(not kept in the history: it is larger than the ${formatBytes(HISTORY_MAX_BYTES)} the history holds)`);
+  };
 
   const send = async (message: SentMessage): Promise<void> => {
     setResult(null);
     setError(null);
-    const encoded = encodePayload(message.payload, message.encoding);
-    if (!encoded.ok) {
-      setError(`payload ${encoded.error}`);
+    const bytes = encodePayload(message.payload, message.encoding);
+    if (!bytes.ok) {
+      setError(`payload ${bytes.error}`);
       return;
     }
-    const payloadBase64 = bytesToBase64(encoded.bytes);
+    const payloadBase64 = bytesToBase64(bytes.bytes);
     setBusy(true);
     try {
       if (message.mode === 'request') {
@@ -119,33 +124,18 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
           setError(`${sent.error.code}: ${sent.error.message}`);
           return;
         }
-        setResult(`sent ${formatCount(encoded.bytes.length)} bytes to ${broadcast ? 'every module' : message.target} as ${message.source === '' ? "the backend's own ID" : message.source}`);
+        setResult(`sent ${formatCount(bytes.bytes.length)} bytes to ${broadcast ? 'every module' : message.target} as ${message.source === '' ? "the backend's own ID" : message.source}`);
       }
-      setHistory((previous) => {
-        const next = [message, ...previous.filter((entry) => !sameMessage(entry, message))].slice(0, HISTORY_LIMIT);
-        saveHistory(next);
-        return next;
-      });
+      remember(message);
     } finally {
       setBusy(false);
     }
   };
 
   const submit = (): void => {
-    const timeoutMs = Number(timeoutText);
-    if (mode === 'request') {
-      if (target === BROADCAST_TARGET) {
-        setResult(null);
-        setError('a request goes to one module: choose a target');
-        return;
-      }
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
-        setResult(null);
-        setError('timeout must be a whole number of milliseconds from 1 to 600000');
-        return;
-      }
-    }
-    void send({ target, source: mode === 'request' ? '' : source.trim(), encoding, payload, mode, timeoutMs: mode === 'request' ? timeoutMs : DEFAULT_TIMEOUT_MS });
+    if (blocked !== null) return;
+    const request = mode === 'request';
+    void send({ target, source: request ? '' : source.trim(), encoding, payload, mode, timeoutMs: request ? Number(timeoutText) : DEFAULT_TIMEOUT_MS });
   };
 
   const load = (message: SentMessage): void => {
@@ -172,7 +162,7 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
         <div className="composer-fields">
           <label className="field">
             <span>to</span>
-            <select value={target} onChange={(event) => setTarget(event.target.value)} data-testid="composer-target">
+            <select value={target} onChange={(event) => setTarget(event.target.value)} aria-invalid={problems.target !== null} data-testid="composer-target">
               <option value={BROADCAST_TARGET}>broadcast</option>
               {moduleIds.map((id) => (
                 <option key={id} value={id}>
@@ -188,8 +178,10 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
               value={source}
               onChange={(event) => setSource(event.target.value)}
               placeholder="backend's own ID"
-              title="Source ID the receiver sees; empty for the backend's own ID"
+              title="Source ID the receiver sees; empty for the backend's own ID. The hub's rule applies: no '$' names ($hub is the hub itself), no spaces."
               className={mode === 'request' ? 'ignored' : undefined}
+              aria-invalid={problems.source !== null}
+              aria-describedby={problems.source !== null ? 'composer-source-problem' : undefined}
               data-testid="composer-source"
               spellCheck={false}
             />
@@ -214,10 +206,29 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
           {mode === 'request' && (
             <label className="field">
               <span>timeout ms</span>
-              <input className="timeout" value={timeoutText} onChange={(event) => setTimeoutText(event.target.value)} inputMode="numeric" data-testid="composer-timeout" />
+              <input
+                className="timeout"
+                value={timeoutText}
+                onChange={(event) => setTimeoutText(event.target.value)}
+                inputMode="numeric"
+                aria-invalid={problems.timeout !== null}
+                data-testid="composer-timeout"
+              />
             </label>
           )}
         </div>
+        {[
+          { id: 'composer-target-problem', text: problems.target },
+          { id: 'composer-source-problem', text: problems.source },
+          { id: 'composer-timeout-problem', text: problems.timeout },
+        ].map(
+          ({ id, text }) =>
+            text !== null && (
+              <p key={id} id={id} className="inline-error composer-problem" data-testid={id}>
+                {text}
+              </p>
+            ),
+        )}
         {mode === 'request' && source.trim() !== '' && <p className="muted composer-note">Requests go out as the backend's own ID, which waits for the reply; "as" applies to send only.</p>}
         <textarea
           className="mono composer-payload"
@@ -229,13 +240,38 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
               submit();
             }
           }}
-          placeholder={encoding === 'hex' ? '48 65 6c 6c 6f' : encoding === 'json' ? '{"op": "ping"}' : encoding === 'base64' ? 'SGVsbG8=' : 'payload (Ctrl+Enter sends)'}
+          placeholder={
+            encoding === 'hex'
+              ? 'de ad be ef, de:ad:be:ef, 0xde 0xad, \\xde\\xad or a pasted hex dump'
+              : encoding === 'json'
+                ? '{"op": "ping"}'
+                : encoding === 'base64'
+                  ? 'SGVsbG8='
+                  : 'payload (Ctrl+Enter sends)'
+          }
+          title={encoding === 'hex' ? 'Hex bytes: spaces, colons, commas, 0x and \\x prefixes, and the hex dump the detail pane shows (offset and |ascii| columns included)' : undefined}
           rows={3}
+          // A pasted hex dump keeps its columns rather than wrapping mid-line.
+          wrap={encoding === 'hex' ? 'off' : undefined}
+          aria-invalid={problems.payload !== null}
+          aria-describedby={problems.payload !== null ? 'composer-payload-problem' : undefined}
           data-testid="composer-payload"
           spellCheck={false}
         />
+        {problems.payload !== null ? (
+          <p id="composer-payload-problem" className="inline-error composer-problem" data-testid="composer-payload-problem">
+            payload {problems.payload}
+          </p>
+        ) : (
+          encoding !== 'text' &&
+          encoded.ok && (
+            <p className="muted composer-problem" data-testid="composer-payload-size">
+              {formatCount(encoded.bytes.length)} bytes
+            </p>
+          )
+        )}
         <div className="composer-actions">
-          <button type="submit" className="primary" disabled={busy} data-testid="composer-send">
+          <button type="submit" className="primary" disabled={busy || blocked !== null} title={blocked ?? undefined} data-testid="composer-send">
             {busy ? (mode === 'request' ? 'waiting for the reply…' : 'sending…') : mode === 'request' ? 'send request' : 'send'}
           </button>
           {error !== null && (
@@ -251,9 +287,11 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
         )}
       </form>
       {history.length > 0 && (
-        <div className="composer-history">
+        <div className="composer-history" data-testid="composer-history">
           <div className="payload-view-header">
-            <span className="strong">sent</span>
+            <span className="strong" title={`Sent messages: ${HISTORY_BOUND_TEXT}`} data-testid="composer-history-title">
+              sent
+            </span>
             <span className="spacer" />
             <button
               type="button"
@@ -268,8 +306,8 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
           </div>
           <ul>
             {history.map((message, index) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the same message may be in the history twice; its place is what tells the entries apart.
-              <li key={index} className="mono">
+              // biome-ignore lint/suspicious/noArrayIndexKey: entries have no ID of their own; their place is what tells them apart.
+              <li key={index} className="mono" data-testid="composer-history-entry">
                 <button type="button" className="small" onClick={() => void send(message)} disabled={busy} title="Send this again as it is">
                   resend
                 </button>
