@@ -32,7 +32,7 @@ test('kick asks once, naming the module and its process, and a double click on k
 test('cancel in the kick question kicks nothing', async ({ session, ui }) => {
   await session.listen('B');
   await ui.moduleRow('B').getByTestId('kick-button').click();
-  await ui.page.getByTestId('kick-cancel').click();
+  await ui.page.getByTestId('kick-confirm-cancel').click();
   await expect(ui.page.getByTestId('kick-confirm')).toHaveCount(0);
   await ui.page.waitForTimeout(500);
   await expect(ui.moduleRow('B')).toHaveAttribute('data-connected', 'true');
@@ -80,4 +80,26 @@ test('arrow keys move the selection through the table and Esc clears it', async 
   await expect(ui.detailPane.getByTestId('detail-text')).toHaveText('third');
   await page.keyboard.press('Escape');
   await expect(page.locator('[data-testid="traffic-row"][aria-selected="true"]')).toHaveCount(0);
+});
+
+test('clear asks first: cancel keeps every row, confirming empties the table and new rows still come', async ({ session, ui }, testInfo) => {
+  const { page } = ui;
+  await session.listen('B');
+  for (const payload of ['one', 'two']) await session.send('A', 'B', payload);
+  await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(2);
+  await page.getByTestId('clear-rows').dblclick();
+  const question = page.getByTestId('clear-confirm');
+  await expect(question).toContainText(/Clear \d+ rows\?/);
+  await page.screenshot({ path: screenshotPath(testInfo, 'clear-question') });
+  // A stray Enter never confirms (the focus is on cancel or on the question); Esc cancels.
+  await page.keyboard.press('Enter');
+  await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(2);
+  await page.keyboard.press('Escape');
+  await expect(question).toHaveCount(0);
+  await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(2);
+  await page.getByTestId('clear-rows').click();
+  await page.getByTestId('clear-confirm-button').click();
+  await expect(ui.trafficRows).toHaveCount(0);
+  await session.send('A', 'B', 'three');
+  await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(1);
 });

@@ -17,8 +17,8 @@ export function EmptyState({ snapshot }: { snapshot: WireSnapshot }) {
         ) : null}
         . In two terminals, start a module that prints what it receives, then send it a message:
       </p>
-      <pre className="command">{`npx relayscope listen --as B${socketFlag}`}</pre>
-      <pre className="command">{`npx relayscope send --as A --to B hello${socketFlag}`}</pre>
+      <pre className="command">{`relayscope listen --as B${socketFlag}`}</pre>
+      <pre className="command">{`relayscope send --as A --to B hello${socketFlag}`}</pre>
       <p className="muted">
         B appears here, A's message appears in the traffic below. From C or Python, connect to the same socket with the client in <code>clients/</code>.
       </p>

@@ -4,6 +4,7 @@ import type { ModuleDirectory } from '../state/ModuleDirectory';
 import { compileFilter, type FilterSpec, INITIAL_FILTER, type ModuleSide } from '../state/rowFilter';
 import { type RowKind, ROW_KINDS } from '../state/rowKinds';
 import type { TrafficStore } from '../state/TrafficStore';
+import { ConfirmDialog } from './ConfirmDialog';
 
 // Applying a filter rescans every stored row once; waiting for a pause in typing avoids one rescan per keystroke.
 const TEXT_SETTLE_MS = 120;
@@ -101,6 +102,7 @@ export function FilterBar({ store, directory, filterInputRef }: { store: Traffic
 }
 
 function LiveTailControls({ store }: { store: TrafficStore }) {
+  const [confirmingClear, setConfirmingClear] = useState(false);
   return (
     <div className="live-tail">
       {store.paused && (
@@ -124,9 +126,33 @@ function LiveTailControls({ store }: { store: TrafficStore }) {
       >
         {store.paused ? '▶ resume' : '❚❚ pause'}
       </button>
-      <button type="button" onClick={() => store.clear()} title="Drop every stored row">
-        clear
+      <button
+        type="button"
+        className="clear-rows"
+        data-testid="clear-rows"
+        disabled={store.rowCount === 0}
+        onClick={() => setConfirmingClear(true)}
+        title="Drop every row this window holds (asks first)"
+      >
+        clear…
       </button>
+      {confirmingClear && (
+        <ConfirmDialog
+          title={`Clear ${formatCount(store.rowCount)} rows?`}
+          confirmLabel="clear the table"
+          testId="clear-confirm"
+          onCancel={() => setConfirmingClear(false)}
+          onConfirm={() => {
+            setConfirmingClear(false);
+            store.clear();
+          }}
+        >
+          <p>
+            Every row this window holds is dropped from the table, the detail pane and the filter counts. The hub, its modules and any recording are not touched; only rows that arrive from now on are
+            shown.
+          </p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react';
 import type { WireModule } from '@contract';
 import { formatDuration } from '../format/timeFormat';
+import { ConfirmDialog } from './ConfirmDialog';
 
 /** Who the module is, as far as the hub knows: transport, peer address, the process's pid and uid. */
 export function describeModuleProcess(module: WireModule | null): string {
@@ -12,36 +12,10 @@ export function describeModuleProcess(module: WireModule | null): string {
   return parts.join(', ');
 }
 
-/**
- * The one question before a kick, in a modal dialog away from the modules list: the list's kick
- * buttons are inert while it is open, so a double click on kick opens it and does nothing else.
- * Cancel has the focus, so Enter or a stray key press does not kick; clicking outside does not
- * close it (that would make a double click open and shut it unseen).
- */
+/** The one question before a kick, naming the module and the process behind it. */
 export function KickConfirmation({ id, module, now, onConfirm, onCancel }: { id: string; module: WireModule | null; now: number; onConfirm: () => void; onCancel: () => void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    if (!dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
-    return () => dialog.close();
-  }, []);
-
   return (
-    <dialog
-      ref={dialogRef}
-      className="confirm-dialog"
-      data-testid="kick-confirm"
-      aria-labelledby="kick-confirm-title"
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-    >
-      <h3 id="kick-confirm-title">Kick {id}?</h3>
+    <ConfirmDialog title={`Kick ${id}?`} confirmLabel={`kick ${id}`} testId="kick-confirm" onConfirm={onConfirm} onCancel={onCancel}>
       <p>
         The hub disconnects <span className="mono strong">{id}</span> with a KICKED error; its client library does not reconnect.
       </p>
@@ -49,14 +23,6 @@ export function KickConfirmation({ id, module, now, onConfirm, onCancel }: { id:
         {describeModuleProcess(module)}
         {module !== null ? ` · connected for ${formatDuration(now - module.connectedAt)}` : ''}
       </p>
-      <div className="dialog-actions">
-        <button type="button" ref={cancelRef} onClick={onCancel} data-testid="kick-cancel">
-          cancel
-        </button>
-        <button type="button" className="danger" onClick={onConfirm} data-testid="kick-confirm-button">
-          kick {id}
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
