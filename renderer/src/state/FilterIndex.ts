@@ -23,6 +23,8 @@ export class FilterIndex {
   private current: CompiledFilter = MATCH_EVERYTHING;
   /** The filter's module as an interned index; NO_MODULE when it names none. */
   private moduleIndex = NO_MODULE;
+  /** The other module of a followed conversation; NO_MODULE when none is followed. */
+  private peerIndex = NO_MODULE;
   /** Live entries start at head. */
   private matches: number[] = [];
   private head = 0;
@@ -36,10 +38,10 @@ export class FilterIndex {
     return this.current.active;
   }
 
-  /** Applies a filter whose module (if any) is interned as `moduleIndex`: one pass over the stored rows. */
-  set(filter: CompiledFilter, moduleIndex: number): void {
+  /** Applies a filter whose module and peer (if any) are interned as given: one pass over the stored rows. */
+  set(filter: CompiledFilter, indexes: { module: number; peer: number }): void {
     this.current = filter;
-    this.moduleIndex = moduleIndex;
+    this.setModuleIndex(indexes);
     this.matches = [];
     this.head = 0;
     if (!filter.active) return;
@@ -49,8 +51,9 @@ export class FilterIndex {
   }
 
   /** After the module IDs were renumbered, or every row dropped: the filter's module under its new index. */
-  setModuleIndex(moduleIndex: number): void {
-    this.moduleIndex = moduleIndex;
+  setModuleIndex(indexes: { module: number; peer: number }): void {
+    this.moduleIndex = indexes.module;
+    this.peerIndex = indexes.peer;
   }
 
   /** Tests a row just stored (the newest). */
@@ -104,7 +107,12 @@ export class FilterIndex {
   private rowMatches(rowNumber: number): boolean {
     const filter = this.current;
     if ((filter.kindMask & (1 << this.rows.kindCodeAt(rowNumber))) === 0) return false;
-    if (this.moduleIndex !== NO_MODULE) {
+    if (this.peerIndex !== NO_MODULE) {
+      // A followed conversation: the rows between the two modules, either way.
+      const source = this.rows.sourceAt(rowNumber);
+      const destination = this.rows.destinationAt(rowNumber);
+      if (!((source === this.moduleIndex && destination === this.peerIndex) || (source === this.peerIndex && destination === this.moduleIndex))) return false;
+    } else if (this.moduleIndex !== NO_MODULE) {
       const isSource = this.rows.sourceAt(rowNumber) === this.moduleIndex;
       const isDestination = this.rows.destinationAt(rowNumber) === this.moduleIndex;
       if (filter.moduleSide === 'source' ? !isSource : filter.moduleSide === 'destination' ? !isDestination : !isSource && !isDestination) return false;

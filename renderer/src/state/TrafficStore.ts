@@ -1,4 +1,5 @@
 import type { WireEvent } from '@contract';
+import { type Conversation, ConversationIndex } from './conversations';
 import { FilterIndex } from './FilterIndex';
 import { ModuleIdInterner, NO_MODULE } from './ModuleIdInterner';
 import type { CompiledFilter, FilterSpec } from './rowFilter';
@@ -23,7 +24,10 @@ export class TrafficStore extends VersionedStore {
   private readonly ring: RowRing;
   private readonly ids = new ModuleIdInterner();
   private readonly filterIndex: FilterIndex;
+  private readonly conversations = new ConversationIndex();
   private lostEventCount = 0;
+  /** The time of the first row stored since creation or the last clear: what "relative" time counts from. */
+  private firstTime: number | null = null;
 
   private pausedFlag = false;
   private pausedEndRow = 0;
@@ -78,7 +82,7 @@ export class TrafficStore extends VersionedStore {
     if (events.length === 0) return;
     for (const event of events) {
       if (event.type === 'lost' && Number.isSafeInteger(event.count)) this.lostEventCount += event.count;
-      this.store(rowFromEvent(event));
+      this.conversations.observe(this.store(rowFromEvent(event)), event);
     }
     this.changed();
   }
@@ -89,13 +93,16 @@ export class TrafficStore extends VersionedStore {
     this.changed();
   }
 
-  private store(row: RowInput): void {
+  private store(row: RowInput): number {
     // Rebuilding the ID table renumbers every ID, so it happens before this row's IDs are interned,
     // never between them: the row's source would otherwise keep an index from the old table.
     if (this.ids.size + 2 > 2 * this.ring.capacity + SPARE_MODULE_IDS) this.compactModuleIds();
     const rowNumber = this.ring.push(row, this.internOrNone(row.source), this.internOrNone(row.destination));
     this.filterIndex.dropBefore(this.ring.firstRowNumber);
+    this.conversations.dropBefore(this.ring.firstRowNumber);
     this.filterIndex.add(rowNumber);
+    this.firstTime ??= row.timeMicros;
+    return rowNumber;
   }
 
   private internOrNone(id: string | null): number {
@@ -120,8 +127,8 @@ export class TrafficStore extends VersionedStore {
   }
 
   /** The filter's module interned (filters name modules by ID, rows by index); NO_MODULE for any module. */
-  private filterModuleIndex(filter: CompiledFilter): number {
-    return filter.module === '' ? NO_MODULE : this.ids.intern(filter.module);
+  private filterModuleIndex(filter: CompiledFilter): { module: number; peer: number } {
+    return { module: filter.module === '' ? NO_MODULE : this.ids.intern(filter.module), peer: filter.peer === '' ? NO_MODULE : this.ids.intern(filter.peer) };
   }
 
   // ---- live tail ----
@@ -177,6 +184,21 @@ export class TrafficStore extends VersionedStore {
     return this.filterIndex.active ? this.filterIndex.indexOf(rowNumber) : rowNumber - this.firstRowNumber;
   }
 
+  // ---- conversations and time ----
+
+  /** The request/reply pair a row belongs to, or null (not a request or reply, or a reply whose request was not seen). */
+  conversation(rowNumber: number): Conversation | null {
+    return this.conversations.of(rowNumber) ?? null;
+  }
+  /** Request and reply rows the pairing index holds (it evicts with the ring). */
+  get conversationEntries(): number {
+    return this.conversations.size;
+  }
+  /** The time of the first row since the store was created or cleared, null before any. */
+  get firstTimeMicros(): number | null {
+    return this.firstTime;
+  }
+
   // ---- reading rows ----
 
   row(rowNumber: number): TrafficRow | null {
@@ -204,6 +226,8 @@ export class TrafficStore extends VersionedStore {
     this.ring.clear();
     this.ids.clear();
     this.filterIndex.clear();
+    this.conversations.clear();
+    this.firstTime = null;
     this.filterIndex.setModuleIndex(this.filterModuleIndex(this.filterIndex.filter));
     this.pausedEndRow = this.firstRowNumber;
     this.evictedBeforePause = this.ring.evictedCount;
@@ -215,6 +239,7 @@ export class TrafficStore extends VersionedStore {
   setCapacity(capacity: number): void {
     this.ring.setCapacity(capacity);
     this.filterIndex.dropBefore(this.ring.firstRowNumber);
+    this.conversations.dropBefore(this.ring.firstRowNumber);
     this.changed();
   }
 }

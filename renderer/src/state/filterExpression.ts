@@ -7,7 +7,9 @@ import { ROW_KINDS } from './rowKinds';
  */
 export function filterExpression(spec: FilterSpec): string {
   const terms: string[] = [];
-  if (spec.module !== '') terms.push(`${spec.moduleSide === 'source' ? 'src' : spec.moduleSide === 'destination' ? 'dst' : 'mod'}:${spec.module}`);
+  // Between two modules, either way: each row names both, so mod:A mod:B (all terms must match).
+  if (spec.module !== '' && (spec.peer ?? '') !== '') terms.push(`mod:${spec.module}`, `mod:${spec.peer}`);
+  else if (spec.module !== '') terms.push(`${spec.moduleSide === 'source' ? 'src' : spec.moduleSide === 'destination' ? 'dst' : 'mod'}:${spec.module}`);
   if (spec.kinds.length < ROW_KINDS.length) terms.push(spec.kinds.length === 0 ? '-kind:' + ROW_KINDS.join(',') : `kind:${spec.kinds.join(',')}`);
   if (spec.text !== '') terms.push(spec.regex ? `/${spec.text}/` : `"${spec.text.replace(/["\\]/g, '\\$&')}"`);
   return terms.join(' ');

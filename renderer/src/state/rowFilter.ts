@@ -7,13 +7,18 @@ export interface FilterSpec {
   /** Empty: any module. */
   module: string;
   moduleSide: ModuleSide;
+  /**
+   * Set when following a conversation: only the rows between `module` and this module, either way
+   * (moduleSide is then ignored). Empty or absent: no second module.
+   */
+  peer?: string;
   kinds: readonly RowKind[];
   /** Searched in the payload preview decoded as UTF-8 (the note, for error and system rows). Empty: any. */
   text: string;
   regex: boolean;
 }
 
-export const EMPTY_FILTER: FilterSpec = { module: '', moduleSide: 'either', kinds: ROW_KINDS, text: '', regex: false };
+export const EMPTY_FILTER: FilterSpec = { module: '', moduleSide: 'either', peer: '', kinds: ROW_KINDS, text: '', regex: false };
 
 /**
  * What the filter bar starts with: everything but system rows. Every short-lived sender (a CLI
@@ -29,6 +34,8 @@ export interface CompiledFilter {
   readonly kindMask: number;
   readonly module: string;
   readonly moduleSide: ModuleSide;
+  /** '' unless following a conversation with `module`. */
+  readonly peer: string;
   readonly matchesText: ((text: string) => boolean) | null;
 }
 
@@ -52,6 +59,8 @@ export function compileFilter(spec: FilterSpec): CompileFilterResult {
     }
   }
   const mask = kindMask(spec.kinds);
+  if ((spec.peer ?? '') !== '' && spec.module === '') return { ok: false, error: 'a conversation is between two modules: the module is missing' };
+  const peer = spec.module === '' ? '' : (spec.peer ?? '');
   return {
     ok: true,
     filter: {
@@ -60,6 +69,7 @@ export function compileFilter(spec: FilterSpec): CompileFilterResult {
       kindMask: mask,
       module: spec.module,
       moduleSide: spec.moduleSide,
+      peer,
       matchesText,
     },
   };
