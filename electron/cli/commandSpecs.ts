@@ -182,17 +182,23 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'serve',
     summary: 'run a hub (or attach to one) and show the monitor UI in a browser',
-    synopsis: '[hub flags] [--port P] | --attach S [--token-file FILE] [--port P]',
+    synopsis: '[hub flags] [--port P] [--page-token-file FILE] | --attach S [--token-file FILE] [--port P] [--page-token-file FILE]',
     flags: {
       ...hubFlags,
       port: { type: 'string', valueName: 'P', description: 'HTTP port on 127.0.0.1 (default: one the system picks)' },
+      'page-token-file': {
+        type: 'string',
+        valueName: 'FILE',
+        description: "keep the page's token in FILE (created, mode 600, when missing): with the same --port a restart keeps the URL, so bookmarks and open tabs still work",
+      },
       attach: { type: 'string', valueName: 'S', description: 'run no hub: attach as a monitor to the hub already running on S (a path, @name or tcp://HOST:PORT)' },
       open: { type: 'string', valueName: 'FILE', description: 'run no hub: show the recording FILE (.mcap, .pcapng or .jsonl) in the offline view' },
       record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP) from the start, as the Record button does; exit completes it' },
       help: helpFlag,
     },
     notes: [
-      'Prints "relayscope serve: open http://127.0.0.1:PORT/#token=TOKEN": open that URL; the token (new on every start, kept in the page, never in a cookie) keeps other web pages and users away from the bus.',
+      'Prints "relayscope serve: open http://127.0.0.1:PORT/#token=TOKEN": open that URL; the token (kept in the page, never in a cookie) keeps other web pages and users away from the bus.',
+      "The token is new on every start unless --page-token-file FILE keeps it. --token-file is a hub token (the one the served hub requires, or the one --attach presents), not the page's.",
       'Serves the built UI from dist/renderer (npx vite build). SIGINT/SIGTERM stop it and the hub it runs.',
     ],
   },

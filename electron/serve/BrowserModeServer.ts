@@ -14,6 +14,8 @@ export interface BrowserModeServerOptions {
   rootDir: string;
   /** 0 lets the system pick one. */
   port?: number;
+  /** The page token (hex); a new random one when not given. serve --page-token-file passes a kept one. */
+  token?: string;
   log?: (line: string) => void;
 }
 
@@ -97,7 +99,7 @@ export class BrowserModeServer {
     this.bridge = options.bridge;
     this.rootDir = path.resolve(options.rootDir);
     this.requestedPort = options.port ?? 0;
-    this.token = randomBytes(32).toString('hex');
+    this.token = options.token ?? randomBytes(32).toString('hex');
     this.log = options.log ?? (() => {});
     this.server = http.createServer(
       { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs, connectionsCheckingInterval: HTTP_LIMITS.timeoutCheckMs },

@@ -11,6 +11,7 @@ import { tokenFromFlags } from '../cli/tokenFlags';
 import { ListenError } from '../hub/listeners';
 import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BrowserModeServer } from './BrowserModeServer';
+import { loadPageTokenFile } from './pageTokenFile';
 import { HUB_ONLY_FLAGS, hubSetupFromFlags } from './hubSetup';
 
 /** dist/renderer, from dist/electron/serve where this file runs. */
@@ -30,6 +31,8 @@ export async function runServe(flags: FlagValues): Promise<number> {
   if (record !== undefined && !record.toLowerCase().endsWith('.mcap'))
     throw flags.usage(`--record ${record}: a recording is written as MCAP, so FILE ends in .mcap (convert it afterwards with relayscope convert)`);
   if (open !== undefined && attach !== undefined) throw flags.usage('--open shows a recording and --attach a live hub: give one of them');
+  const pageTokenFile = flags.string('page-token-file');
+  const pageToken = pageTokenFile === undefined ? undefined : loadPageTokenFile(pageTokenFile);
   // Registered before anything opens, so a signal during startup still closes what was opened.
   const stop = untilSignal();
   const log = (line: string): void => writeOut(`${clockMillis()} ${line}\n`);
@@ -38,7 +41,7 @@ export async function runServe(flags: FlagValues): Promise<number> {
   if (started === null) return 1;
   const { backend, announcements } = started;
   const bridge = new BridgeService(backend);
-  const server = new BrowserModeServer({ bridge, rootDir: RENDERER_DIR, port, log });
+  const server = new BrowserModeServer({ bridge, rootDir: RENDERER_DIR, port, token: pageToken?.token, log });
   try {
     await server.start();
   } catch (err) {
@@ -46,6 +49,11 @@ export async function runServe(flags: FlagValues): Promise<number> {
     throw err;
   }
   writeOut(`relayscope serve: open ${server.url}\n`);
+  if (pageTokenFile !== undefined) {
+    writeOut(
+      `relayscope serve: the page token ${pageToken?.created ? 'is new, written to' : 'is the one kept in'} ${pageTokenFile}${port === 0 ? '; give --port too for a URL that stays the same' : ''}\n`,
+    );
+  }
   for (const line of announcements) writeOut(`${line}\n`);
   if (record !== undefined) {
     try {
