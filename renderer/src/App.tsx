@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { type CSSProperties, useEffect, useRef, useState } from 'react';
 import type { WireHubLink, WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
 import { FilterBar } from './components/FilterBar';
@@ -7,6 +7,7 @@ import { canDownload, uploadCapture } from './components/captureTransfer';
 import { ExportControl } from './components/ExportControl';
 import { ModulesPanel } from './components/ModulesPanel';
 import { OfflineModules } from './components/OfflineModules';
+import { PaneSplitter } from './components/PaneSplitter';
 import { RateChart } from './components/RateChart';
 import { RecordControl } from './components/RecordControl';
 import { ReplayPanel } from './components/ReplayPanel';
@@ -16,11 +17,15 @@ import { TrafficView } from './components/TrafficView';
 import { installShortcuts } from './keyboardShortcuts';
 import { animationFrameScheduler, EventBatcher } from './state/EventBatcher';
 import { ModuleDirectory } from './state/ModuleDirectory';
+import { DEFAULT_PANE_LAYOUT, fitPaneLayout, loadPaneLayout, type PaneLayout, savePaneLayout } from './state/paneLayout';
 import { RateHistory } from './state/RateHistory';
 import { initialRowCapacity } from './state/rowCapacitySetting';
 import { TrafficStore } from './state/TrafficStore';
 import type { TrafficRow } from './state/trafficRows';
 import type { BackendTransport, ConnectionState } from './transport/BackendTransport';
+
+/** The .app grid's padding in styles.css, between the window's edge and the panes. */
+const APP_PADDING = 4;
 
 function nowMicros(): number {
   return Date.now() * 1000;
@@ -41,6 +46,13 @@ export function App({ transport }: { transport: BackendTransport }) {
   const [hubLink, setHubLink] = useState<WireHubLink | null>(null);
   const selectedRowRef = useRef<TrafficRow | null>(null);
   selectedRowRef.current = selectedRow;
+  const appRef = useRef<HTMLDivElement>(null);
+  const sideRef = useRef<HTMLElement>(null);
+  const topRef = useRef<HTMLDivElement>(null);
+  const [paneLayout, setPaneLayout] = useState<PaneLayout>(loadPaneLayout);
+  const paneLayoutRef = useRef(paneLayout);
+  paneLayoutRef.current = paneLayout;
+  const [, setWindowSize] = useState(() => [window.innerWidth, window.innerHeight]);
 
   useEffect(() => {
     const batcher = new EventBatcher((events) => {
@@ -118,7 +130,40 @@ export function App({ transport }: { transport: BackendTransport }) {
     [store],
   );
 
+  // A layout saved in a larger window is fitted again whenever the window changes size.
+  useEffect(() => {
+    const onResize = (): void => setWindowSize([window.innerWidth, window.innerHeight]);
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+
   const offline = snapshot?.offline ?? null;
+  const fitted = fitPaneLayout(paneLayout, window.innerWidth, window.innerHeight);
+  const layoutStyle = {
+    ...(fitted.sideWidth !== null ? { '--side-width': `${fitted.sideWidth}px` } : {}),
+    ...(fitted.topHeight !== null ? { '--top-height': `${fitted.topHeight}px` } : {}),
+  } as CSSProperties;
+  const appBox = (): DOMRect => (appRef.current as HTMLDivElement).getBoundingClientRect();
+  const resizeSide = (width: number): void => setPaneLayout((layout) => fitPaneLayout({ ...layout, sideWidth: width }, window.innerWidth, window.innerHeight));
+  const resizeTop = (height: number): void => setPaneLayout((layout) => fitPaneLayout({ ...layout, topHeight: height }, window.innerWidth, window.innerHeight));
+  const rememberLayout = (): void => savePaneLayout(paneLayoutRef.current);
+  const resetPane = (pane: keyof PaneLayout): void => {
+    const next = { ...paneLayoutRef.current, [pane]: DEFAULT_PANE_LAYOUT[pane] };
+    setPaneLayout(next);
+    savePaneLayout(next);
+  };
+  const sideSplitter = (testId: string) => (
+    <PaneSplitter
+      orientation="vertical"
+      label="Width of the detail column"
+      testId={testId}
+      current={() => sideRef.current?.getBoundingClientRect().width ?? 0}
+      size={(x) => appBox().right - APP_PADDING - x}
+      onResize={resizeSide}
+      onDone={rememberLayout}
+      onReset={() => resetPane('sideWidth')}
+    />
+  );
 
   /** The backend stops the old window's pushes before it answers, so what is queued then is the old window's. */
   const seek = async (time: number): Promise<void> => {
@@ -137,11 +182,22 @@ export function App({ transport }: { transport: BackendTransport }) {
   };
 
   return (
-    <div className={`app${offline !== null ? ' offline' : ''}`}>
-      <div className="top-row">
+    <div className={`app${offline !== null ? ' offline' : ''}`} ref={appRef} style={layoutStyle}>
+      <div className="top-row" ref={topRef}>
         {offline !== null ? <OfflineModules offline={offline} /> : <ModulesPanel directory={directory} snapshot={snapshot} snapshotError={snapshotError} hubLink={hubLink} transport={transport} />}
+        {sideSplitter('splitter-top-side')}
         {offline !== null ? <Timeline offline={offline} onSeek={(time) => void seek(time)} /> : <RateChart history={rates} snapshot={snapshot} />}
       </div>
+      <PaneSplitter
+        orientation="horizontal"
+        label="Height of the modules row"
+        testId="splitter-top"
+        current={() => topRef.current?.getBoundingClientRect().height ?? 0}
+        size={(y) => y - appBox().top - APP_PADDING}
+        onResize={resizeTop}
+        onDone={rememberLayout}
+        onReset={() => resetPane('topHeight')}
+      />
       <div className="capture-bar">
         {offline !== null ? (
           <>
@@ -183,7 +239,8 @@ export function App({ transport }: { transport: BackendTransport }) {
           <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} />
           <TrafficView store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} />
         </section>
-        <aside className="side-column">
+        {sideSplitter('splitter-side')}
+        <aside className="side-column" ref={sideRef}>
           <DetailPane row={selectedRow} transport={transport} onInjectAgain={offline === null ? setComposerDraft : undefined} onClose={() => setSelectedRow(null)} />
           {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedRow={selectedRow} />}
         </aside>
