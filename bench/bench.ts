@@ -10,18 +10,31 @@
  * C generator compiled here (one process, poll(), non-blocking sockets) so the generator is not the
  * bottleneck, and, when mosquitto is installed, pushes the same 64 B one-to-one load through Mosquitto.
  *
- * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --quick (1 s runs,
- * 20 s soak), --only NAME (throughput|rtt|fanout|soak|c|record; record: bench/recordingBench.ts).
+ * The references run in the same run, with the same generators: bench/c/refRelay.c, a minimal C relay
+ * doing the hub's per-message work with epoll (the physical reference for one hop, and the main ratio:
+ * hub ÷ reference), then dbus-daemon (bench/dbus.ts) and NATS (bench/nats.ts), each skipped with the
+ * reason when its package is missing.
+ *
+ * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --warmup-ms N
+ * (default 500), --rtt-count N (default 20,000), --quick (0.5 s runs, 200 ms warm-up, 5,000 round
+ * trips, 5 s soak: everything in under two minutes), --only NAME (throughput|rtt|fanout|soak|c|record|refs;
+ * record: bench/recordingBench.ts; refs: the 64 B one-pair scenarios and round trips of each section,
+ * then dbus-daemon and NATS).
  */
-import { execFile, fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeHello, encodeMessage, FrameDecoder, FrameType, maxFrameLength, DEFAULT_MAX_PAYLOAD, MessageKind, type HubTotals } from '../electron/hub';
 import { RelayClient } from '../electron/client';
+import { compileC } from './cProgram';
+import { dbusBench } from './dbus';
 import { findMosquitto, startMosquitto } from './mqtt/mosquitto';
+import { natsBench } from './nats';
 import { recordingBench } from './recordingBench';
+import { startRefRelay } from './refRelay';
+import { fmt, type HubFigures, printTable } from './table';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -29,11 +42,13 @@ const flagValue = (name: string): string | undefined => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const runSeconds = Number(flagValue('--seconds') ?? (quick ? 1 : 3));
-const soakSeconds = Number(flagValue('--soak-seconds') ?? (quick ? 20 : 120));
+const runSeconds = Number(flagValue('--seconds') ?? (quick ? 0.5 : 3));
+const soakSeconds = Number(flagValue('--soak-seconds') ?? (quick ? 5 : 120));
 const only = flagValue('--only');
+const refsOnly = only === 'refs';
+const rttCount = Number(flagValue('--rtt-count') ?? (quick ? 5000 : 20000));
 
-const WARMUP_MS = 500;
+const WARMUP_MS = Number(flagValue('--warmup-ms') ?? (quick ? 200 : 500));
 /** Bytes a sender may have in flight per pair: well under the hub's 8 MiB queue limit. */
 const WINDOW_BYTES = 1024 * 1024;
 const BATCH_BYTES = 32 * 1024;
@@ -265,11 +280,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
 interface Row {
   scenario: string;
   raw: number;
+  /** Through the C reference relay; null when it could not be built. */
+  ref: number | null;
   hub: number;
   monitored: number;
   /** Share of the monitored run's messages the monitor received a copy of (the hub drops copies to a monitor that falls behind). */
@@ -278,13 +293,15 @@ interface Row {
 }
 
 function printThroughputTable(rows: Row[]): void {
-  const header = ['scenario', 'raw msgs/s', 'hub msgs/s', 'hub MB/s', 'hub/raw', '+monitor msgs/s', 'monitored/hub', 'copies seen'];
+  const header = ['scenario', 'ref msgs/s', 'hub msgs/s', 'hub/ref', 'raw msgs/s', 'hub/raw', 'hub MB/s', '+monitor msgs/s', 'monitored/hub', 'copies seen'];
   const lines = rows.map((r) => [
     r.scenario,
-    fmt(r.raw),
+    r.ref === null ? '—' : fmt(r.ref),
     fmt(r.hub),
-    fmt((r.hub * r.bytesPerMessage) / 1e6, 1),
+    r.ref === null ? '—' : `${fmt((r.hub / r.ref) * 100, 1)}%`,
+    fmt(r.raw),
     `${fmt((r.hub / r.raw) * 100, 1)}%`,
+    fmt((r.hub * r.bytesPerMessage) / 1e6, 1),
     fmt(r.monitored),
     `${fmt((r.monitored / r.hub) * 100, 1)}%`,
     `${fmt(r.copiesSeen * 100, 1)}%`,
@@ -292,12 +309,12 @@ function printThroughputTable(rows: Row[]): void {
   printTable(header, lines);
 }
 
-function printTable(header: string[], lines: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(row(header));
-  console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const l of lines) console.log(row(l));
+/** Round-trip rows: the C reference relay's p50 is the main yardstick, the raw pair's the second. */
+function printRoundTripTable(rows: { path: string; p50: number; p99: number }[], raw: number, ref: number | null): void {
+  printTable(
+    ['path', 'p50', 'p99', 'p50 / ref p50', 'p50 / raw p50'],
+    rows.map((r) => [r.path, fmt(r.p50, 1), fmt(r.p99, 1), ref === null ? '—' : `${fmt(r.p50 / ref, 2)}×`, `${fmt(r.p50 / raw, 2)}×`]),
+  );
 }
 
 /**
@@ -396,18 +413,11 @@ interface LoadgenRoundTrips {
   p99_us: number;
 }
 
-const CC_FLAGS = ['-O2', '-std=c99', '-Wall', '-Wextra', '-Werror'];
-
-/** Compiles the C generator into the temp dir; returns its path, or why the C section is skipped. */
-function compileLoadgen(): { binary: string } | { skipped: string } {
-  const compiler = process.env.CC || 'cc';
-  const source = path.join(__dirname, '..', '..', 'bench', 'c', 'loadgen.c');
-  const binary = path.join(tempDir, 'loadgen');
-  const result = spawnSync(compiler, [...CC_FLAGS, '-o', binary, source], { encoding: 'utf8' });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { skipped: `no C compiler: "${compiler}" was not found (set CC to use another)` };
-  if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`${compiler} ${CC_FLAGS.join(' ')} ${source} failed:\n${result.stderr}`);
-  return { binary };
+/** Compiles the C generator into the temp dir once; returns its path and command, or why the C section is skipped. */
+let loadgen: ReturnType<typeof compileC> | null = null;
+function compileLoadgen(): ReturnType<typeof compileC> {
+  loadgen ??= compileC('loadgen', tempDir, { std: 'c99' });
+  return loadgen;
 }
 
 function runLoadgen<T>(binary: string, args: string[]): Promise<T> {
@@ -451,14 +461,14 @@ function checkDelivered(result: LoadgenLoad, what: string): LoadgenLoad {
   return result;
 }
 
-async function drivenFromC(hubSocket: string): Promise<void> {
+async function drivenFromC(hubSocket: string, refSocket: string | null, figures: Partial<HubFigures>): Promise<void> {
   const compiled = compileLoadgen();
   if ('skipped' in compiled) {
     console.log(`\nDriven from C: skipped, ${compiled.skipped}.`);
     return;
   }
   const { binary } = compiled;
-  console.log(`\nDriven from C: load from bench/c/loadgen.c (${process.env.CC || 'cc'} ${CC_FLAGS.join(' ')}), one process, poll(), non-blocking sockets.`);
+  console.log(`\nDriven from C: load from bench/c/loadgen.c (${compiled.command}), one process, poll(), non-blocking sockets.`);
   console.log("Messages are counted at the receivers; after every hub run the hub's own counters must show exactly the messages sent, none dropped.");
   // mosquittoLoad marks the scenario the Mosquitto run repeats, so its hub figure is the one compared.
   const scenarios: { name: string; args: string[]; bytes: number; mosquittoLoad: boolean }[] = [];
@@ -473,6 +483,7 @@ async function drivenFromC(hubSocket: string): Promise<void> {
     }
   }
   scenarios.push({ name: 'broadcast 64 B to 8', args: ['fanout', '--receivers', '8', '--payload', '64'], bytes: 64, mosquittoLoad: false });
+  if (refsOnly) scenarios.splice(0, scenarios.length, ...scenarios.filter((scenario) => scenario.mosquittoLoad));
   const mosquittoScenario = scenarios.find((scenario) => scenario.mosquittoLoad) as (typeof scenarios)[number];
 
   const loadArgs = (scenarioArgs: string[], target: string, batched: boolean): string[] => [
@@ -494,6 +505,7 @@ async function drivenFromC(hubSocket: string): Promise<void> {
     const rows: Row[] = [];
     for (const scenario of scenarios) {
       const raw = checkDelivered(await runLoadgen<LoadgenLoad>(binary, loadArgs(scenario.args, 'raw', batched)), `raw ${scenario.name}`);
+      const ref = refSocket === null ? null : checkDelivered(await runLoadgen<LoadgenLoad>(binary, loadArgs(scenario.args, `hub:${refSocket}`, batched)), `ref ${scenario.name}`);
       const hubArgs = loadArgs(scenario.args, `hub:${hubSocket}`, batched);
       const viaHub = checkDelivered(await hubLoadgenRun<LoadgenLoad>(binary, hubSocket, hubArgs, (r) => r.sent_total), `hub ${scenario.name}`);
       const monitor = await startChild('monitorProcess.js', hubSocket);
@@ -502,28 +514,42 @@ async function drivenFromC(hubSocket: string): Promise<void> {
       await stopChild(monitor);
       if (traffic === 0) throw new Error(`the monitor saw no traffic during "${scenario.name}" (C)`);
       if (scenario.mosquittoLoad) hubRate[batched ? 'batch' : 'message'] = viaHub.rate;
-      rows.push({ scenario: scenario.name, raw: raw.rate, hub: viaHub.rate, monitored: monitored.rate, copiesSeen: traffic / monitored.sent_total, bytesPerMessage: scenario.bytes });
+      rows.push({
+        scenario: scenario.name,
+        raw: raw.rate,
+        ref: ref?.rate ?? null,
+        hub: viaHub.rate,
+        monitored: monitored.rate,
+        copiesSeen: traffic / monitored.sent_total,
+        bytesPerMessage: scenario.bytes,
+      });
     }
     printThroughputTable(rows);
   }
-  console.log('(raw = the same frames over socketpair()s in the generator process; raw fan-out = the sender writing each message to 8 socketpairs.)');
+  figures.cMessage = hubRate.message;
+  figures.cBatch = hubRate.batch;
+  console.log('(ref = bench/c/refRelay.c, the C reference relay; raw = the same frames over socketpair()s in the generator process; raw fan-out = the sender writing each message to 8 socketpairs.)');
 
-  const count = quick ? 5000 : 20000;
+  const count = rttCount;
   const rttArgs = (target: string): string[] => ['rtt', target, '--count', String(count), '--payload', '64'];
   const roundTripsRelayed = (r: LoadgenRoundTrips): number => 2 * (r.count + r.warmup);
   const raw = await runLoadgen<LoadgenRoundTrips>(binary, rttArgs('raw'));
+  const ref = refSocket === null ? null : await runLoadgen<LoadgenRoundTrips>(binary, rttArgs(`hub:${refSocket}`));
   const viaHub = await hubLoadgenRun<LoadgenRoundTrips>(binary, hubSocket, rttArgs(`hub:${hubSocket}`), roundTripsRelayed);
   const monitor = await startChild('monitorProcess.js', hubSocket);
   const monitored = await hubLoadgenRun<LoadgenRoundTrips>(binary, hubSocket, rttArgs(`hub:${hubSocket}`), roundTripsRelayed);
   await stopChild(monitor);
+  figures.cRoundTrip = { p50: viaHub.p50_us, p99: viaHub.p99_us };
   console.log(`\nRequest/reply round trip from C, 64 B, ${fmt(count)} sequential round trips to a forked responder process (µs):`);
-  printTable(
-    ['path', 'p50', 'p99', 'p50 / raw p50'],
+  printRoundTripTable(
     [
-      ['raw socketpair()', fmt(raw.p50_us, 1), fmt(raw.p99_us, 1), '1.00×'],
-      ['through the hub', fmt(viaHub.p50_us, 1), fmt(viaHub.p99_us, 1), `${fmt(viaHub.p50_us / raw.p50_us, 2)}×`],
-      ['through the hub, monitored', fmt(monitored.p50_us, 1), fmt(monitored.p99_us, 1), `${fmt(monitored.p50_us / raw.p50_us, 2)}×`],
+      { path: 'raw socketpair()', p50: raw.p50_us, p99: raw.p99_us },
+      ...(ref === null ? [] : [{ path: 'through the C reference relay', p50: ref.p50_us, p99: ref.p99_us }]),
+      { path: 'through the hub', p50: viaHub.p50_us, p99: viaHub.p99_us },
+      { path: 'through the hub, monitored', p50: monitored.p50_us, p99: monitored.p99_us },
     ],
+    raw.p50_us,
+    ref?.p50_us ?? null,
   );
 
   const mosquittoBinary = findMosquitto();
@@ -552,20 +578,30 @@ async function main(): Promise<void> {
   tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relayscope-bench-'));
   const hubSocket = path.join(tempDir, 'hub.sock');
   const cpus = os.cpus();
-  console.log(`Relayscope bench — Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${runSeconds} s per run`);
-  console.log('Hub and monitor in their own processes; load generator in this one; raw = the same generator over a connected AF_UNIX socket pair.\n');
+  console.log(`Relayscope bench — Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${runSeconds} s per run, load average ${os.loadavg()[0].toFixed(2)} at the start`);
+  console.log('Hub and monitor in their own processes; load generator in this one; raw = the same generator over a connected AF_UNIX socket pair.');
   const hub = await startChild('hubProcess.js', hubSocket);
+  const refRelay = await startRefRelay(tempDir);
+  const refSocket = 'skipped' in refRelay ? null : refRelay.socketPath;
+  console.log(
+    'skipped' in refRelay
+      ? `C reference relay: skipped, ${refRelay.skipped}; the ref columns show —.\n`
+      : `ref = the C reference relay, bench/c/refRelay.c (${refRelay.command}): epoll, the module subset of the protocol, same generator; hub/ref is the main ratio.\n`,
+  );
+  const figures: Partial<HubFigures> = {};
   try {
-    if (!only || only === 'throughput' || only === 'fanout') {
-      const scenarios: { name: string; run: (socket: string | null) => Promise<number>; bytes: number }[] = [];
-      if (!only || only === 'throughput') {
+    if (!only || only === 'throughput' || only === 'fanout' || refsOnly) {
+      const scenarios: { name: string; run: (socket: string | null) => Promise<number>; bytes: number; reference: boolean }[] = [];
+      if (!only || only === 'throughput' || refsOnly) {
         for (const size of [64, 4096]) {
           for (const pairs of [1, 8]) {
-            scenarios.push({ name: `one-hop ${size === 64 ? '64 B' : '4 KiB'}, ${pairs} pair${pairs > 1 ? 's' : ''}`, run: (s) => throughput(s, pairs, size), bytes: size });
+            const reference = size === 64 && pairs === 1;
+            if (refsOnly && !reference) continue;
+            scenarios.push({ name: `one-hop ${size === 64 ? '64 B' : '4 KiB'}, ${pairs} pair${pairs > 1 ? 's' : ''}`, run: (s) => throughput(s, pairs, size), bytes: size, reference });
           }
         }
       }
-      if (!only || only === 'fanout') scenarios.push({ name: 'broadcast 64 B to 8', run: (s) => fanout(s, 8, 64), bytes: 64 });
+      if (!only || only === 'fanout') scenarios.push({ name: 'broadcast 64 B to 8', run: (s) => fanout(s, 8, 64), bytes: 64, reference: false });
       for (const mode of ['message', 'batch'] as const) {
         writeMode = mode;
         console.log(
@@ -574,42 +610,55 @@ async function main(): Promise<void> {
         const rows: Row[] = [];
         for (const scenario of scenarios) {
           const raw = await scenario.run(null);
+          const ref = refSocket === null ? null : await scenario.run(refSocket);
           const viaHub = await scenario.run(hubSocket);
           const monitor = await startChild('monitorProcess.js', hubSocket);
           const monitored = await scenario.run(hubSocket);
           const traffic = await settledTrafficCount(monitor);
           await stopChild(monitor);
           if (traffic === 0) throw new Error(`the monitor saw no traffic during "${scenario.name}"`);
-          rows.push({ scenario: scenario.name, raw, hub: viaHub, monitored, copiesSeen: traffic / lastRunMessages, bytesPerMessage: scenario.bytes });
+          if (scenario.reference && mode === 'message') figures.nodeMessage = viaHub;
+          rows.push({ scenario: scenario.name, raw, ref, hub: viaHub, monitored, copiesSeen: traffic / lastRunMessages, bytesPerMessage: scenario.bytes });
         }
         printThroughputTable(rows);
       }
       console.log('(a broadcast counts once per message; each reached 8 receivers. Raw fan-out = the sender writing to 8 sockets itself.)');
     }
-    if (!only || only === 'rtt') {
-      const count = quick ? 5000 : 20000;
+    if (!only || only === 'rtt' || refsOnly) {
+      const count = rttCount;
       const raw = await roundTrips(null, count);
+      const ref = refSocket === null ? null : await roundTrips(refSocket, count);
       const viaHub = await roundTrips(hubSocket, count);
       const monitor = await startChild('monitorProcess.js', hubSocket);
       const monitored = await roundTrips(hubSocket, count);
       await stopChild(monitor);
+      figures.nodeRoundTrip = { p50: percentile(viaHub, 50), p99: percentile(viaHub, 99) };
       console.log(`\nRequest/reply round trip, 64 B, ${fmt(count)} sequential round trips to a responder process (µs):`);
-      printTable(
-        ['path', 'p50', 'p99', 'p50 / raw p50'],
-        [
-          ['raw socketpair()', fmt(percentile(raw, 50), 1), fmt(percentile(raw, 99), 1), '1.00×'],
-          ['through the hub', fmt(percentile(viaHub, 50), 1), fmt(percentile(viaHub, 99), 1), `${fmt(percentile(viaHub, 50) / percentile(raw, 50), 2)}×`],
-          ['through the hub, monitored', fmt(percentile(monitored, 50), 1), fmt(percentile(monitored, 99), 1), `${fmt(percentile(monitored, 50) / percentile(raw, 50), 2)}×`],
-        ],
+      const row = (label: string, sorted: number[]): { path: string; p50: number; p99: number } => ({ path: label, p50: percentile(sorted, 50), p99: percentile(sorted, 99) });
+      printRoundTripTable(
+        [row('raw socketpair()', raw), ...(ref === null ? [] : [row('through the C reference relay', ref)]), row('through the hub', viaHub), row('through the hub, monitored', monitored)],
+        percentile(raw, 50),
+        ref === null ? null : percentile(ref, 50),
       );
     }
-    if (!only || only === 'c') await drivenFromC(hubSocket);
+    if (!only || only === 'c' || refsOnly) await drivenFromC(hubSocket, refSocket, figures);
+    if (!only || refsOnly) {
+      const { cMessage, cBatch, cRoundTrip, nodeMessage, nodeRoundTrip } = figures;
+      if (cMessage === undefined || cBatch === undefined || cRoundTrip === undefined || nodeMessage === undefined || nodeRoundTrip === undefined) {
+        console.log('\nhub vs dbus-daemon and NATS: skipped, the hub figures they compare with were not measured (the C generator is needed).');
+      } else {
+        const ctx = { tempDir, runSeconds, warmupMs: WARMUP_MS, windowBytes: WINDOW_BYTES, roundTrips: rttCount, hub: { cMessage, cBatch, cRoundTrip, nodeMessage, nodeRoundTrip } };
+        await dbusBench(ctx);
+        await natsBench(ctx);
+      }
+    }
     if (!only || only === 'record') {
       const compiled = compileLoadgen();
       await recordingBench({ tempDir, hubSocket, hub, loadgen: 'binary' in compiled ? compiled.binary : null, runSeconds, ask, printTable });
     }
     if (!only || only === 'soak') await soak(hubSocket, hub);
   } finally {
+    if (!('skipped' in refRelay)) await refRelay.stop();
     await stopChild(hub);
     fs.rmSync(tempDir, { recursive: true, force: true });
   }
