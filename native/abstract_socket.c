@@ -11,6 +11,11 @@
  * at the other end of a connected Unix socket (path or abstract) as the kernel recorded them at
  * connect()/listen() time, so neither side can lie about them. Clients use it to check who runs the
  * hub before they send HELLO; the hub records it for each accepted connection.
+ *
+ * peerName(fd) is getpeername(): the address the process at the other end bound its own socket to
+ * before connecting, which Node does not expose for Unix sockets. The classic select() relay took a
+ * client's one-byte module ID from it (electron/hub/plain/): { kind: 'path' | 'abstract', name }
+ * with the raw bytes, or null when the peer bound nothing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -122,11 +127,47 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value peer_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "peerName needs a socket descriptor");
+    return NULL;
+  }
+  struct sockaddr_un addr;
+  socklen_t length = sizeof addr;
+  memset(&addr, 0, sizeof addr);
+  if (getpeername(fd, (struct sockaddr *)&addr, &length) != 0) return throw_errno(env, "getpeername", errno);
+  napi_value result;
+  size_t offset = offsetof(struct sockaddr_un, sun_path);
+  /* An unbound peer has an address of just the family (autobind aside, which gives an abstract name). */
+  if (addr.sun_family != AF_UNIX || length <= offset) {
+    napi_get_null(env, &result);
+    return result;
+  }
+  size_t path_length = length - offset;
+  if (path_length > sizeof addr.sun_path) path_length = sizeof addr.sun_path;
+  int abstract = addr.sun_path[0] == '\0';
+  const char *bytes = addr.sun_path + (abstract ? 1 : 0);
+  size_t count = abstract ? path_length - 1 : strnlen(addr.sun_path, path_length);
+  napi_value kind, name;
+  void *copy;
+  napi_create_object(env, &result);
+  napi_create_string_utf8(env, abstract ? "abstract" : "path", NAPI_AUTO_LENGTH, &kind);
+  napi_create_buffer_copy(env, count, bytes, &copy, &name);
+  napi_set_named_property(env, result, "kind", kind);
+  napi_set_named_property(env, result, "name", name);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"listenAbstract", NULL, listen_abstract, NULL, NULL, NULL, napi_default, NULL},
       {"connectAbstract", NULL, connect_abstract, NULL, NULL, NULL, napi_default, NULL},
       {"peerCredentials", NULL, peer_credentials, NULL, NULL, NULL, napi_default, NULL},
+      {"peerName", NULL, peer_name, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,5 +1,6 @@
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
 import { listen, reachableByOthers, type HubListener, type ListenOptions } from '../hub/listeners';
+import { listenPlain, type PlainListenerSpec } from '../hub/plain/plainListener';
 import { errorName } from '../protocol/protocol';
 import { HubCommandError, HubTimeoutError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
@@ -8,6 +9,8 @@ import { BackendError, type BackendRecording, type HubBackend, type HubBackendDe
 /** A hub running in this process, with the listeners that feed it. */
 export class LocalHubBackend implements HubBackend {
   private listeners: HubListener[];
+  /** `--plain` listeners (electron/hub/plain/): fixed for the hub's life, apart from the ones setListeners changes. */
+  readonly plainListeners: HubListener[] = [];
 
   constructor(
     readonly hub: RelayHub,
@@ -21,16 +24,21 @@ export class LocalHubBackend implements HubBackend {
    * Starts a hub listening on every address. When one cannot be bound (ListenError, e.g. a live hub
    * already serves it) everything opened so far is closed again and the error is rethrown.
    */
-  static async start(addresses: readonly SocketAddress[], hubOptions: RelayHubOptions = {}, listenOptions: ListenOptions = {}): Promise<LocalHubBackend> {
+  static async start(addresses: readonly SocketAddress[], hubOptions: RelayHubOptions = {}, listenOptions: ListenOptions = {}, plain: readonly PlainListenerSpec[] = []): Promise<LocalHubBackend> {
     const hub = new RelayHub(hubOptions);
     const listeners: HubListener[] = [];
+    const backend = new LocalHubBackend(hub, listeners, listenOptions);
     try {
       for (const address of addresses) listeners.push(await listen(hub, address, listenOptions));
+      // A line client's /nick wait stays under the handshake deadline, which also runs for it.
+      const nickWaitMs = Math.min(5000, (hubOptions.handshakeTimeoutMs ?? 10_000) / 2);
+      for (const spec of plain) backend.plainListeners.push(await listenPlain(hub, spec, { ...listenOptions, nickWaitMs }));
     } catch (err) {
-      await new LocalHubBackend(hub, listeners).close();
+      await new LocalHubBackend(hub, [...listeners, ...backend.plainListeners]).close();
       throw err;
     }
-    return new LocalHubBackend(hub, listeners, listenOptions);
+    backend.listeners = [...listeners];
+    return backend;
   }
 
   /**
@@ -112,7 +120,7 @@ export class LocalHubBackend implements HubBackend {
   /** Says BYE to every connection and lets it drain, then stops listening and removes the socket files. */
   async close(): Promise<void> {
     await this.hub.close();
-    await Promise.all(this.listeners.map((listener) => listener.close()));
+    await Promise.all([...this.listeners, ...this.plainListeners].map((listener) => listener.close()));
   }
 }
 

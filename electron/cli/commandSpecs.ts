@@ -40,6 +40,13 @@ const hubFlags: Record<string, FlagSpec> = {
   token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN); other users can read it with ps, so prefer --token-file' },
   'token-file': tokenFileFlag,
   'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },
+  plain: {
+    type: 'string',
+    multiple: true,
+    valueName: 'FRAMING=ADDRESS',
+    description:
+      'also listen for programs that speak no Relayscope protocol, each connection a module; FRAMING id-byte (the classic relay: ID byte + data byte) or line (text lines, "@ID text" to one module); ADDRESS a path, @name or loopback tcp://HOST:PORT; repeatable (docs/PROTOCOL.md 12)',
+  },
 };
 
 export const COMMAND_SPECS: readonly CommandSpec[] = [

@@ -5,6 +5,7 @@ import { ErrorCode, FrameType, HelloFlag, HubEventCode, LENGTH_PREFIX_BYTES, Pre
 import type { HubConnection } from './HubConnection';
 import { HUB_ENDPOINT_ID, type HubCore } from './HubCore';
 import type { MonitorTap } from './MonitorTap';
+import { joinDetail, peerIdentity } from './peerIdentity';
 
 /** Bytes a connection may send while its TAKEOVER probe runs before it is refused. */
 const MAX_HELD_BYTES = 1024 * 1024;
@@ -59,7 +60,8 @@ export class Handshake {
       this.core.fail(conn, ErrorCode.BAD_TOKEN, 'this listener requires a token but the hub has none configured');
       return;
     }
-    if (token !== null && !tokenMatches(token, hello.token)) {
+    // A plain listener's program cannot carry a token: the HELLO is its listener's (electron/hub/plain/), admitted by where it listens.
+    if (token !== null && conn.origin.plain === undefined && !tokenMatches(token, hello.token)) {
       this.core.fail(conn, ErrorCode.BAD_TOKEN, hello.token === '' ? 'this hub requires a token in HELLO' : 'the token in HELLO is wrong');
       return;
     }
@@ -106,8 +108,17 @@ export class Handshake {
     this.core.registryVersion++;
     this.welcome(conn, id);
     this.core.log(`+ ${id} joined via ${conn.origin.listener}${conn.origin.peer ? ` (${conn.origin.peer})` : ''}`);
-    this.core.announce(conn, PresenceEvent.JOIN, HubEventCode.JOIN, 0, '');
-    this.core.events.emit({ type: 'join', time: this.core.clock.nowMicros(), id, role: 'module', transport: conn.origin.transport, listener: conn.origin.listener, peer: conn.origin.peer });
+    this.core.announce(conn, PresenceEvent.JOIN, HubEventCode.JOIN, 0, joinDetail(conn.origin));
+    this.core.events.emit({
+      type: 'join',
+      time: this.core.clock.nowMicros(),
+      id,
+      role: 'module',
+      transport: conn.origin.transport,
+      listener: conn.origin.listener,
+      peer: conn.origin.peer,
+      ...peerIdentity(conn.origin),
+    });
   }
 
   private welcomeMonitor(conn: HubConnection, requested: string): void {

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type FrameVisitor } from '../protocol/frameCodec';
+import type { PeerProcess } from '../sockets/peerProcess';
 
 export type Transport = 'unix' | 'abstract' | 'tcp' | 'stream';
 
@@ -16,11 +17,23 @@ export interface ConnectionOrigin {
   peer?: string;
   /** The peer process of a Unix socket connection, read with SO_PEERCRED at accept when the native helper is built. */
   credentials?: { pid: number; uid: number; gid: number };
+  /** The executable and arguments of that process from /proc, read at accept as far as the hub may (peerProcess.ts). */
+  process?: PeerProcess;
+  /** Set for a connection of a plain listener: a program that speaks no Relayscope protocol (electron/hub/plain/). */
+  plain?: PlainOrigin;
   /**
    * The listener is open to other users and the peer is not known to run as the hub's user, so a
    * MONITOR HELLO (reading all traffic, INJECT, KICK) needs the token.
    */
   monitorRequiresToken?: boolean;
+}
+
+export type PlainFramingName = 'id-byte' | 'line';
+
+export interface PlainOrigin {
+  framing: PlainFramingName;
+  /** Why a message from `sourceId` with `payloadLength` bytes cannot be written in this framing, or null (Router.deliver). */
+  refuses: ((sourceId: Buffer, payloadLength: number) => string | null) | null;
 }
 
 export interface ModuleStats {
@@ -98,6 +111,8 @@ export class HubConnection {
   probedBy: HubConnection | null = null;
   leaveReason = 'connection closed';
   leaveCode = 0;
+  /** What this connection's framing cannot carry (PlainOrigin.refuses); null for every Relayscope client. */
+  readonly refuses: PlainOrigin['refuses'];
 
   /** Bytes ever handed to the stream; minus what it still buffers, what reached the kernel. */
   private handedToStream = 0;
@@ -114,6 +129,7 @@ export class HubConnection {
     maxFrameLength: number,
   ) {
     this.decoder = new FrameDecoder(maxFrameLength);
+    this.refuses = origin.plain?.refuses ?? null;
   }
 
   get isOpen(): boolean {

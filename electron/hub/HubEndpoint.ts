@@ -62,6 +62,8 @@ export class HubEndpoint {
     }
     const target = this.core.modules.get(destination) ?? this.core.monitorsById.get(destination);
     if (target === undefined) throw new HubCommandError(ErrorCode.NO_SUCH_MODULE, destination === '' ? `a ${kindName} needs a destination` : `no module "${destination}" is connected`);
+    const refused = target.refuses?.(sourceId, payload.length) ?? null;
+    if (refused !== null) throw new HubCommandError(ErrorCode.NOT_PERMITTED, refused);
     if (kind === MessageKind.REPLY) {
       // A reply injected in the name of the module the request went to answers that request.
       const responder = this.core.monitorsById.get(source) ?? this.core.modules.get(source);

@@ -1,5 +1,6 @@
 import type { HubConnection } from './HubConnection';
 import type { HubTotals, ModuleInfo } from './hubEvents';
+import { peerIdentity } from './peerIdentity';
 
 interface RateSample {
   in: number;
@@ -63,9 +64,7 @@ export class HubStatistics {
       transport: conn.origin.transport,
       listener: conn.origin.listener,
       peer: conn.origin.peer,
-      pid: conn.origin.credentials?.pid,
-      uid: conn.origin.credentials?.uid,
-      gid: conn.origin.credentials?.gid,
+      ...peerIdentity(conn.origin),
       connectedAt: conn.connectedAt,
       stats: { ...conn.stats, queuedBytes: conn.queuedBytes, messagesInPerSecond: rate?.inRate ?? 0, messagesOutPerSecond: rate?.outRate ?? 0 },
     };

@@ -61,6 +61,11 @@ export class Router {
         this.hubReply(conn.id, buf.readUInt32BE(corrAt), Buffer.from(buf.subarray(payloadStart, end)));
         return;
       }
+      // A plain program cannot be told (its framing has no errors): the message is dropped and counted, and monitors see the ERROR.
+      if (conn.origin.plain !== undefined) {
+        conn.stats.drops++;
+        this.core.statistics.totals.drops++;
+      }
       this.core.sendError(
         conn,
         ErrorCode.NO_SUCH_MODULE,
@@ -115,6 +120,7 @@ export class Router {
    */
   deliver(source: HubConnection | null, sourceId: Buffer, target: HubConnection, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number): boolean {
     if (target.role === 'closed') return false;
+    if (target.refuses !== null && this.refusedByFraming(source, target, kind, buf.readUInt32BE(corrAt), target.refuses(sourceId, payloadEnd - payloadStart))) return false;
     if (target.queuedBytes > this.queueLimit) {
       this.overloaded(source, target, buf.readUInt32BE(corrAt));
       return false;
@@ -132,6 +138,21 @@ export class Router {
     stats.messagesOut++;
     stats.bytesOut += payloadLength;
     this.core.output.markDirty(target);
+    return true;
+  }
+
+  /**
+   * A plain listener's framing cannot carry this message (PlainOrigin.refuses): the sender of a
+   * unicast, request or reply hears why; a broadcast passes that module by, counted as its drop.
+   */
+  private refusedByFraming(source: HubConnection | null, target: HubConnection, kind: number, correlationId: number, problem: string | null): boolean {
+    if (problem === null) return false;
+    if (kind === MessageKind.BROADCAST) {
+      target.stats.drops++;
+      this.core.statistics.totals.drops++;
+    } else if (source !== null) {
+      this.core.sendError(source, ErrorCode.NOT_PERMITTED, correlationId, target.id, problem);
+    }
     return true;
   }
 

@@ -1,5 +1,5 @@
 import type { MessageKindName } from '../protocol/protocol';
-import type { ConnectionRole, ModuleStats, Transport } from './HubConnection';
+import type { ConnectionRole, ModuleStats, PlainFramingName, Transport } from './HubConnection';
 
 /** Bytes of payload carried inline in a message event; the rest is fetched with RelayHub.payload(seq). */
 export const PREVIEW_BYTES = 64;
@@ -29,6 +29,13 @@ export interface JoinEvent {
   transport: Transport;
   listener: string;
   peer?: string;
+  /** The peer process, as in ModuleInfo. */
+  pid?: number;
+  uid?: number;
+  gid?: number;
+  exe?: string;
+  cmdline?: string[];
+  framing?: PlainFramingName;
 }
 
 export interface LeaveEvent {
@@ -70,6 +77,11 @@ export interface ModuleInfo {
   pid?: number;
   uid?: number;
   gid?: number;
+  /** That process's executable and arguments from /proc at accept, where the hub could read them (peerProcess.ts). */
+  exe?: string;
+  cmdline?: string[];
+  /** A connection of a plain listener: the framing its program speaks instead of the protocol. */
+  framing?: PlainFramingName;
   /** milliseconds since the Unix epoch */
   connectedAt: number;
   stats: ModuleStats & { queuedBytes: number; messagesInPerSecond: number; messagesOutPerSecond: number };

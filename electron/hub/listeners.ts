@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { abstractSocketHelper } from '../sockets/abstractSocket';
 import { peerCredentials } from '../sockets/peerCredentials';
+import { peerProcess } from '../sockets/peerProcess';
 import { ensurePrivateDir, PrivateDirError } from '../sockets/privateDir';
 import type { ConnectionOrigin } from './HubConnection';
 import type { RelayHub } from './RelayHub';
@@ -23,6 +24,10 @@ export interface ListenOptions {
   mode?: number;
   /** Called with warnings a user should see (e.g. a stale socket file removed). */
   warn?: (line: string) => void;
+  /** Takes each accepted connection instead of hub.attach: a plain listener's acceptor (electron/hub/plain/). */
+  accept?: (socket: net.Socket, origin: ConnectionOrigin) => void;
+  /** What other users can do on a listener open to them, for its warning (a plain listener's differs: no HELLO, no token). */
+  openRule?: string;
 }
 
 /** One listening address feeding a hub. Closing it stops accepting and removes its socket file. */
@@ -101,23 +106,27 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
   const openBecause = reachableByOthers(address, options.mode);
   const hubUid = process.getuid?.();
   const origin: Omit<ConnectionOrigin, 'peer'> = { transport: address.kind === 'path' ? 'unix' : address.kind, listener: description, requireToken };
+  const accept = options.accept ?? ((socket: net.Socket, connection: ConnectionOrigin) => hub.attach(socket, connection));
   const server = net.createServer({ allowHalfOpen: false }, (socket) => {
     if (address.kind === 'tcp') {
-      hub.attach(socket, { ...origin, peer: `${socket.remoteAddress}:${socket.remotePort}`, monitorRequiresToken: openBecause !== null });
+      accept(socket, { ...origin, peer: `${socket.remoteAddress}:${socket.remotePort}`, monitorRequiresToken: openBecause !== null });
       return;
     }
     // Read once at accept (not on the relay path): who connected, for STATS and for the monitor rule.
     const credentials = peerCredentials(socket) ?? undefined;
-    hub.attach(socket, { ...origin, credentials, monitorRequiresToken: openBecause !== null && (credentials === undefined || credentials.uid !== hubUid) });
+    const peer = credentials === undefined ? undefined : peerProcess(credentials.pid);
+    accept(socket, { ...origin, credentials, process: peer, monitorRequiresToken: openBecause !== null && (credentials === undefined || credentials.uid !== hubUid) });
   });
   server.maxConnections = Number.MAX_SAFE_INTEGER;
 
   const listener = await bind(server, address, description, options, openBecause !== null);
   origin.listener = listener.description;
   if (openBecause !== null) {
-    const rule = hub.hasToken
-      ? 'every HELLO must carry the token'
-      : 'without a token other users can register modules and message yours, and their monitors are refused (give the hub a token with --token-file or $RELAYSCOPE_TOKEN to admit monitors that carry it)';
+    const rule =
+      options.openRule ??
+      (hub.hasToken
+        ? 'every HELLO must carry the token'
+        : 'without a token other users can register modules and message yours, and their monitors are refused (give the hub a token with --token-file or $RELAYSCOPE_TOKEN to admit monitors that carry it)');
     options.warn?.(`${listener.description} is open to other users (${openBecause}): ${rule}`);
   }
   return listener;

@@ -1,15 +1,18 @@
 import type { FlagValues } from '../cli/args';
 import { tokenFromFlags } from '../cli/tokenFlags';
 import { maxFrameLength } from '../protocol/protocol';
+import { type PlainListenerSpec, parsePlainSpec } from '../hub/plain/plainListener';
 import type { RelayHubOptions } from '../hub/RelayHub';
 import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 
 /** Hub flag names that only make sense when this process runs the hub (not with --attach). */
-export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'handshake-timeout', 'takeover-probe', 'memory-budget', 'mode', 'slow-consumer'] as const;
+export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'handshake-timeout', 'takeover-probe', 'memory-budget', 'mode', 'slow-consumer', 'plain'] as const;
 
 /** What the hub flags (`relayscope hub --help`) ask for: where to listen and how the hub behaves. */
 export interface HubSetup {
   addresses: SocketAddress[];
+  /** `--plain FRAMING=ADDRESS`: listeners for programs that speak no Relayscope protocol (electron/hub/plain/). */
+  plain: PlainListenerSpec[];
   hubOptions: RelayHubOptions;
   /** File mode of socket paths. */
   mode: number | undefined;
@@ -33,7 +36,15 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
   const largestPayload = 0xffffffff - maxFrameLength(0);
   if (maxPayload !== undefined && maxPayload > largestPayload) throw flags.usage(`--max-frame can be at most ${largestPayload} bytes`);
 
-  return { addresses, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token } };
+  let plain: PlainListenerSpec[];
+  try {
+    plain = flags.strings('plain').map(parsePlainSpec);
+  } catch (err) {
+    if (err instanceof AddressError) throw flags.usage(`--plain: ${err.message}`);
+    throw err;
+  }
+
+  return { addresses, plain, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token } };
 }
 
 function hubAddresses(flags: FlagValues): SocketAddress[] {

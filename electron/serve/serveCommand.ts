@@ -84,8 +84,9 @@ interface StartedBackend {
 async function startHub(flags: FlagValues, log: (line: string) => void): Promise<StartedBackend | null> {
   const setup = hubSetupFromFlags(flags);
   try {
-    const backend = await LocalHubBackend.start(setup.addresses, { ...setup.hubOptions, log }, { mode: setup.mode, warn: (line) => note(`warning: ${line}`) });
-    return { backend, announcements: backend.describe().listeners.map((listener) => `relayscope hub listening on ${listener}`) };
+    const backend = await LocalHubBackend.start(setup.addresses, { ...setup.hubOptions, log }, { mode: setup.mode, warn: (line) => note(`warning: ${line}`) }, setup.plain);
+    const plain = backend.plainListeners.map((listener, i) => `relayscope hub listening on ${listener.description} for ${setup.plain[i].framing} programs`);
+    return { backend, announcements: [...backend.describe().listeners.map((listener) => `relayscope hub listening on ${listener}`), ...plain] };
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     const live = await firstLiveHub(setup.addresses);

@@ -9,6 +9,8 @@ export interface AbstractSocketHelper {
   connectAbstract(name: string): number;
   /** SO_PEERCRED of a connected Unix socket descriptor (path or abstract): the process at the other end. */
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** getpeername() of a connected Unix socket descriptor: the address the peer bound, null when it bound none. */
+  peerName(fd: number): { kind: 'path' | 'abstract'; name: Buffer } | null;
 }
 
 let cached: AbstractSocketHelper | null | undefined;

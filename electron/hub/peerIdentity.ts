@@ -1,0 +1,31 @@
+import type { ConnectionOrigin, PlainFramingName } from './HubConnection';
+
+/** Who is behind a connection, as STATS, join events and recordings show it; a field is absent when unknown. */
+export interface PeerIdentity {
+  pid?: number;
+  uid?: number;
+  gid?: number;
+  exe?: string;
+  cmdline?: string[];
+  framing?: PlainFramingName;
+}
+
+/** The identity recorded at accept (listeners.ts), with only the fields that are known. */
+export function peerIdentity(origin: ConnectionOrigin): PeerIdentity {
+  const identity: PeerIdentity = {};
+  if (origin.credentials !== undefined) {
+    identity.pid = origin.credentials.pid;
+    identity.uid = origin.credentials.uid;
+    identity.gid = origin.credentials.gid;
+  }
+  if (origin.process?.exe !== undefined) identity.exe = origin.process.exe;
+  if (origin.process?.cmdline !== undefined) identity.cmdline = origin.process.cmdline;
+  if (origin.plain !== undefined) identity.framing = origin.plain.framing;
+  return identity;
+}
+
+/** The detail of a JOIN EVENT (PROTOCOL.md 8.2): that identity as a JSON object, empty when nothing is known. */
+export function joinDetail(origin: ConnectionOrigin): string {
+  const identity = peerIdentity(origin);
+  return Object.keys(identity).length === 0 ? '' : JSON.stringify(identity);
+}
