@@ -23,6 +23,12 @@ export const BRIDGE_PATH = '/bridge';
 /** GET /captures/ID: a recording or export this session made; needs the token in CAPTURE_TOKEN_HEADER. */
 export const CAPTURES_PATH = '/captures/';
 export const CAPTURE_TOKEN_HEADER = 'x-relayscope-token';
+/**
+ * GET with the token in CAPTURE_TOKEN_HEADER: 204 when it is this server's, 403 when not. A page whose
+ * WebSocket upgrade failed asks it, as the browser does not tell a refused token from a stopped
+ * server (renderer/src/transport/pageToken.ts names the same path).
+ */
+export const TOKEN_CHECK_PATH = '/token-check';
 /** POST a capture file here (token and X-Relayscope-Filename headers) to show it in an offline serve. */
 export const UPLOAD_PATH = '/captures/upload';
 export const UPLOAD_NAME_HEADER = 'x-relayscope-filename';
@@ -151,6 +157,7 @@ export class BrowserModeServer {
     const url = new URL(request.url ?? '/', `http://${HOST}`);
     if (!this.hostAllowed(request)) return this.refuse(response, 403, 'This server answers only to http://127.0.0.1 or http://localhost on its own port.');
     if (url.pathname === UPLOAD_PATH && request.method === 'POST') return void this.receiveUpload(request, response);
+    if (url.pathname === TOKEN_CHECK_PATH && (request.method === 'GET' || request.method === 'HEAD')) return this.answerTokenCheck(request, response);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...securityHeaders(this.boundPort), Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('Only GET and HEAD are served.\n');
@@ -158,6 +165,13 @@ export class BrowserModeServer {
     }
     if (url.pathname.startsWith(CAPTURES_PATH)) return this.serveCapture(request, response, url.pathname.slice(CAPTURES_PATH.length));
     this.serveFile(request, response, url.pathname);
+  }
+
+  private answerTokenCheck(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const given = request.headers[CAPTURE_TOKEN_HEADER];
+    const status = typeof given === 'string' && this.tokenMatches(given) ? 204 : 403;
+    response.writeHead(status, { ...securityHeaders(this.boundPort), 'Cache-Control': 'no-store' });
+    response.end();
   }
 
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BACKEND_DISCONNECTED, backendTransport } from '../../renderer/src/transport/BackendTransport';
 import { bridgeProtocols, takePageToken } from '../../renderer/src/transport/pageToken';
-import { bridgeUrl, type SocketLike, WebSocketTransport } from '../../renderer/src/transport/WebSocketTransport';
+import { bridgeUrl, serverOrigin, type SocketLike, TOKEN_INVALID_DETAIL, type TokenCheck, WebSocketTransport } from '../../renderer/src/transport/WebSocketTransport';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -30,10 +30,17 @@ class FakeSocket implements SocketLike {
 
 const TOKEN = 'ab'.repeat(32);
 
+/** Lets the token check's promise and what follows it run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await Promise.resolve();
+}
+
 function harness(token: string | null = TOKEN) {
   const sockets: FakeSocket[] = [];
   const offered: string[][] = [];
   const timers: { callback: () => void; ms: number }[] = [];
+  /** What the server says of the token when an attempt fails; tests set it. */
+  const server = { check: 'unreachable' as TokenCheck, checked: [] as string[] };
   const transport = backendTransport(
     new WebSocketTransport({
       url: 'ws://127.0.0.1:1234/bridge',
@@ -44,12 +51,16 @@ function harness(token: string | null = TOKEN) {
         sockets.push(socket);
         return socket;
       },
+      checkToken: async (checked) => {
+        server.checked.push(checked);
+        return server.check;
+      },
       setTimer: (callback, ms) => timers.push({ callback, ms }),
       clearTimer: () => undefined,
       now: () => 0,
     }),
   );
-  return { transport, sockets, offered, timers };
+  return { transport, sockets, offered, timers, server };
 }
 
 /** A page at / whose fragment is `hash`, with its history and the tab's sessionStorage (`stored` in it at first). */
@@ -94,9 +105,10 @@ describe('the page token', () => {
 });
 
 describe('WebSocketTransport', () => {
-  it('opens each socket with the token as a subprotocol, and without a token opens none and says what to open', () => {
+  it('opens each socket with the token as a subprotocol, and without a token opens none and says what to open', async () => {
     const { sockets, offered, timers } = harness();
     sockets[0].drop();
+    await settle();
     timers[0].callback();
     expect(offered).toEqual([bridgeProtocols(TOKEN), bridgeProtocols(TOKEN)]);
 
@@ -150,12 +162,14 @@ describe('WebSocketTransport', () => {
     expect(await waiting).toMatchObject({ ok: false, error: { code: BACKEND_DISCONNECTED } });
   });
 
-  it('reconnects with doubling delays up to the cap, and starts over after a success', () => {
+  it('reconnects with doubling delays up to the cap while the server is not answering, and starts over after a success', async () => {
     const { transport, sockets, timers } = harness();
     const states: string[] = [];
     transport.onConnectionState((state) => states.push(state.status));
     for (let attempt = 0; attempt < 7; attempt++) {
       sockets[sockets.length - 1].drop();
+      await settle();
+      expect(transport.connectionState()).toMatchObject({ status: 'disconnected', detail: 'the server at http://127.0.0.1:1234 is not answering' });
       timers[timers.length - 1].callback();
     }
     expect(timers.map((timer) => timer.ms)).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000]);
@@ -163,8 +177,51 @@ describe('WebSocketTransport', () => {
     expect(transport.connectionState().status).toBe('connected');
     sockets[sockets.length - 1].drop(4401);
     expect(timers[timers.length - 1].ms).toBe(250);
-    expect(transport.connectionState()).toMatchObject({ status: 'disconnected', detail: 'connection closed (code 4401)' });
+    expect(transport.connectionState()).toMatchObject({ status: 'disconnected', detail: 'the server at http://127.0.0.1:1234 closed the connection (code 4401)' });
     expect(states.slice(0, 2)).toEqual(['disconnected', 'connecting']);
+  });
+
+  it('says in words why an open connection ended, not by its close code', () => {
+    for (const [code, reason, detail] of [
+      [1006, '', 'the connection to the server at http://127.0.0.1:1234 was lost'],
+      [1001, 'relayscope serve is stopping', 'the server at http://127.0.0.1:1234 closed the connection: relayscope serve is stopping'],
+      [1009, 'message too big', 'the server at http://127.0.0.1:1234 closed the connection (code 1009: message too big)'],
+    ] as const) {
+      const { transport, sockets } = harness();
+      sockets[0].open();
+      sockets[0].readyState = 3;
+      sockets[0].onclose?.({ code, reason });
+      expect(transport.connectionState().detail).toBe(detail);
+    }
+  });
+
+  it('stops retrying and says the token is no longer valid when the server answers but refuses it', async () => {
+    const { transport, sockets, timers, server } = harness();
+    sockets[0].open();
+    sockets[0].drop();
+    expect(timers).toHaveLength(1);
+    server.check = 'refused';
+    timers[0].callback();
+    sockets[1].drop();
+    await settle();
+    expect(server.checked).toEqual([TOKEN]);
+    expect(transport.connectionState()).toEqual({ status: 'disconnected', detail: TOKEN_INVALID_DETAIL, nextAttemptAt: null });
+    expect(timers).toHaveLength(1);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('keeps retrying when the server takes the token but not the connection', async () => {
+    const { transport, sockets, timers, server } = harness();
+    server.check = 'accepted';
+    sockets[0].drop();
+    await settle();
+    expect(transport.connectionState().detail).toBe("the server at http://127.0.0.1:1234 answers but did not take this tab's connection (too many tabs open?)");
+    expect(timers).toHaveLength(1);
+  });
+
+  it('names the server by the address the person opened', () => {
+    expect(serverOrigin('ws://127.0.0.1:8411/bridge')).toBe('http://127.0.0.1:8411');
+    expect(serverOrigin('wss://localhost:8411/bridge')).toBe('https://localhost:8411');
   });
 
   it('stops reconnecting once closed', () => {

@@ -1,7 +1,7 @@
 import type * as http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { bridgeProtocols } from '../../renderer/src/transport/pageToken';
+import { bridgeProtocols, TOKEN_CHECK_PATH, TOKEN_HEADER } from '../../renderer/src/transport/pageToken';
 import { describeContract } from '../bridge/contractBehaviour';
 import { Cleanup } from '../support/cleanup';
 import { get, startServer, type ServedHub } from './servedHub';
@@ -98,6 +98,19 @@ describe('BrowserModeServer access', () => {
     for (const [what, attempt] of attempts) {
       await expect(attempt(), what).rejects.toThrow(/HTTP 403/);
     }
+  });
+
+  it('answers the token check 204 for its own token and 403 for any other, with nothing cached', async () => {
+    const answers = [
+      await get(port, TOKEN_CHECK_PATH, { [TOKEN_HEADER]: token }),
+      await get(port, TOKEN_CHECK_PATH, { [TOKEN_HEADER]: 'cd'.repeat(32) }),
+      await get(port, TOKEN_CHECK_PATH, { [TOKEN_HEADER]: token.slice(1) }),
+      await get(port, TOKEN_CHECK_PATH),
+      await get(port, TOKEN_CHECK_PATH, { [TOKEN_HEADER]: token, Host: `evil.example:${port}` }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([204, 403, 403, 403, 403]);
+    expect(answers[0].headers['cache-control']).toBe('no-store');
+    expect(answers.map((answer) => answer.body).join('')).not.toContain(token);
   });
 
   it('refuses a Host other than 127.0.0.1 or localhost on its port, for the page and the bridge (DNS rebinding)', async () => {

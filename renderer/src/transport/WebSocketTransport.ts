@@ -1,6 +1,6 @@
 import { isPushChannel, type CallResult, type InvokeArgs, type InvokeChannel, type InvokeResult, type PushChannel, type PushData, type SocketClientMessage } from '@contract';
 import { BACKEND_DISCONNECTED, type Carrier, type ConnectionState } from './BackendTransport';
-import { bridgeProtocols } from './pageToken';
+import { bridgeProtocols, TOKEN_CHECK_PATH, TOKEN_HEADER } from './pageToken';
 
 /** The parts of the browser's WebSocket this transport uses (tests pass a fake). */
 export interface SocketLike {
@@ -14,11 +14,19 @@ export interface SocketLike {
 
 const OPEN = 1;
 
+/** What the server says of this tab's token, asked when an upgrade failed; 'unreachable' when nothing answers. */
+export type TokenCheck = 'accepted' | 'refused' | 'unreachable';
+
+/** Shown, without retrying, once the server answers but no longer takes the tab's token (serve restarted with a new one). */
+export const TOKEN_INVALID_DETAIL = "this tab's token is no longer valid: open the URL serve printed";
+
 export interface WebSocketTransportOptions {
   url: string;
   /** The access token (see pageToken.ts); null when the page has none, and then no connection is tried. */
   token: string | null;
   createSocket?: (url: string, protocols: string[]) => SocketLike;
+  /** Asks the server about the token after a failed upgrade; by default a fetch of TOKEN_CHECK_PATH. */
+  checkToken?: (token: string) => Promise<TokenCheck>;
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
   now?: () => number;
@@ -31,14 +39,44 @@ export function bridgeUrl(location: { protocol: string; host: string }): string 
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/bridge`;
 }
 
+/** The address the person opened (http://host:port) for the bridge's ws:// or wss:// URL. */
+export function serverOrigin(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol === 'wss:' ? 'https:' : 'http:'}//${parsed.host}`;
+}
+
+function fetchTokenCheck(origin: string): (token: string) => Promise<TokenCheck> {
+  return async (token) => {
+    try {
+      const response = await fetch(`${origin}${TOKEN_CHECK_PATH}`, { headers: { [TOKEN_HEADER]: token }, cache: 'no-store' });
+      return response.status === 403 ? 'refused' : 'accepted';
+    } catch {
+      // fetch rejects only when no HTTP answer came: nothing listens there (or the network is down).
+      return 'unreachable';
+    }
+  };
+}
+
+/** Why an open connection ended, in words: a browser reports a server that went away as code 1006. */
+function closedDetail(origin: string, event: { code: number; reason: string }): string {
+  if (event.code === 1006) return `the connection to the server at ${origin} was lost`;
+  if (event.code === 1000 || event.code === 1001) return `the server at ${origin} closed the connection${event.reason !== '' ? `: ${event.reason}` : ''}`;
+  return `the server at ${origin} closed the connection (code ${event.code}${event.reason !== '' ? `: ${event.reason}` : ''})`;
+}
+
 /**
  * The contract over the browser mode's WebSocket: numbered requests answered by id, pushes by
- * channel, and reconnection with exponential backoff. Calls made while disconnected, and calls still
+ * channel, and reconnection with exponential backoff. When an attempt fails it asks the server
+ * about the token, to say plainly whether the server is not answering (keep retrying: it may be
+ * restarted, with --page-token-file the same token) or no longer takes this tab's token (stop:
+ * only the URL serve printed helps). Calls made while disconnected, and calls still
  * waiting when the connection drops, answer with a BACKEND_DISCONNECTED failure. The UI calls it
  * through backendTransport(), which adds the contract's named methods.
  */
 export class WebSocketTransport implements Carrier {
   readonly description: string;
+  /** http://host:port, as the person opened it and the status bar names it. */
+  readonly origin: string;
   private socket: SocketLike | null = null;
   private nextRequestId = 1;
   private readonly pending = new Map<number, (result: CallResult<unknown>) => void>();
@@ -50,6 +88,7 @@ export class WebSocketTransport implements Carrier {
   private closed = false;
 
   private readonly createSocket: (url: string, protocols: string[]) => SocketLike;
+  private readonly checkToken: (token: string) => Promise<TokenCheck>;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
   private readonly clearTimer: (timer: unknown) => void;
   private readonly now: () => number;
@@ -58,6 +97,8 @@ export class WebSocketTransport implements Carrier {
 
   constructor(options: WebSocketTransportOptions) {
     this.description = options.url;
+    this.origin = serverOrigin(options.url);
+    this.checkToken = options.checkToken ?? fetchTokenCheck(this.origin);
     this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike);
     this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
@@ -84,7 +125,9 @@ export class WebSocketTransport implements Carrier {
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       this.retryMs = this.firstRetryMs;
       this.setState({ status: 'connected', detail: '', nextAttemptAt: null });
     };
@@ -93,8 +136,24 @@ export class WebSocketTransport implements Carrier {
       if (this.socket !== socket) return;
       this.socket = null;
       this.failPending('the connection to the backend closed before it answered');
-      if (!this.closed) this.scheduleReconnect(token, `connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+      if (this.closed) return;
+      if (opened) this.scheduleReconnect(token, closedDetail(this.origin, event));
+      else void this.explainFailedAttempt(token);
     };
+  }
+
+  /** The upgrade failed, and the browser does not say why: the token check tells a stopped server from a refused token. */
+  private async explainFailedAttempt(token: string): Promise<void> {
+    const check = await this.checkToken(token);
+    if (this.closed || this.socket !== null) return;
+    if (check === 'refused') {
+      this.setState({ status: 'disconnected', detail: TOKEN_INVALID_DETAIL, nextAttemptAt: null });
+      return;
+    }
+    this.scheduleReconnect(
+      token,
+      check === 'unreachable' ? `the server at ${this.origin} is not answering` : `the server at ${this.origin} answers but did not take this tab's connection (too many tabs open?)`,
+    );
   }
 
   private scheduleReconnect(token: string, detail: string): void {

@@ -13,6 +13,14 @@ export const BRIDGE_PROTOCOL = 'relayscope.v1';
 /** The second subprotocol the page offers is `token.HEX`. */
 export const TOKEN_PROTOCOL_PREFIX = 'token.';
 
+/**
+ * GET here with the token in TOKEN_HEADER answers 204 when serve takes the token and 403 when it
+ * does not. A browser does not say why a WebSocket upgrade failed (a refused token and a stopped
+ * server both end in close code 1006), so the page asks this to tell the person which it is.
+ */
+export const TOKEN_CHECK_PATH = '/token-check';
+export const TOKEN_HEADER = 'X-Relayscope-Token';
+
 /** The key in sessionStorage: see takePageToken for why there. */
 export const PAGE_TOKEN_STORAGE_KEY = 'relayscope.token';
 /** serve's tokens are hex; anything else cannot be a subprotocol (new WebSocket would throw) and is ignored. */
@@ -57,4 +65,13 @@ export function takePageToken(location: PageLocation, history: PageHistory, stor
   }
   const kept = storage.getItem(PAGE_TOKEN_STORAGE_KEY);
   return kept !== null && TOKEN.test(kept) ? kept : null;
+}
+
+/**
+ * True when `hash` carries a token. The printed URL differs from the open tab's only in its
+ * fragment, so opening it there changes the fragment without loading the page: the page reloads
+ * itself then, to take the new token.
+ */
+export function hasTokenFragment(hash: string): boolean {
+  return new URLSearchParams(hash.slice(1)).has('token');
 }
