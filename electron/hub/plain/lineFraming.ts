@@ -102,7 +102,13 @@ export class LineFraming implements PlainFraming {
   }
 
   notice(code: number, message: string): Buffer {
-    const text = code === ErrorCode.TOO_MANY_CONNECTIONS ? `too many users: the hub allows ${this.options.maxConnections} connections` : message;
+    // The chat room's words, and the line's length instead of the frame's that the hub measured.
+    const text =
+      code === ErrorCode.TOO_MANY_CONNECTIONS
+        ? `too many users: the hub allows ${this.options.maxConnections} connections`
+        : code === ErrorCode.FRAME_TOO_LARGE
+          ? `line too long: the hub takes at most ${this.options.maxPayload} bytes up to a newline (${message})`
+          : message;
     return Buffer.from(`! ${escapeBytes(Buffer.from(text, 'utf8'))}\n`, 'utf8');
   }
 
