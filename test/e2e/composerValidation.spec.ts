@@ -39,9 +39,14 @@ test('the composer checks the source and hex payload as they are typed, and send
   await expect(ui.trafficRowsFrom('ui-tester', 'B')).toHaveCount(2);
 
   // An edited dump that is no longer hex says on which line and column.
-  await payload.fill(dump.replace(/^(00000010 {2})../m, '$1zz'));
+  const edited = dump.replace(/^(00000010 {2})../m, '$1zz');
+  await payload.fill(edited);
   await expect(page.getByTestId('composer-payload-problem')).toHaveText("payload not hex at line 2, column 11: 'z' is not a hex digit (0-9, a-f)");
   await expect(send).toBeDisabled();
+  // "show" selects the character at fault in the field.
+  await page.getByTestId('composer-payload-show-problem').click();
+  await expect(payload).toBeFocused();
+  expect(await payload.evaluate((field: HTMLTextAreaElement) => [field.selectionStart, field.selectionEnd])).toEqual([edited.indexOf('zz'), edited.indexOf('zz') + 1]);
   await page.screenshot({ path: screenshotPath(testInfo, 'composer-validation-as-typed'), fullPage: true });
 });
 

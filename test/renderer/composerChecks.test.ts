@@ -30,8 +30,9 @@ describe('composer checks', () => {
   });
 
   it('points at the first bad character of a hex payload', () => {
-    expect(checkComposer({ ...FIELDS, encoding: 'hex', payload: 'de ad bz' }).payload).toBe("not hex at column 8: 'z' is not a hex digit (0-9, a-f)");
-    expect(checkComposer({ ...FIELDS, encoding: 'hex', payload: 'de:ad:be:ef' }).payload).toBeNull();
+    expect(checkComposer({ ...FIELDS, encoding: 'hex', payload: 'de ad bz' })).toMatchObject({ payload: "not hex at column 8: 'z' is not a hex digit (0-9, a-f)", payloadAt: 7 });
+    expect(checkComposer({ ...FIELDS, encoding: 'hex', payload: 'de:ad:be:ef' })).toMatchObject({ payload: null, payloadAt: null });
+    expect(checkComposer({ ...FIELDS, encoding: 'json', payload: '{' })).toMatchObject({ payload: expect.stringContaining('not valid JSON'), payloadAt: null });
   });
 
   it('checks a request’s target and timeout', () => {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { WireSnapshot } from '@contract';
 import { BROADCAST_TARGET, checkComposer, firstProblem } from '../composer/composerChecks';
 import { addToHistory, type ComposerMode, HISTORY_BOUND_TEXT, HISTORY_MAX_BYTES, parseHistory, type SentMessage } from '../composer/sentHistory';
@@ -57,6 +57,7 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<SentMessage[]>(loadHistory);
+  const payloadField = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     if (draft === null) return;
@@ -136,6 +137,14 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
     if (blocked !== null) return;
     const request = mode === 'request';
     void send({ target, source: request ? '' : source.trim(), encoding, payload, mode, timeoutMs: request ? Number(timeoutText) : DEFAULT_TIMEOUT_MS });
+  };
+
+  /** Puts the caret on the character at fault, selected, so the person sees it in a long paste. */
+  const selectAt = (index: number): void => {
+    const field = payloadField.current;
+    if (field === null) return;
+    field.focus();
+    field.setSelectionRange(index, index + 1);
   };
 
   const load = (message: SentMessage): void => {
@@ -231,6 +240,7 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
         )}
         {mode === 'request' && source.trim() !== '' && <p className="muted composer-note">Requests go out as the backend's own ID, which waits for the reply; "as" applies to send only.</p>}
         <textarea
+          ref={payloadField}
           className="mono composer-payload"
           value={payload}
           onChange={(event) => setPayload(event.target.value)}
@@ -259,8 +269,18 @@ export function InjectComposer({ transport, snapshot, draft }: { transport: Back
           spellCheck={false}
         />
         {problems.payload !== null ? (
-          <p id="composer-payload-problem" className="inline-error composer-problem" data-testid="composer-payload-problem">
-            payload {problems.payload}
+          <p className="composer-problem">
+            <span id="composer-payload-problem" className="inline-error" data-testid="composer-payload-problem">
+              payload {problems.payload}
+            </span>
+            {problems.payloadAt !== null && (
+              <>
+                {' '}
+                <button type="button" className="small" onClick={() => selectAt(problems.payloadAt ?? 0)} data-testid="composer-payload-show-problem">
+                  show
+                </button>
+              </>
+            )}
           </p>
         ) : (
           encoding !== 'text' &&

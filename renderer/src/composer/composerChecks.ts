@@ -1,5 +1,6 @@
 import { injectSourceProblem } from '@contract';
 import { type EncodeResult, encodePayload, type PayloadEncoding } from '../format/payloadEncoding';
+import { parseHex } from './hexInput';
 import type { ComposerMode } from './sentHistory';
 
 export const BROADCAST_TARGET = 'broadcast';
@@ -19,6 +20,8 @@ export interface ComposerProblems {
   target: string | null;
   source: string | null;
   payload: string | null;
+  /** Where in the payload text the hex problem is (an index), so the composer can select it; null otherwise. */
+  payloadAt: number | null;
   timeout: string | null;
 }
 
@@ -34,11 +37,18 @@ export function checkComposer(fields: ComposerFields, encoded: EncodeResult = en
     target: request && fields.target === BROADCAST_TARGET ? 'a request goes to one module: choose a target' : null,
     source: request ? null : injectSourceProblem(fields.source.trim()),
     payload: encoded.ok ? null : encoded.error,
+    payloadAt: hexProblemIndex(fields, encoded),
     timeout:
       request && (fields.timeoutText.trim() === '' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
         ? `timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`
         : null,
   };
+}
+
+function hexProblemIndex(fields: ComposerFields, encoded: EncodeResult): number | null {
+  if (encoded.ok || fields.encoding !== 'hex') return null;
+  const parsed = parseHex(fields.payload);
+  return parsed.ok ? null : parsed.problem.index;
 }
 
 export function firstProblem(problems: ComposerProblems): string | null {
