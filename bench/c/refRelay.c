@@ -180,10 +180,19 @@ static void relay(struct conn *from, struct conn *to, const unsigned char *heade
 }
 
 static void on_hello(struct conn *c, const unsigned char *body, size_t len) {
-    if (len < 3 || body[0] != PROTOCOL_VERSION) return fatal(c, ERROR_MALFORMED_FRAME, "HELLO of an unknown version or truncated");
+    if (len < 3 || body[0] != PROTOCOL_VERSION) {
+        fatal(c, ERROR_MALFORMED_FRAME, "HELLO of an unknown version or truncated");
+        return;
+    }
     size_t id_len = body[2];
-    if (len < 3 + id_len + 2 || id_len == 0) return fatal(c, ERROR_MALFORMED_FRAME, "HELLO with an empty or truncated ID");
-    if (find(body + 3, id_len) != NULL) return fatal(c, ERROR_ID_IN_USE, "module ID is already connected");
+    if (len < 3 + id_len + 2 || id_len == 0) {
+        fatal(c, ERROR_MALFORMED_FRAME, "HELLO with an empty or truncated ID");
+        return;
+    }
+    if (find(body + 3, id_len) != NULL) {
+        fatal(c, ERROR_ID_IN_USE, "module ID is already connected");
+        return;
+    }
     memcpy(c->id, body + 3, id_len);
     c->id_len = id_len;
     c->hash = hash_id(c->id, id_len);
@@ -204,29 +213,40 @@ static void on_hello(struct conn *c, const unsigned char *body, size_t len) {
 
 static void on_message(struct conn *c, const unsigned char *frame, size_t len) {
     /* frame points at the type byte; len counts from there. */
-    if (len < 8 || len < 8 + (size_t)frame[7] || frame[1] > KIND_REPLY || frame[2] != 0) return fatal(c, ERROR_MALFORMED_FRAME, "malformed MESSAGE");
+    if (len < 8 || len < 8 + (size_t)frame[7] || frame[1] > KIND_REPLY || frame[2] != 0) {
+        fatal(c, ERROR_MALFORMED_FRAME, "malformed MESSAGE");
+        return;
+    }
     size_t peer_len = frame[7];
     const unsigned char *peer = frame + 8, *payload = peer + peer_len;
     size_t payload_len = len - 8 - peer_len;
     if (frame[1] == KIND_BROADCAST) {
-        if (peer_len != 0) return fatal(c, ERROR_MALFORMED_FRAME, "a BROADCAST names no destination");
+        if (peer_len != 0) {
+            fatal(c, ERROR_MALFORMED_FRAME, "a BROADCAST names no destination");
+            return;
+        }
         for (int i = 0; i < registered_count; i++)
             if (registered_list[i] != c) relay(c, registered_list[i], frame, payload, payload_len);
         return;
     }
     struct conn *to = peer_len == 0 ? NULL : find(peer, peer_len);
-    if (to == NULL) return send_error(c, ERROR_NO_SUCH_MODULE, get_u32(frame + 3), peer, peer_len, "no such module");
+    if (to == NULL) {
+        send_error(c, ERROR_NO_SUCH_MODULE, get_u32(frame + 3), peer, peer_len, "no such module");
+        return;
+    }
     relay(c, to, frame, payload, payload_len);
 }
 
 static void on_frame(struct conn *c, const unsigned char *frame, size_t len) {
     if (!c->registered) {
-        if (frame[0] != FRAME_HELLO) return fatal(c, ERROR_HELLO_REQUIRED, "the first frame must be HELLO");
-        return on_hello(c, frame + 1, len - 1);
+        if (frame[0] == FRAME_HELLO) on_hello(c, frame + 1, len - 1);
+        else fatal(c, ERROR_HELLO_REQUIRED, "the first frame must be HELLO");
+        return;
     }
     switch (frame[0]) {
     case FRAME_MESSAGE:
-        return on_message(c, frame, len);
+        on_message(c, frame, len);
+        return;
     case FRAME_PING: {
         size_t echo = len - 1 > 8 ? 8 : len - 1;
         unsigned char *f = reserve_out(c, 5 + echo);
@@ -244,26 +264,19 @@ static void on_frame(struct conn *c, const unsigned char *frame, size_t len) {
     }
 }
 
-static void on_readable(struct conn *c) {
-    if (c->in_len == c->in_cap) {
-        size_t cap = c->in_cap * 2;
-        unsigned char *grown = realloc(c->in, cap);
-        if (grown == NULL) die("realloc");
-        c->in = grown;
-        c->in_cap = cap;
-    }
-    ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        mark_closing(c);
-        return;
-    }
-    if (n < 0) return;
-    c->in_len += (size_t)n;
+/* Handles every complete frame in c's inbound buffer; a partial frame stays for the next read. */
+static void parse_inbound(struct conn *c) {
     size_t at = 0;
     while (!c->closing && c->in_len - at >= 4) {
         uint32_t length = get_u32(c->in + at);
-        if (length == 0) return fatal(c, ERROR_MALFORMED_FRAME, "frame with length 0");
-        if (length > MAX_FRAME_LENGTH) return fatal(c, ERROR_FRAME_TOO_LARGE, "frame too large");
+        if (length == 0) {
+            fatal(c, ERROR_MALFORMED_FRAME, "frame with length 0");
+            return;
+        }
+        if (length > MAX_FRAME_LENGTH) {
+            fatal(c, ERROR_FRAME_TOO_LARGE, "frame too large");
+            return;
+        }
         if (c->in_len - at < 4 + (size_t)length) {
             /* A frame larger than the buffer: grow it to fit (bounded by MAX_FRAME_LENGTH). */
             while (c->in_cap < 4 + (size_t)length) c->in_cap *= 2;
@@ -277,6 +290,23 @@ static void on_readable(struct conn *c) {
     }
     memmove(c->in, c->in + at, c->in_len - at);
     c->in_len -= at;
+}
+
+/*
+ * Reads until the socket is empty, at most 32 times per readiness (as libuv does for the hub): one
+ * read per wakeup would leave the sender blocked on a full socket buffer until the next wakeup.
+ */
+static void on_readable(struct conn *c) {
+    for (int reads = 0; reads < 32 && !c->closing; reads++) {
+        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        if (n <= 0) {
+            mark_closing(c);
+            return;
+        }
+        c->in_len += (size_t)n;
+        parse_inbound(c);
+    }
 }
 
 static void set_out_interest(struct conn *c, int want) {
