@@ -44,6 +44,12 @@ export interface WireModule {
   /** The connecting process as the kernel recorded it (SO_PEERCRED), on Unix sockets where the hub could read it. */
   pid?: number;
   uid?: number;
+  gid?: number;
+  /** That process's executable and arguments from /proc at accept, where the hub could read them. */
+  exe?: string;
+  cmdline?: string[];
+  /** A program on a plain listener (--plain): the framing it speaks instead of the protocol. */
+  framing?: 'id-byte' | 'line';
   /** ms since the Unix epoch */
   connectedAt: number;
   stats: WireModuleStats;

@@ -66,5 +66,9 @@ function toWireModule(info: ModuleInfo): WireModule {
   if (info.peer !== undefined) module.peer = info.peer;
   if (info.pid !== undefined) module.pid = info.pid;
   if (info.uid !== undefined) module.uid = info.uid;
+  if (info.gid !== undefined) module.gid = info.gid;
+  if (info.exe !== undefined) module.exe = info.exe;
+  if (info.cmdline !== undefined) module.cmdline = info.cmdline;
+  if (info.framing !== undefined) module.framing = info.framing;
   return module;
 }

@@ -284,8 +284,11 @@ export async function runList(flags: FlagValues): Promise<number> {
 
 // From the module's side, as a user reads them: the hub's "in" counters are what the module sent,
 // its "out" counters what the module received.
-const TABLE_HEADERS = ['ID', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED'];
-const NUMERIC_COLUMNS = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+// PID, UID and COMMAND: who is behind the connection, as the hub read it at accept (blank where it could not).
+const TABLE_HEADERS = ['ID', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED', 'PID', 'UID', 'COMMAND'];
+const NUMERIC_COLUMNS = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+/** Characters of a command line shown in the table; --format json has all the hub kept. */
+const COMMAND_COLUMN_CHARS = 60;
 
 /** The module table and a totals line; `selfId` (this command's own monitor connection) is left out. */
 function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
@@ -294,7 +297,7 @@ function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
     const { stats } = info;
     return [
       info.role === 'monitor' ? `${info.id} (monitor)` : info.id,
-      info.transport,
+      info.framing === undefined ? info.transport : `${info.transport} (${info.framing})`,
       formatDuration(snapshot.now - info.connectedAt),
       String(stats.messagesIn),
       String(stats.messagesOut),
@@ -304,6 +307,9 @@ function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
       String(stats.drops),
       formatBytes(stats.queuedBytes),
       `${formatRate(stats.messagesInPerSecond)}/${formatRate(stats.messagesOutPerSecond)}`,
+      info.pid === undefined ? '-' : String(info.pid),
+      info.uid === undefined ? '-' : String(info.uid),
+      commandCell(info),
     ];
   };
   const rows = [...snapshot.modules, ...monitors].map(row);
@@ -313,6 +319,14 @@ function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
     `${plural(totals.messages, 'message')} (${formatBytes(totals.bytes)}) relayed, ${plural(totals.errors, 'error')}, ${plural(totals.drops, 'drop')}, ` +
     `${formatRate(totals.messagesPerSecond)} msg/s; hub up ${formatDuration(snapshot.now - snapshot.startedAt)}`;
   return [...(rows.length === 0 ? ['no modules are connected'] : formatTable(TABLE_HEADERS, rows, NUMERIC_COLUMNS)), summary];
+}
+
+/** The peer's command line (or executable), escaped onto one line and cut to COMMAND_COLUMN_CHARS. */
+function commandCell(info: ModuleInfo): string {
+  const text = info.cmdline !== undefined ? info.cmdline.join(' ') : (info.exe ?? '');
+  if (text === '') return '-';
+  const line = escapeBytes(Buffer.from(text, 'utf8'));
+  return line.length > COMMAND_COLUMN_CHARS ? `${line.slice(0, COMMAND_COLUMN_CHARS - 1)}…` : line;
 }
 
 function plural(count: number, noun: string): string {

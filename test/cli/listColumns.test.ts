@@ -34,7 +34,7 @@ describe('relayscope list columns', () => {
     expect(list.exit.code).toBe(0);
     const [header, ...rows] = list.stdout.trimEnd().split('\n');
     const columns = header.split(/\s{2,}/);
-    expect(columns).toEqual(['ID', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED']);
+    expect(columns).toEqual(['ID', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED', 'PID', 'UID', 'COMMAND']);
     const cells = (id: string): Record<string, string> => {
       const row = rows.find((line) => line.startsWith(`${id} `));
       if (row === undefined) throw new Error(`no row for ${id} in\n${list.stdout}`);
