@@ -1,7 +1,7 @@
 import { type CSSProperties, useEffect, useRef, useState } from 'react';
 import type { WireHubLink, WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
-import { FilterBar } from './components/FilterBar';
+import { FilterBar, type FollowRequest } from './components/FilterBar';
 import { type ComposerDraft, InjectComposer } from './components/InjectComposer';
 import { canDownload, uploadCapture } from './components/captureTransfer';
 import { ExportControl } from './components/ExportControl';
@@ -20,6 +20,7 @@ import { ModuleDirectory } from './state/ModuleDirectory';
 import { DEFAULT_PANE_LAYOUT, fitPaneLayout, loadPaneLayout, type PaneLayout, savePaneLayout } from './state/paneLayout';
 import { RateHistory } from './state/RateHistory';
 import { initialRowCapacity } from './state/rowCapacitySetting';
+import { TimeDisplay } from './state/TimeDisplay';
 import { TrafficStore } from './state/TrafficStore';
 import type { TrafficRow } from './state/trafficRows';
 import type { BackendTransport, ConnectionState } from './transport/BackendTransport';
@@ -35,6 +36,9 @@ export function App({ transport }: { transport: BackendTransport }) {
   const [store] = useState(() => new TrafficStore(initialRowCapacity()));
   const [directory] = useState(() => new ModuleDirectory());
   const [rates] = useState(() => new RateHistory());
+  const [timeDisplay] = useState(() => new TimeDisplay());
+  const [follow, setFollow] = useState<FollowRequest | null>(null);
+  const followConversation = (module: string, peer: string): void => setFollow((previous) => ({ nonce: (previous?.nonce ?? 0) + 1, module, peer }));
   const [snapshot, setSnapshot] = useState<WireSnapshot | null>(null);
   const [snapshotError, setSnapshotError] = useState<string | null>(null);
   const [connection, setConnection] = useState<ConnectionState>(() => transport.connectionState());
@@ -236,12 +240,21 @@ export function App({ transport }: { transport: BackendTransport }) {
       </div>
       <div className="main-row">
         <section className="traffic-section" aria-label="Traffic">
-          <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} />
-          <TrafficView store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} />
+          <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} follow={follow} />
+          <TrafficView store={store} timeDisplay={timeDisplay} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} onFollow={followConversation} />
         </section>
         {sideSplitter('splitter-side')}
         <aside className="side-column" ref={sideRef}>
-          <DetailPane row={selectedRow} transport={transport} onInjectAgain={offline === null ? setComposerDraft : undefined} onClose={() => setSelectedRow(null)} />
+          <DetailPane
+            row={selectedRow}
+            transport={transport}
+            store={store}
+            timeDisplay={timeDisplay}
+            onSelect={setSelectedRow}
+            onFollow={followConversation}
+            onInjectAgain={offline === null ? setComposerDraft : undefined}
+            onClose={() => setSelectedRow(null)}
+          />
           {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedRow={selectedRow} />}
         </aside>
       </div>

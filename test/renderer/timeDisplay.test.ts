@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { displayTime, formatSeconds } from '../../renderer/src/format/timeDisplay';
 import { formatMicros } from '../../renderer/src/format/timeFormat';
 import { TimeDisplay } from '../../renderer/src/state/TimeDisplay';
+import { TrafficStore } from '../../renderer/src/state/TrafficStore';
+import { messageEvent } from './eventFixtures';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -31,6 +33,14 @@ describe('time display formats', () => {
     expect(displayTime('relative', T0, none)).toBe('0.000000');
     expect(displayTime('delta', T0, none)).toBe('0.000000');
     expect(displayTime('reference', T0 + 3_000_000, { ...none, firstMicros: T0 })).toBe('3.000000');
+  });
+
+  it('counts relative times from the first message the store holds, not from a join before it', () => {
+    const store = new TrafficStore(10);
+    store.append([{ type: 'join', time: T0, id: 'A', transport: 'unix', listener: '/tmp/hub.sock' } as never, messageEvent({ source: 'A', destination: 'B', time: T0 + 700_000 })]);
+    expect(store.firstTimeMicros).toBe(T0 + 700_000);
+    store.append([messageEvent({ source: 'A', destination: 'B', time: T0 + 900_000 })]);
+    expect(store.firstTimeMicros).toBe(T0 + 700_000);
   });
 
   it('writes seconds with six digits and a sign only when negative', () => {

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
 import { base64ToBytes, bytesToBase64 } from '../format/base64';
 import { hexDump } from '../format/hexDump';
 import { formatBytes, formatCount } from '../format/numberFormat';
@@ -6,9 +6,14 @@ import { renderPayload, suggestEncoding } from '../format/payloadEncoding';
 import { prettyJson } from '../format/prettyJson';
 import { formatMicros } from '../format/timeFormat';
 import { decodeUtf8 } from '../format/utf8';
+import type { TimeDisplay } from '../state/TimeDisplay';
+import type { TrafficStore } from '../state/TrafficStore';
 import type { TrafficRow } from '../state/trafficRows';
 import type { BackendTransport } from '../transport/BackendTransport';
+import { ConversationFacts } from './ConversationFacts';
+import { CopyAsControl } from './CopyAsControl';
 import type { ComposerDraft } from './InjectComposer';
+import { conversationPeers } from './RowMenu';
 
 // What the views render of a large payload; copying always takes all of it.
 const HEX_DISPLAY_BYTES = 64 * 1024;
@@ -24,14 +29,26 @@ let nextDraftNonce = 1;
 export function DetailPane({
   row,
   transport,
+  store,
+  timeDisplay,
+  onSelect,
+  onFollow,
   onInjectAgain,
   onClose,
 }: {
   row: TrafficRow | null;
-  transport: BackendTransport /** Absent in the offline view, which has no composer. */;
+  transport: BackendTransport;
+  store: TrafficStore;
+  timeDisplay: TimeDisplay;
+  /** Go to another row (the other half of a request/reply pair). */
+  onSelect: (row: TrafficRow) => void;
+  /** Follow the conversation between two modules: the filter shows their rows, both ways. */
+  onFollow: (module: string, peer: string) => void;
+  /** Absent in the offline view, which has no composer. */
   onInjectAgain?: (draft: ComposerDraft) => void;
   onClose: () => void;
 }) {
+  useSyncExternalStore(timeDisplay.subscribe, timeDisplay.getVersion);
   // Tagged with the row it belongs to, so a new selection never shows the previous row's payload.
   const [fetched, setFetched] = useState<{ rowNumber: number; state: PayloadState } | null>(null);
 
@@ -69,6 +86,8 @@ export function DetailPane({
   const isMessage = row.note === null;
   const payload = fetched !== null && fetched.rowNumber === row.rowNumber ? fetched.state : LOADING;
   const bytes = !isMessage ? new TextEncoder().encode(row.note ?? '') : payload.status === 'loading' ? row.preview : payload.bytes;
+  const peers = conversationPeers(row);
+  const isReference = timeDisplay.reference?.rowNumber === row.rowNumber;
   const injectAgain = (): void => {
     const encoding = suggestEncoding(bytes);
     onInjectAgain?.({
@@ -112,21 +131,47 @@ export function DetailPane({
               {row.seq} / {row.correlationId}
               {row.injected ? ' · injected' : ''}
             </dd>
+            <ConversationFacts store={store} row={row} onSelect={onSelect} />
           </>
         )}
       </dl>
+      <div className="detail-actions">
+        <button
+          type="button"
+          className={`small${isReference ? ' primary' : ''}`}
+          aria-pressed={isReference}
+          onClick={() => timeDisplay.toggleReference({ rowNumber: row.rowNumber, timeMicros: row.timeMicros })}
+          title="Show the table's times relative to this row (again: stop)"
+          data-testid="detail-time-reference"
+        >
+          {isReference ? 'time reference ✓' : 'set as time reference'}
+        </button>
+        {peers !== null && (
+          <button
+            type="button"
+            className="small"
+            onClick={() => onFollow(peers[0], peers[1])}
+            title={`Filter the table to the traffic between ${peers[0]} and ${peers[1]}, both ways`}
+            data-testid="detail-follow"
+          >
+            follow conversation {peers[0]} ⇄ {peers[1]}
+          </button>
+        )}
+      </div>
       {isMessage && payload.status === 'loading' && <p className="muted notice">fetching the full payload…</p>}
       {payload.status === 'preview-only' && isMessage && (
         <p className="notice warn">
           {payload.reason}; showing the first {bytes.length} of {formatCount(row.size)} bytes.
         </p>
       )}
-      <PayloadViews bytes={bytes} isMessage={isMessage} />
+      <PayloadViews bytes={bytes} isMessage={isMessage}>
+        {isMessage && payload.status !== 'loading' && <CopyAsControl kind={row.kind} source={row.source} destination={row.destination} bytes={bytes} complete={payload.status === 'full'} />}
+      </PayloadViews>
     </section>
   );
 }
 
-function PayloadViews({ bytes, isMessage }: { bytes: Uint8Array; isMessage: boolean }) {
+function PayloadViews({ bytes, isMessage, children }: { bytes: Uint8Array; isMessage: boolean; children: ReactNode }) {
   const text = decodeUtf8(bytes);
   const json = isMessage && bytes.length <= JSON_DISPLAY_BYTES ? prettyJson(text) : null;
   return (
@@ -147,6 +192,7 @@ function PayloadViews({ bytes, isMessage }: { bytes: Uint8Array; isMessage: bool
         )}
       </PayloadView>
       <CopyButton label="copy base64" text={() => bytesToBase64(bytes)} />
+      {children}
     </div>
   );
 }

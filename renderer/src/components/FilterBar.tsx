@@ -9,10 +9,32 @@ import { ConfirmDialog } from './ConfirmDialog';
 // Applying a filter rescans every stored row once; waiting for a pause in typing avoids one rescan per keystroke.
 const TEXT_SETTLE_MS = 120;
 
-export function FilterBar({ store, directory, filterInputRef }: { store: TrafficStore; directory: ModuleDirectory; filterInputRef: RefObject<HTMLInputElement | null> }) {
+/** A request to follow the conversation between two modules; a new nonce applies it again. */
+export interface FollowRequest {
+  nonce: number;
+  module: string;
+  peer: string;
+}
+
+export function FilterBar({
+  store,
+  directory,
+  filterInputRef,
+  follow = null,
+}: {
+  store: TrafficStore;
+  directory: ModuleDirectory;
+  filterInputRef: RefObject<HTMLInputElement | null>;
+  follow?: FollowRequest | null;
+}) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   useSyncExternalStore(directory.subscribe, directory.getVersion);
   const [spec, setSpec] = useState<FilterSpec>(INITIAL_FILTER);
+
+  // Following a conversation (from the detail pane or a row's menu): the two modules, either way.
+  useEffect(() => {
+    if (follow !== null) setSpec((previous) => ({ ...previous, module: follow.module, moduleSide: 'either', peer: follow.peer }));
+  }, [follow]);
   const [appliedText, setAppliedText] = useState({ text: '', regex: false });
   const [error, setError] = useState<string | null>(null);
 
@@ -22,8 +44,9 @@ export function FilterBar({ store, directory, filterInputRef }: { store: Traffic
   }, [spec.text, spec.regex]);
 
   const { module, moduleSide, kinds } = spec;
+  const peer = spec.peer ?? '';
   useEffect(() => {
-    const result = compileFilter({ module, moduleSide, kinds, text: appliedText.text, regex: appliedText.regex });
+    const result = compileFilter({ module, moduleSide, peer, kinds, text: appliedText.text, regex: appliedText.regex });
     if (result.ok) {
       setError(null);
       store.setFilter(result.filter);
@@ -32,7 +55,7 @@ export function FilterBar({ store, directory, filterInputRef }: { store: Traffic
       setError(result.error);
     }
     // spec.text and spec.regex reach the store through appliedText, once typing settles.
-  }, [store, module, moduleSide, kinds, appliedText]);
+  }, [store, module, moduleSide, peer, kinds, appliedText]);
 
   const update = (change: Partial<FilterSpec>): void => setSpec((previous) => ({ ...previous, ...change }));
   const toggleKind = (kind: RowKind): void => update({ kinds: spec.kinds.includes(kind) ? spec.kinds.filter((k) => k !== kind) : ROW_KINDS.filter((k) => k === kind || spec.kinds.includes(k)) });
@@ -44,7 +67,7 @@ export function FilterBar({ store, directory, filterInputRef }: { store: Traffic
     <div className="filter-bar">
       <label className="field">
         <span>module</span>
-        <select value={spec.module} onChange={(event) => update({ module: event.target.value })} data-testid="filter-module">
+        <select value={spec.module} onChange={(event) => update({ module: event.target.value, peer: '' })} data-testid="filter-module">
           <option value="">any</option>
           {moduleIds.map((id) => (
             <option key={id} value={id}>
@@ -52,17 +75,26 @@ export function FilterBar({ store, directory, filterInputRef }: { store: Traffic
             </option>
           ))}
         </select>
-        <select
-          value={spec.moduleSide}
-          onChange={(event) => update({ moduleSide: event.target.value as ModuleSide })}
-          disabled={spec.module === ''}
-          data-testid="filter-module-side"
-          aria-label="module is"
-        >
-          <option value="either">either side</option>
-          <option value="source">as source</option>
-          <option value="destination">as destination</option>
-        </select>
+        {peer !== '' ? (
+          <span className="follow-chip mono" data-testid="follow-chip" title={`Only the traffic between ${spec.module} and ${peer}, both ways (mod:${spec.module} mod:${peer})`}>
+            ⇄ {peer}
+            <button type="button" className="small" onClick={() => update({ module: '', peer: '' })} aria-label="stop following the conversation" data-testid="follow-stop">
+              ✕
+            </button>
+          </span>
+        ) : (
+          <select
+            value={spec.moduleSide}
+            onChange={(event) => update({ moduleSide: event.target.value as ModuleSide })}
+            disabled={spec.module === ''}
+            data-testid="filter-module-side"
+            aria-label="module is"
+          >
+            <option value="either">either side</option>
+            <option value="source">as source</option>
+            <option value="destination">as destination</option>
+          </select>
+        )}
       </label>
       <div className="kind-toggles" role="group" aria-label="kinds">
         {ROW_KINDS.map((kind) => (

@@ -1,15 +1,22 @@
 import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { formatCount } from '../format/numberFormat';
 import { previewText } from '../format/previewText';
-import { formatMicros } from '../format/timeFormat';
+import { displayTime, TIME_MODE_LABELS, TIME_MODES, type TimeMode } from '../format/timeDisplay';
+import { roundTripLabel } from '../state/conversations';
+import type { TimeDisplay } from '../state/TimeDisplay';
 import type { TrafficStore } from '../state/TrafficStore';
 import type { TrafficRow } from '../state/trafficRows';
+import { RowMenu, type RowMenuRequest } from './RowMenu';
+import './conversations.css';
 
 const ROW_HEIGHT = 20;
 // Browsers cap an element's height (Firefox near 17.9 million px), so past this the scrollbar maps
 // proportionally onto the rows instead of one pixel per pixel.
 const MAX_SPACER_HEIGHT = 8_000_000;
 const OVERSCAN_ROWS = 4;
+
+/** The time selector's own words, short enough for the column; the full label is its tooltip. */
+const TIME_MODE_SHORT: Record<TimeMode, string> = { absolute: 'time', relative: 'since first', delta: 'delta', reference: 'since ref' };
 
 interface Viewport {
   scrollTop: number;
@@ -41,8 +48,23 @@ function scrollTopFor(virtualTop: number, shape: Geometry): number {
  * of them. It follows the live tail unless paused or scrolled away from the end; while scrolled
  * away, the rows in view stay put as new rows arrive and old ones are evicted.
  */
-export function TrafficView({ store, selectedRowNumber, onSelect }: { store: TrafficStore; selectedRowNumber: number | null; onSelect: (row: TrafficRow) => void }) {
+export function TrafficView({
+  store,
+  timeDisplay,
+  selectedRowNumber,
+  onSelect,
+  onFollow,
+}: {
+  store: TrafficStore;
+  timeDisplay: TimeDisplay;
+  selectedRowNumber: number | null;
+  onSelect: (row: TrafficRow) => void;
+  /** Follow the conversation between the two modules of a row. */
+  onFollow: (module: string, peer: string) => void;
+}) {
   useSyncExternalStore(store.subscribe, store.getVersion);
+  useSyncExternalStore(timeDisplay.subscribe, timeDisplay.getVersion);
+  const [menu, setMenu] = useState<RowMenuRequest | null>(null);
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState<Viewport>({ scrollTop: 0, height: 400 });
   const [following, setFollowing] = useState(true);
@@ -63,6 +85,31 @@ export function TrafficView({ store, selectedRowNumber, onSelect }: { store: Tra
     const row = store.row(store.visibleRowNumberAt(index));
     if (row !== null) rows.push(row);
   }
+  const mode = timeDisplay.mode;
+  const reference = timeDisplay.reference;
+  // The delta of the first row drawn is against the row shown just above it, drawn or not.
+  let previousMicros = mode === 'delta' && startIndex > 0 ? (store.row(store.visibleRowNumberAt(startIndex - 1))?.timeMicros ?? null) : null;
+  const times = rows.map((row) => {
+    if (mode === 'reference' && reference?.rowNumber === row.rowNumber) return '*REF*';
+    const text = displayTime(mode, row.timeMicros, { firstMicros: store.firstTimeMicros, previousMicros, referenceMicros: reference?.timeMicros ?? null });
+    previousMicros = row.timeMicros;
+    return text;
+  });
+
+  // A selection made elsewhere (go to reply, the arrow keys) is scrolled into view once.
+  const revealedRef = useRef<number | null>(selectedRowNumber);
+  useLayoutEffect(() => {
+    const scroller = scrollerRef.current;
+    if (scroller === null || selectedRowNumber === null || revealedRef.current === selectedRowNumber) return;
+    revealedRef.current = selectedRowNumber;
+    const index = store.visibleIndexOf(selectedRowNumber);
+    if (index < 0) return;
+    const top = index * ROW_HEIGHT;
+    if (top >= virtualTop && top + ROW_HEIGHT <= virtualTop + viewport.height) return;
+    setFollowing(false);
+    scroller.scrollTop = scrollTopFor(Math.max(0, top - viewport.height / 2), shape);
+    setViewport((previous) => ({ ...previous, scrollTop: scroller.scrollTop }));
+  });
   const layerTop = scrollTop - firstOffset - (firstIndex - startIndex) * ROW_HEIGHT;
 
   useLayoutEffect(() => {
@@ -107,17 +154,42 @@ export function TrafficView({ store, selectedRowNumber, onSelect }: { store: Tra
     <div className="traffic-view">
       {/* biome-ignore lint/a11y/useFocusableInteractive: the column header row is not an interactive element */}
       <div className="traffic-header traffic-grid" role="row">
-        <span>time</span>
+        <select
+          className="time-mode"
+          value={mode}
+          onChange={(event) => timeDisplay.setMode(event.target.value as TimeMode)}
+          data-testid="time-mode"
+          aria-label="time display"
+          title={`Times shown ${TIME_MODE_LABELS[mode]}; right-click a row (or use the detail pane) to make it the reference`}
+        >
+          {TIME_MODES.map((choice) => (
+            <option key={choice} value={choice} title={TIME_MODE_LABELS[choice]}>
+              {TIME_MODE_SHORT[choice]}
+            </option>
+          ))}
+        </select>
         <span>source → destination</span>
         <span>kind</span>
         <span className="num">size</span>
+        <span className="num" title="round-trip time: from a request to its reply">
+          rtt
+        </span>
         <span>payload preview</span>
       </div>
       <div className="traffic-scroller" ref={scrollerRef} onScroll={onScroll} role="grid" aria-rowcount={count}>
         <div className="traffic-spacer" style={{ height: shape.spacerHeight }}>
           <div className="traffic-layer" style={{ transform: `translateY(${layerTop}px)` }}>
-            {rows.map((row) => (
-              <TrafficRowView key={row.rowNumber} row={row} selected={row.rowNumber === selectedRowNumber} onSelect={onSelect} />
+            {rows.map((row, i) => (
+              <TrafficRowView
+                key={row.rowNumber}
+                row={row}
+                time={times[i]}
+                isReference={reference?.rowNumber === row.rowNumber}
+                roundTrip={roundTripOf(store, row)}
+                selected={row.rowNumber === selectedRowNumber}
+                onSelect={onSelect}
+                onMenu={(x, y) => setMenu({ row, x, y })}
+              />
             ))}
           </div>
         </div>
@@ -128,6 +200,7 @@ export function TrafficView({ store, selectedRowNumber, onSelect }: { store: Tra
           ↓ follow the live tail ({formatCount(count - firstIndex - Math.floor(viewport.height / ROW_HEIGHT))} rows below)
         </button>
       )}
+      {menu !== null && <RowMenu request={menu} timeDisplay={timeDisplay} onFollow={onFollow} onClose={() => setMenu(null)} />}
     </div>
   );
 }
@@ -137,7 +210,31 @@ function routeOf(row: TrafficRow): string {
   return `${row.source} → ${row.destination ?? '*'}`;
 }
 
-function TrafficRowView({ row, selected, onSelect }: { row: TrafficRow; selected: boolean; onSelect: (row: TrafficRow) => void }) {
+/** The round-trip cell of a request or reply row: the time, or what became of the request. */
+function roundTripOf(store: TrafficStore, row: TrafficRow): { text: string; state: string; title: string } | null {
+  if (row.kind !== 'request' && row.kind !== 'reply') return null;
+  const conversation = store.conversation(row.rowNumber);
+  if (conversation === null) return { text: '?', state: 'unmatched', title: 'no request seen for this reply (evicted, or sent before this window watched)' };
+  return { text: roundTripLabel(conversation), state: conversation.state, title: conversation.detail ?? `${conversation.requester} → ${conversation.responder} #${conversation.correlationId}` };
+}
+
+function TrafficRowView({
+  row,
+  time,
+  isReference,
+  roundTrip,
+  selected,
+  onSelect,
+  onMenu,
+}: {
+  row: TrafficRow;
+  time: string;
+  isReference: boolean;
+  roundTrip: { text: string; state: string; title: string } | null;
+  selected: boolean;
+  onSelect: (row: TrafficRow) => void;
+  onMenu: (x: number, y: number) => void;
+}) {
   const isMessage = row.note === null;
   return (
     // biome-ignore lint/a11y/useFocusableInteractive: rows are selected with the mouse; the keyboard has no row selection yet.
@@ -151,8 +248,15 @@ function TrafficRowView({ row, selected, onSelect }: { row: TrafficRow; selected
       role="row"
       aria-selected={selected}
       onClick={() => onSelect(row)}
+      onContextMenu={(event) => {
+        event.preventDefault();
+        onSelect(row);
+        onMenu(event.clientX, event.clientY);
+      }}
     >
-      <span className="mono time">{formatMicros(row.timeMicros)}</span>
+      <span className={`mono time${isReference ? ' reference' : ''}`} data-testid="row-time">
+        {time}
+      </span>
       <span className="mono route" title={routeOf(row)}>
         {routeOf(row)}
       </span>
@@ -166,6 +270,9 @@ function TrafficRowView({ row, selected, onSelect }: { row: TrafficRow; selected
         ) : null}
       </span>
       <span className="mono num">{isMessage ? row.size : ''}</span>
+      <span className={`mono num rtt${roundTrip === null ? '' : ` rtt-${roundTrip.state}`}`} data-testid="row-rtt" title={roundTrip?.title}>
+        {roundTrip?.text ?? ''}
+      </span>
       <span className="mono preview">
         {isMessage ? previewText(row.preview) : row.note}
         {isMessage && row.size > row.preview.length ? <span className="muted">…</span> : null}

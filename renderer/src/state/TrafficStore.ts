@@ -26,7 +26,7 @@ export class TrafficStore extends VersionedStore {
   private readonly filterIndex: FilterIndex;
   private readonly conversations = new ConversationIndex();
   private lostEventCount = 0;
-  /** The time of the first row stored since creation or the last clear: what "relative" time counts from. */
+  /** The time of the first message stored since creation or the last clear: what "relative" time counts from. */
   private firstTime: number | null = null;
 
   private pausedFlag = false;
@@ -101,7 +101,7 @@ export class TrafficStore extends VersionedStore {
     this.filterIndex.dropBefore(this.ring.firstRowNumber);
     this.conversations.dropBefore(this.ring.firstRowNumber);
     this.filterIndex.add(rowNumber);
-    this.firstTime ??= row.timeMicros;
+    if (row.seq !== 0) this.firstTime ??= row.timeMicros;
     return rowNumber;
   }
 
@@ -194,7 +194,7 @@ export class TrafficStore extends VersionedStore {
   get conversationEntries(): number {
     return this.conversations.size;
   }
-  /** The time of the first row since the store was created or cleared, null before any. */
+  /** The time of the first message (not a join, leave or error) since the store was created or cleared, null before any. */
   get firstTimeMicros(): number | null {
     return this.firstTime;
   }
