@@ -62,6 +62,7 @@ export function App({ transport }: { transport: BackendTransport }) {
     const batcher = new EventBatcher((events) => {
       store.append(events);
       directory.applyEvents(events);
+      rates.countEvents(events);
     }, animationFrameScheduler);
     batcherRef.current = batcher;
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WireModule, WireSnapshot } from '../../electron/bridge/contract';
 import { ModuleDirectory, UNSEEN_DEPARTURE_REASON } from '../../renderer/src/state/ModuleDirectory';
-import { RateHistory, RATE_WINDOW_MS } from '../../renderer/src/state/RateHistory';
 
 function moduleNamed(id: string, rates: { in?: number; out?: number } = {}): WireModule {
   return {
@@ -90,29 +89,5 @@ describe('ModuleDirectory', () => {
     directory.applyEvents([{ type: 'join', time: 1_200_000, id: 'A', role: 'module', transport: 'unix', listener: '/tmp/x.sock' }]);
     directory.applySnapshot(snapshotAt(2000, [moduleNamed('A')]));
     expect(directory.entries()).toEqual([{ id: 'A', module: moduleNamed('A'), arrival: { joinedAt: 1200, transport: 'unix' }, departure: null }]);
-  });
-});
-
-describe('RateHistory', () => {
-  it('keeps five minutes of samples', () => {
-    const history = new RateHistory();
-    for (let second = 0; second <= 400; second++) history.add(snapshotAt(second * 1000, [], second));
-    expect(history.all[0].at).toBe(400_000 - RATE_WINDOW_MS);
-    expect(history.all[history.all.length - 1].total).toBe(400);
-  });
-
-  it('ranks modules by their traffic over the window', () => {
-    const history = new RateHistory();
-    history.add(snapshotAt(1000, [moduleNamed('quiet', { in: 1 }), moduleNamed('busy', { in: 50, out: 50 }), moduleNamed('mid', { out: 10 })]));
-    history.add(snapshotAt(2000, [moduleNamed('quiet', { in: 1 }), moduleNamed('busy', { in: 5 }), moduleNamed('mid', { out: 10 })]));
-    expect(history.topModules(2)).toEqual(['busy', 'mid']);
-    expect(history.peak).toBe(100);
-  });
-
-  it('starts over when the backend clock goes back', () => {
-    const history = new RateHistory();
-    history.add(snapshotAt(50_000, [], 3));
-    history.add(snapshotAt(1_000, [], 4));
-    expect(history.all.map((sample) => sample.total)).toEqual([4]);
   });
 });

@@ -3,6 +3,7 @@ import type { WireHubLink, WireModule, WireSnapshot } from '@contract';
 import { formatBytes, formatCount, formatRate } from '../format/numberFormat';
 import { formatClock, formatDuration } from '../format/timeFormat';
 import type { ModuleDirectory, ModuleEntry } from '../state/ModuleDirectory';
+import { moduleColor } from '../state/moduleColors';
 import type { BackendTransport } from '../transport/BackendTransport';
 import { EmptyState } from './EmptyState';
 import { describeModuleProcess, KickConfirmation } from './KickConfirmation';
@@ -142,6 +143,7 @@ function ModuleRow({ entry, now, kick, hubDown, onKick }: { entry: ModuleEntry; 
     <>
       <tr className={departure ? 'module-row departed' : 'module-row'} data-testid="module-row" data-module-id={entry.id} data-connected={departure ? 'false' : 'true'}>
         <td className="mono strong" title={module?.listener}>
+          <span className="module-swatch" style={{ background: moduleColor(entry.id) }} aria-hidden="true" />
           {entry.id}
         </td>
         <td className="mono" title={describeModuleProcess(module)}>

@@ -1,113 +1,143 @@
 import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { WireSnapshot } from '@contract';
-import { formatRate } from '../format/numberFormat';
-import { RATE_WINDOW_MS, type RateHistory } from '../state/RateHistory';
+import { formatBytes, formatRate } from '../format/numberFormat';
+import { formatClock } from '../format/timeFormat';
+import { KIND_COLORS, moduleColor } from '../state/moduleColors';
+import { type Rate, RATE_WINDOW_MS, RateHistory, type RateSample } from '../state/RateHistory';
 
-const TOP_MODULES = 4;
-const TOTAL_COLOR = '#e6e6e6';
-const MODULE_COLORS = ['#4fc3f7', '#ffb74d', '#81c784', '#f06292'];
-const AXIS_COLOR = '#555';
-const LABEL_COLOR = '#999';
+type Group = 'modules' | 'kinds';
+type Unit = 'messages' | 'bytes';
 
-/** Rounds up to 1, 2 or 5 times a power of ten, so the axis reads cleanly. */
-function niceCeiling(value: number): number {
-  if (value <= 1) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (value <= step * power) return step * power;
-  return 10 * power;
+interface SeriesSpec {
+  key: string;
+  label: string;
+  color: string;
+  width: number;
+  rate: (sample: RateSample) => Rate;
 }
 
-/** messages/s over the last five minutes: the hub's total and the busiest modules, from snapshot pushes. */
+const HUB_COLOR = '#e6e6e6';
+const AXIS = { stroke: '#999', grid: { stroke: '#30353e', width: 1 }, ticks: { stroke: '#30353e', width: 1 }, font: '10px ui-monospace, monospace' };
+
+/** The hub's line and, as chosen, one line per module (by ID, so lines do not swap places) or per kind. */
+function seriesSpecs(history: RateHistory, group: Group): SeriesSpec[] {
+  const hub: SeriesSpec = { key: 'hub', label: 'hub', color: HUB_COLOR, width: 2, rate: (sample) => sample.hub };
+  if (group === 'kinds') {
+    return [
+      hub,
+      ...history
+        .kinds()
+        .map((kind) => ({ key: `kind:${kind}`, label: kind, color: KIND_COLORS[kind] ?? '#8a919c', width: 1.25, rate: (sample: RateSample) => RateHistory.rateOf(sample.perKind, kind) })),
+    ];
+  }
+  const ids = history.modules().sort();
+  return [hub, ...ids.map((id) => ({ key: `module:${id}`, label: id, color: moduleColor(id), width: 1.25, rate: (sample: RateSample) => RateHistory.rateOf(sample.perModule, id) }))];
+}
+
+function formatValue(unit: Unit, value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return unit === 'bytes' ? `${formatBytes(Math.round(value))}/s` : `${formatRate(value)}/s`;
+}
+
+/**
+ * messages/s or bytes/s over the last five minutes (uPlot): the hub's total and every module with
+ * traffic, or every kind. Hovering shows each line's value at that second in the legend; clicking a
+ * legend entry hides or shows its line (remembered while the page lives). Each point is the rate over
+ * the second before it, drawn as a step.
+ */
 export function RateChart({ history, snapshot }: { history: RateHistory; snapshot: WireSnapshot | null }) {
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
-  const topModules = history.topModules(TOP_MODULES);
+  const plotRef = useRef<HTMLDivElement>(null);
+  const legendRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<{ plot: uPlot; signature: string } | null>(null);
+  const hidden = useRef(new Set<string>());
+  const endRef = useRef(Date.now());
+  const [group, setGroup] = useState<Group>('modules');
+  const [unit, setUnit] = useState<Unit>('messages');
+
+  const specs = seriesSpecs(history, group);
+  const signature = `${unit}|${specs.map((spec) => spec.key).join(',')}`;
+  endRef.current = snapshot?.now ?? Date.now();
 
   useEffect(() => {
-    const canvas = canvasRef.current;
-    if (canvas === null) return;
-    const observer = new ResizeObserver(() => setSize({ width: canvas.clientWidth, height: canvas.clientHeight }));
-    observer.observe(canvas);
-    return () => observer.disconnect();
+    const host = plotRef.current;
+    const legendHost = legendRef.current;
+    if (host === null || legendHost === null) return;
+    const samples = history.all;
+    const data: uPlot.AlignedData = [samples.map((sample) => sample.at / 1000), ...specs.map((spec) => samples.map((sample) => spec.rate(sample)[unit]))];
+    const current = chartRef.current;
+    if (current !== null && current.signature === signature) {
+      current.plot.setData(data);
+      return;
+    }
+    current?.plot.destroy();
+    legendHost.replaceChildren();
+    const options: uPlot.Options = {
+      width: Math.max(100, host.clientWidth),
+      height: Math.max(60, host.clientHeight),
+      scales: { x: { time: true, range: () => [endRef.current / 1000 - RATE_WINDOW_MS / 1000, endRef.current / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      axes: [
+        { ...AXIS, values: (_u, splits) => splits.map((at) => `-${Math.round((endRef.current / 1000 - at) / 60)}m`.replace('-0m', 'now')) },
+        { ...AXIS, size: 56, values: (_u, splits) => splits.map((value) => (unit === 'bytes' ? formatBytes(value) : formatRate(value))) },
+      ],
+      series: [
+        { label: 'at', value: (_u, at) => (at === null ? '—' : formatClock(at * 1000)) },
+        ...specs.map((spec) => ({
+          label: spec.label,
+          stroke: spec.color,
+          width: spec.width,
+          show: !hidden.current.has(spec.key),
+          paths: uPlot.paths.stepped?.({ align: -1 }),
+          points: { show: false },
+          value: (_u: uPlot, value: number | null) => formatValue(unit, value),
+        })),
+      ],
+      legend: { live: true, mount: (_u, legend) => legendHost.appendChild(legend) },
+      cursor: { drag: { x: false, y: false } },
+      hooks: {
+        setSeries: [
+          (plot, index) => {
+            if (index === null || index === 0) return;
+            const key = specs[index - 1].key;
+            if (plot.series[index].show === false) hidden.current.add(key);
+            else hidden.current.delete(key);
+          },
+        ],
+      },
+    };
+    chartRef.current = { plot: new uPlot(options, data, host), signature };
+  });
+
+  useEffect(() => {
+    const host = plotRef.current;
+    if (host === null) return;
+    const observer = new ResizeObserver(() => chartRef.current?.plot.setSize({ width: Math.max(100, host.clientWidth), height: Math.max(60, host.clientHeight) }));
+    observer.observe(host);
+    return () => {
+      observer.disconnect();
+      chartRef.current?.plot.destroy();
+      chartRef.current = null;
+    };
   }, []);
 
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    if (canvas === null || size.width === 0 || size.height === 0) return;
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = Math.round(size.width * ratio);
-    canvas.height = Math.round(size.height * ratio);
-    const context = canvas.getContext('2d');
-    if (context === null) return;
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, size.width, size.height);
-
-    const left = 44;
-    const right = size.width - 8;
-    const top = 8;
-    const bottom = size.height - 18;
-    const samples = history.all;
-    const end = snapshot?.now ?? Date.now();
-    const start = end - RATE_WINDOW_MS;
-    const yMax = niceCeiling(history.peak);
-    const x = (at: number): number => left + ((at - start) / RATE_WINDOW_MS) * (right - left);
-    const y = (rate: number): number => bottom - (rate / yMax) * (bottom - top);
-
-    context.font = '10px ui-monospace, monospace';
-    context.fillStyle = LABEL_COLOR;
-    context.strokeStyle = AXIS_COLOR;
-    context.lineWidth = 1;
-    context.textAlign = 'right';
-    context.textBaseline = 'middle';
-    for (const fraction of [0, 0.5, 1]) {
-      const rate = yMax * fraction;
-      const yPosition = Math.round(y(rate)) + 0.5;
-      context.beginPath();
-      context.moveTo(left, yPosition);
-      context.lineTo(right, yPosition);
-      context.stroke();
-      context.fillText(Number.isInteger(rate) ? String(rate) : rate.toFixed(1), left - 4, yPosition);
-    }
-    context.textAlign = 'center';
-    context.textBaseline = 'top';
-    for (let minutesAgo = 5; minutesAgo >= 0; minutesAgo--) {
-      context.fillText(minutesAgo === 0 ? 'now' : `-${minutesAgo}m`, Math.min(right - 10, Math.max(left + 10, x(end - minutesAgo * 60_000))), bottom + 4);
-    }
-
-    const drawSeries = (color: string, rateAt: (index: number) => number, width: number): void => {
-      context.strokeStyle = color;
-      context.lineWidth = width;
-      context.beginPath();
-      samples.forEach((sample, index) => {
-        const point = [x(sample.at), y(rateAt(index))] as const;
-        if (index === 0) context.moveTo(...point);
-        else context.lineTo(...point);
-      });
-      context.stroke();
-    };
-    topModules.forEach((id, index) => {
-      drawSeries(MODULE_COLORS[index], (i) => samples[i].perModule.get(id) ?? 0, 1.25);
-    });
-    drawSeries(TOTAL_COLOR, (i) => samples[i].total, 2);
-  }, [history, snapshot, size, topModules]);
-
-  const latest = history.all[history.all.length - 1];
   return (
-    <section className="panel rate-chart" aria-label="Message rate">
+    <section className="panel rate-chart" aria-label="Message rate" data-testid="rate-chart">
       <header className="panel-header">
-        <h2>msg/s</h2>
+        <h2>rate</h2>
         <span className="muted">last 5 min</span>
         <span className="spacer" />
-        <span className="legend mono">
-          <span style={{ color: TOTAL_COLOR }}>■ hub {formatRate(latest?.total ?? 0)}</span>
-          {topModules.map((id, index) => (
-            <span key={id} style={{ color: MODULE_COLORS[index] }} title={`${id}: messages in + out per second`}>
-              ■ {id} {formatRate(latest?.perModule.get(id) ?? 0)}
-            </span>
-          ))}
-        </span>
+        <select value={unit} onChange={(event) => setUnit(event.target.value as Unit)} data-testid="rate-unit" title="What the lines count">
+          <option value="messages">msgs/s</option>
+          <option value="bytes">bytes/s</option>
+        </select>
+        <select value={group} onChange={(event) => setGroup(event.target.value as Group)} data-testid="rate-group" title="One line per module (what it sent plus received) or per kind">
+          <option value="modules">by module</option>
+          <option value="kinds">by kind</option>
+        </select>
       </header>
-      <canvas ref={canvasRef} className="rate-canvas" />
+      <div className="rate-plot" ref={plotRef} />
+      <div className="rate-legend" ref={legendRef} data-testid="rate-legend" title="Hover the chart for the values at that time; click an entry to hide or show its line" />
     </section>
   );
 }
