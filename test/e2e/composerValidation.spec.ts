@@ -46,7 +46,10 @@ test('the composer checks the source and hex payload as they are typed, and send
   // "show" selects the character at fault in the field.
   await page.getByTestId('composer-payload-show-problem').click();
   await expect(payload).toBeFocused();
-  expect(await payload.evaluate((field: HTMLTextAreaElement) => [field.selectionStart, field.selectionEnd])).toEqual([edited.indexOf('zz'), edited.indexOf('zz') + 1]);
+  expect(await payload.evaluate((field) => [(field as unknown as { selectionStart: number }).selectionStart, (field as unknown as { selectionEnd: number }).selectionEnd])).toEqual([
+    edited.indexOf('zz'),
+    edited.indexOf('zz') + 1,
+  ]);
   await page.screenshot({ path: screenshotPath(testInfo, 'composer-validation-as-typed'), fullPage: true });
 });
 
