@@ -121,7 +121,7 @@ describe('relayscope CLI', () => {
     await monitor.waitForStderr(/^relayscope: monitoring /);
     expect((await cli.run(['send', '--socket', socket, '--as', 'A', '--to', 'B', 'hello\x01'])).exit.code).toBe(0);
     await monitor.waitForStdout(/^\d\d:\d\d:\d\d\.\d{6} A -> B unicast 6B hello\\x01$/);
-    await monitor.waitForStdout(/^\d\d:\d\d:\d\d\.\d{6} join A$/);
+    await monitor.waitForStdout(/^\d\d:\d\d:\d\d\.\d{6} join A \(pid \d+, uid \d+, \/\S+\)$/);
   });
 
   it('lists the ID of a connected listener with its statistics', async () => {

@@ -241,9 +241,27 @@ function hubEventLine(event: EventFrame): string {
   const code = event.event === HubEventCode.ERROR ? ` ${errorName(event.code)}` : '';
   // A connection refused before HELLO was accepted has no ID yet.
   const id = event.id === '' ? '-' : event.id;
+  if (event.event === HubEventCode.JOIN) {
+    const who = joinIdentity(event.detail);
+    if (who !== null) return `${clockMicros(event.timestampMicros)} ${name} ${id} (${who})`;
+  }
   const dropped = monitorDroppedCount(event);
   const detail = dropped === null ? event.detail : `${dropped} copies of messages and events were not sent to this monitor because it read too slowly`;
   return `${clockMicros(event.timestampMicros)} ${name} ${id}${code}${detail === '' ? '' : `: ${detail}`}`;
+}
+
+/** A JOIN's detail (the peer's identity as JSON) as a person reads it: "pid 4123, uid 1000, /usr/bin/python3". */
+function joinIdentity(detail: string): string | null {
+  let identity: unknown;
+  try {
+    identity = JSON.parse(detail);
+  } catch {
+    return null;
+  }
+  if (identity === null || typeof identity !== 'object') return null;
+  const { pid, uid, exe } = identity as { pid?: unknown; uid?: unknown; exe?: unknown };
+  const parts = [typeof pid === 'number' ? `pid ${pid}` : null, typeof uid === 'number' ? `uid ${uid}` : null, typeof exe === 'string' ? exe : null].filter((part) => part !== null);
+  return parts.length > 0 ? parts.join(', ') : null;
 }
 
 function hubEventJson(event: EventFrame): string {
