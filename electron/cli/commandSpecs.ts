@@ -45,7 +45,7 @@ const hubFlags: Record<string, FlagSpec> = {
     multiple: true,
     valueName: 'FRAMING=ADDRESS',
     description:
-      'also listen for programs that speak no Relayscope protocol, each connection a module; FRAMING id-byte (the classic relay: ID byte + data byte) or line (text lines, "@ID text" to one module); ADDRESS a path, @name or loopback tcp://HOST:PORT; repeatable (docs/PROTOCOL.md 12)',
+      'also listen for programs that speak no Relayscope protocol, each connection a module; FRAMING id-byte (the classic relay: ID byte + data byte) or line (text lines, "@ID text" to one module); ADDRESS a path, @name or loopback tcp://HOST:PORT; repeatable (docs/PROTOCOL.md 14)',
   },
 };
 

@@ -1,7 +1,7 @@
 import type { PlainFraming, PlainSink } from './PlainConnection';
 
 /**
- * The classic select() relay's framing (docs/PROTOCOL.md 12.1): the program writes pairs of bytes,
+ * The classic select() relay's framing (docs/PROTOCOL.md 14.1): the program writes pairs of bytes,
  * a destination ID byte and a data byte, and reads pairs of a source ID byte and a data byte. Its
  * module ID is one byte, so only a one-byte source can be written to it, and only one data byte.
  *

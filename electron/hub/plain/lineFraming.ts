@@ -22,7 +22,7 @@ export interface LineFramingOptions {
 
 /**
  * Newline-terminated text, as telnet, nc and socat speak it and as the chat room's users did
- * (docs/PROTOCOL.md 12.2). A line `@ID text` goes to ID with payload `text`; any other line goes to
+ * (docs/PROTOCOL.md 14.2). A line `@ID text` goes to ID with payload `text`; any other line goes to
  * every other module; a final CR is dropped and empty lines are ignored. What the module receives
  * arrives as `SOURCE: payload` and a newline, the payload escaped as `relayscope listen` prints it
  * (escapeBytes). Errors from the hub arrive as a line starting with `! `; a refusal is one such
