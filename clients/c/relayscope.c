@@ -166,9 +166,15 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A negative timeout means no deadline (-1). */
+/*
+ * A negative timeout means no deadline (-1). The deadline counts from now rounded up to the next
+ * whole millisecond: now_ms() rounds down, so counting from it let a timeout end up to 1 ms early.
+ */
 static int64_t deadline_after(int timeout_ms) {
-    return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    struct timespec ts;
+    if (timeout_ms < 0) return -1;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000 + timeout_ms;
 }
 
 static int64_t earlier_deadline(int64_t a, int64_t b) {
