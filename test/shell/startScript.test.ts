@@ -75,7 +75,8 @@ describe('npm start (scripts/start.js)', () => {
     const started = start(['--socket', socket, '--port', '0']);
     await waitUntil(() => /^relayscope serve: open http:\/\/127\.0\.0\.1:\d+\/#token=\S+$/m.test(started.stdout()), 'the serve URL line', 15_000);
     expect(started.stderr().split('\n')[0]).toBe(FALLBACK_LINE);
-    expect(started.stdout()).toContain(`relayscope hub listening on ${socket}`);
+    // serve prints the hub's listeners after the URL line; a pipe may deliver them in a later chunk.
+    await waitUntil(() => started.stdout().includes(`relayscope hub listening on ${socket}`), 'the hub listening line', 5_000);
 
     started.child.kill('SIGTERM');
     const exit = await started.exited;
