@@ -45,13 +45,16 @@ export function serverOrigin(url: string): string {
   return `${parsed.protocol === 'wss:' ? 'https:' : 'http:'}//${parsed.host}`;
 }
 
-function fetchTokenCheck(origin: string): (token: string) => Promise<TokenCheck> {
+const TOKEN_CHECK_TIMEOUT_MS = 3000;
+
+export function fetchTokenCheck(origin: string): (token: string) => Promise<TokenCheck> {
   return async (token) => {
     try {
-      const response = await fetch(`${origin}${TOKEN_CHECK_PATH}`, { headers: { [TOKEN_HEADER]: token }, cache: 'no-store' });
+      // Bounded, so that a port that takes connections and never answers still counts as not answering.
+      const response = await fetch(`${origin}${TOKEN_CHECK_PATH}`, { headers: { [TOKEN_HEADER]: token }, cache: 'no-store', signal: AbortSignal.timeout(TOKEN_CHECK_TIMEOUT_MS) });
       return response.status === 403 ? 'refused' : 'accepted';
     } catch {
-      // fetch rejects only when no HTTP answer came: nothing listens there (or the network is down).
+      // fetch rejects only when no HTTP answer came in time: nothing (or nothing that answers) listens there.
       return 'unreachable';
     }
   };
