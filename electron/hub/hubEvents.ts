@@ -1,5 +1,6 @@
 import type { MessageKindName } from '../protocol/protocol';
-import type { ConnectionRole, ModuleStats, PlainFramingName, Transport } from './HubConnection';
+import type { ConnectionRole, ModuleStats, Transport } from './HubConnection';
+import type { PeerIdentity } from './peerIdentity';
 
 /** Bytes of payload carried inline in a message event; the rest is fetched with RelayHub.payload(seq). */
 export const PREVIEW_BYTES = 64;
@@ -21,7 +22,8 @@ export interface MessageEvent {
   injected: boolean;
 }
 
-export interface JoinEvent {
+/** A join carries the peer process, as in ModuleInfo. */
+export interface JoinEvent extends PeerIdentity {
   type: 'join';
   time: number;
   id: string;
@@ -29,13 +31,6 @@ export interface JoinEvent {
   transport: Transport;
   listener: string;
   peer?: string;
-  /** The peer process, as in ModuleInfo. */
-  pid?: number;
-  uid?: number;
-  gid?: number;
-  exe?: string;
-  cmdline?: string[];
-  framing?: PlainFramingName;
 }
 
 export interface LeaveEvent {
@@ -67,21 +62,17 @@ export interface LostEvent {
 
 export type HubEvent = MessageEvent | JoinEvent | LeaveEvent | ErrorEvent | LostEvent;
 
-export interface ModuleInfo {
+/**
+ * A connection as LIST and STATS show it. Its PeerIdentity: for a Unix socket the peer process
+ * (SO_PEERCRED at accept) and its executable and arguments from /proc, where the hub could read
+ * them (peerProcess.ts); for a plain listener's connection the framing its program speaks.
+ */
+export interface ModuleInfo extends PeerIdentity {
   id: string;
   role: 'module' | 'monitor';
   transport: Transport;
   listener: string;
   peer?: string;
-  /** The peer process of a Unix socket connection (SO_PEERCRED at accept), when the hub could read it. */
-  pid?: number;
-  uid?: number;
-  gid?: number;
-  /** That process's executable and arguments from /proc at accept, where the hub could read them (peerProcess.ts). */
-  exe?: string;
-  cmdline?: string[];
-  /** A connection of a plain listener: the framing its program speaks instead of the protocol. */
-  framing?: PlainFramingName;
   /** milliseconds since the Unix epoch */
   connectedAt: number;
   stats: ModuleStats & { queuedBytes: number; messagesInPerSecond: number; messagesOutPerSecond: number };
