@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { WireModule, WireSnapshot } from '../../electron/bridge/contract';
 import { ModuleDirectory, UNSEEN_DEPARTURE_REASON } from '../../renderer/src/state/ModuleDirectory';
+import { wireModule, wireSnapshot } from './eventFixtures';
 
 function moduleNamed(id: string, rates: { in?: number; out?: number } = {}): WireModule {
-  return {
-    id,
-    role: 'module',
-    transport: 'unix',
-    listener: '/tmp/x.sock',
-    connectedAt: 1_000,
-    stats: { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0, drops: 0, queuedBytes: 0, messagesInPerSecond: rates.in ?? 0, messagesOutPerSecond: rates.out ?? 0 },
-  };
+  return wireModule(id, { messagesInPerSecond: rates.in ?? 0, messagesOutPerSecond: rates.out ?? 0 });
 }
 
 function snapshotAt(now: number, modules: WireModule[], total = 0): WireSnapshot {
-  return {
-    startedAt: 0,
-    now,
-    listeners: ['/tmp/x.sock'],
-    attachedTo: null,
-    modules,
-    monitors: [],
-    totals: { messages: 0, bytes: 0, errors: 0, drops: 0, slowConsumerDisconnects: 0, connectionsAccepted: 0, connectionsRejected: 0, messagesPerSecond: total, bytesPerSecond: 0 },
-    limits: { maxConnections: 1024, maxPayload: 16_777_216, queueLimit: 8_388_608, idleTimeoutMs: 30_000, slowConsumerPolicy: 'disconnect' },
-  };
+  return wireSnapshot(now, modules, { messagesPerSecond: total });
 }
 
 describe('ModuleDirectory', () => {

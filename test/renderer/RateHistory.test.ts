@@ -1,49 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { WireEvent, WireModule, WireSnapshot } from '../../electron/bridge/contract';
 import { RATE_WINDOW_MS, RateHistory } from '../../renderer/src/state/RateHistory';
+import { wireModule, wireSnapshot } from './eventFixtures';
 
 function moduleWith(id: string, counters: { in?: number; out?: number; bytesIn?: number; bytesOut?: number } = {}): WireModule {
-  return {
-    id,
-    role: 'module',
-    transport: 'unix',
-    listener: '/tmp/x.sock',
-    connectedAt: 1_000,
-    stats: {
-      messagesIn: counters.in ?? 0,
-      bytesIn: counters.bytesIn ?? 0,
-      messagesOut: counters.out ?? 0,
-      bytesOut: counters.bytesOut ?? 0,
-      errors: 0,
-      drops: 0,
-      queuedBytes: 0,
-      messagesInPerSecond: 0,
-      messagesOutPerSecond: 0,
-    },
-  };
+  return wireModule(id, { messagesIn: counters.in ?? 0, bytesIn: counters.bytesIn ?? 0, messagesOut: counters.out ?? 0, bytesOut: counters.bytesOut ?? 0 });
 }
 
 function snapshotAt(now: number, totals: { messages: number; bytes?: number }, modules: WireModule[] = []): WireSnapshot {
-  return {
-    startedAt: 0,
-    now,
-    listeners: ['/tmp/x.sock'],
-    attachedTo: null,
-    modules,
-    monitors: [],
-    totals: {
-      messages: totals.messages,
-      bytes: totals.bytes ?? 0,
-      errors: 0,
-      drops: 0,
-      slowConsumerDisconnects: 0,
-      connectionsAccepted: 0,
-      connectionsRejected: 0,
-      messagesPerSecond: 0,
-      bytesPerSecond: 0,
-    },
-    limits: { maxConnections: 1024, maxPayload: 16_777_216, queueLimit: 8_388_608, idleTimeoutMs: 30_000, slowConsumerPolicy: 'disconnect' },
-  };
+  return wireSnapshot(now, modules, totals);
 }
 
 function message(kind: 'unicast' | 'broadcast' | 'request' | 'reply', size: number): WireEvent {

@@ -1,4 +1,4 @@
-import type { MessageKindName, WireEvent } from '../../electron/bridge/contract';
+import type { MessageKindName, WireEvent, WireModule, WireSnapshot } from '../../electron/bridge/contract';
 
 let nextSeq = 1;
 
@@ -17,5 +17,31 @@ export function messageEvent(fields: { source: string; destination?: string | nu
     size: fields.size ?? payloadBytes.length,
     preview: payloadBytes.subarray(0, 64).toString('base64'),
     injected: false,
+  };
+}
+
+/** A module as snapshots carry it: an idle one on /tmp/x.sock, with the given counters and rates. */
+export function wireModule(id: string, stats: Partial<WireModule['stats']> = {}): WireModule {
+  return {
+    id,
+    role: 'module',
+    transport: 'unix',
+    listener: '/tmp/x.sock',
+    connectedAt: 1_000,
+    stats: { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0, drops: 0, queuedBytes: 0, messagesInPerSecond: 0, messagesOutPerSecond: 0, ...stats },
+  };
+}
+
+/** A hub snapshot taken at `now` (ms) holding `modules`, with the given totals and the default limits. */
+export function wireSnapshot(now: number, modules: WireModule[], totals: Partial<WireSnapshot['totals']> = {}): WireSnapshot {
+  return {
+    startedAt: 0,
+    now,
+    listeners: ['/tmp/x.sock'],
+    attachedTo: null,
+    modules,
+    monitors: [],
+    totals: { messages: 0, bytes: 0, errors: 0, drops: 0, slowConsumerDisconnects: 0, connectionsAccepted: 0, connectionsRejected: 0, messagesPerSecond: 0, bytesPerSecond: 0, ...totals },
+    limits: { maxConnections: 1024, maxPayload: 16_777_216, queueLimit: 8_388_608, idleTimeoutMs: 30_000, slowConsumerPolicy: 'disconnect' },
   };
 }
