@@ -104,15 +104,22 @@ static napi_value connect_abstract(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value peer_credentials(napi_env env, napi_callback_info info) {
+/* The one argument of peerCredentials and peerName: a descriptor; -1 (a TypeError thrown) when it is not. */
+static int32_t descriptor_argument(napi_env env, napi_callback_info info, const char *message) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd = -1;
   if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "peerCredentials needs a socket descriptor");
-    return NULL;
+    napi_throw_type_error(env, NULL, message);
+    return -1;
   }
+  return fd;
+}
+
+static napi_value peer_credentials(napi_env env, napi_callback_info info) {
+  int32_t fd = descriptor_argument(env, info, "peerCredentials needs a socket descriptor");
+  if (fd < 0) return NULL;
   struct ucred cred;
   socklen_t length = sizeof cred;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return throw_errno(env, "getsockopt", errno);
@@ -128,14 +135,8 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
 }
 
 static napi_value peer_name(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd = -1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "peerName needs a socket descriptor");
-    return NULL;
-  }
+  int32_t fd = descriptor_argument(env, info, "peerName needs a socket descriptor");
+  if (fd < 0) return NULL;
   struct sockaddr_un addr;
   socklen_t length = sizeof addr;
   memset(&addr, 0, sizeof addr);
