@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -219,6 +220,27 @@ static void copy_field(char *dst, size_t dst_size, const unsigned char *src, siz
     if (len >= dst_size) len = dst_size - 1;
     if (len > 0) memcpy(dst, src, len);
     dst[len] = '\0';
+}
+
+/*
+ * Where a client's correlation IDs start: random, not 1. A program run once per request, or one that
+ * reconnects under the same ID, would otherwise give every first request the ID 1, so a monitor
+ * could not tell them apart and a late reply to an earlier run could answer this one. /dev/urandom
+ * where it can be read; else the clock and pid, which still differ between runs.
+ */
+static uint32_t random_correlation_start(void) {
+    uint32_t value = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &value, sizeof value) != (ssize_t)sizeof value) value = 0;
+        close(fd);
+    }
+    if (value == 0) {
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        value = (uint32_t)now.tv_sec * 2654435761u ^ (uint32_t)now.tv_usec ^ (uint32_t)getpid() << 16;
+    }
+    return value == 0 ? 1 : value;
 }
 
 static uint32_t allocate_correlation_id(rs_client *c) {
@@ -1073,7 +1095,7 @@ rs_client *rs_client_new(void) {
     rs_client *c = calloc(1, sizeof *c);
     if (c == NULL) return NULL;
     c->fd = -1;
-    c->next_correlation_id = 1;
+    c->next_correlation_id = random_correlation_start();
     c->hub_error.message = c->hub_error_text;
     c->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
     c->max_queued_bytes = DEFAULT_MAX_QUEUED_BYTES;

@@ -21,6 +21,7 @@ import errno
 import json
 import os
 import math
+import random
 import select
 import socket
 import struct
@@ -368,7 +369,10 @@ class Client(object):
         # the socket takes it, never waited for, so a hub that floods PINGs and reads nothing cannot
         # block a call.
         self._owed_pong = b""
-        self._next_correlation_id = 1
+        # Random, not 1: a script run once per request, or one that reconnects under the same ID,
+        # would otherwise give every first request the ID 1, so a monitor could not tell them apart
+        # and a late reply to an earlier run could answer this one.
+        self._next_correlation_id = random.SystemRandom().randint(1, MAX_CORRELATION_ID)
         self._closing_error = None
         self._disconnected = None
 

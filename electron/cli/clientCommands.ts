@@ -39,17 +39,8 @@ function moduleIdFlag(flags: FlagValues, name: 'as' | 'to'): string {
   return id;
 }
 
-/**
- * Each command is a new process and a new connection, often under the same module ID as the last
- * one: counting correlation IDs from 1 would give every `request` the ID 1, so a late reply to the
- * previous process could answer this one, and a monitor could not tell the requests apart.
- */
-function randomCorrelationStart(): number {
-  return 1 + Math.floor(Math.random() * 0xffff_ffff);
-}
-
 function connect(hub: HubConnectionFlags, options: Omit<RelayClientOptions, 'socket' | 'token'>): Promise<RelayClient> {
-  return RelayClient.connect({ firstCorrelationId: randomCorrelationStart(), ...options, socket: hub.socket, token: hub.token });
+  return RelayClient.connect({ ...options, socket: hub.socket, token: hub.token });
 }
 
 /**

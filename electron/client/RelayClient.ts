@@ -18,6 +18,11 @@ type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closing' | 'cl
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+/** Where correlation IDs start unless the options say (clientTypes.ts, firstCorrelationId, says why). */
+function randomCorrelationStart(): number {
+  return 1 + Math.floor(Math.random() * 0xffff_ffff);
+}
+
 /**
  * A module's (or monitor's) connection to a Relayscope hub. Create it with RelayClient.connect().
  * After an unexpected disconnect it reconnects by itself, buffering sends meanwhile.
@@ -66,7 +71,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     this.reconnector = Reconnector.fromOption(options.reconnect);
     this.outbox = new Outbox(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
     this.presenceWanted = options.presence ?? false;
-    this.pending = new PendingOperations<Awaiting, unknown>({ start: options.firstCorrelationId });
+    this.pending = new PendingOperations<Awaiting, unknown>({ start: options.firstCorrelationId ?? randomCorrelationStart() });
     this.incoming = new IncomingFrames(this, this.pending, {
       delivering: () => this.state === 'connected',
       // Not while earlier writes wait for the hub to read them: those bytes answer its PING when it reads

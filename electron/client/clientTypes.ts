@@ -27,9 +27,10 @@ export interface RelayClientOptions {
   /** Subscribe to presence after every (re)connect. */
   presence?: boolean;
   /**
-   * The correlation ID of the client's first operation (1 to 4294967295, default 1); later ones count up
-   * and wrap. A short-lived client (each CLI command) gives a random one, so that its request is not
-   * mistaken for the previous process's under the same module ID.
+   * The correlation ID of the client's first operation (1 to 4294967295); later ones count up and wrap.
+   * By default a random one, as the C and Python clients do: a program run once per request (each CLI
+   * command), or one that reconnects under the same module ID, would otherwise send every first request
+   * as ID 1, so a monitor could not tell them apart and a late reply to an earlier run could answer this one.
    */
   firstCorrelationId?: number;
   /** Bytes of sends buffered while disconnected or reconnecting (default 8 MiB); beyond it send() throws BackpressureError. */

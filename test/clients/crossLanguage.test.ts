@@ -155,4 +155,22 @@ describeWhenPossible(suiteName, () => {
     expect(lines(cModule.stdout()).filter((line) => line.startsWith('error'))).toEqual([]);
     expect(lines(pyModule.stdout()).filter((line) => line.startsWith('error'))).toEqual([]);
   });
+
+  it('starts each C and Python program run at its own correlation ID, not at 1 every time', async () => {
+    const seen: { source: string; correlationId: number }[] = [];
+    tsModule.on('request', (message) => seen.push({ source: message.source, correlationId: message.correlationId }));
+    const socket = cModule.child.spawnargs.at(-1) as string;
+    command(cModule, `request ${TS_ID} first run`);
+    command(pyModule, `request ${TS_ID} first run`);
+    const cAgain = await startDriver(path.join(buildDir, 'cross_driver'), ['c-again', socket], 'c-again');
+    const pyAgain = await startDriver('python3', [PYTHON_DRIVER, 'py-again', socket], 'py-again');
+    command(cAgain, `request ${TS_ID} second run`);
+    command(pyAgain, `request ${TS_ID} second run`);
+    await waitUntil(() => seen.length === 4, `four requests at ${TS_ID} (has ${JSON.stringify(seen)})`);
+    const idOf = (source: string): number => seen.find((request) => request.source === source)?.correlationId ?? -1;
+    // Counting from 1, both runs of a program would send their first request as ID 1.
+    expect(idOf(C_ID)).not.toBe(idOf('c-again'));
+    expect(idOf(PY_ID)).not.toBe(idOf('py-again'));
+    expect(seen.filter((request) => request.correlationId === 1)).toEqual([]);
+  });
 });
