@@ -96,17 +96,19 @@ export function TrafficView({
     return text;
   });
 
-  // A selection made elsewhere (go to reply, the arrow keys) is scrolled into view once.
+  // A new selection stops the live tail moving the table, so the row stays under the pointer (the
+  // follow button counts the rows that come below); one made elsewhere (go to reply, the arrow keys)
+  // is scrolled into view once.
   const revealedRef = useRef<number | null>(selectedRowNumber);
   useLayoutEffect(() => {
     const scroller = scrollerRef.current;
     if (scroller === null || selectedRowNumber === null || revealedRef.current === selectedRowNumber) return;
     revealedRef.current = selectedRowNumber;
+    setFollowing(false);
     const index = store.visibleIndexOf(selectedRowNumber);
     if (index < 0) return;
     const top = index * ROW_HEIGHT;
     if (top >= virtualTop && top + ROW_HEIGHT <= virtualTop + viewport.height) return;
-    setFollowing(false);
     scroller.scrollTop = scrollTopFor(Math.max(0, top - viewport.height / 2), shape);
     setViewport((previous) => ({ ...previous, scrollTop: scroller.scrollTop }));
   });
