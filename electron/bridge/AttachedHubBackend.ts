@@ -4,6 +4,7 @@ import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../prot
 import { PendingOperations } from '../protocol/PendingOperations';
 import { HubEventStream, type HubEventStreamOptions } from '../hub/HubEventStream';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
+import type { SearchablePayloads } from '../hub/PayloadStore';
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind, TrafficFlag } from '../protocol/protocol';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
@@ -164,6 +165,11 @@ export class AttachedHubBackend implements HubBackend {
 
   async payload(seq: number): Promise<Buffer | undefined> {
     return this.events.payload(seq);
+  }
+
+  /** The payloads of the traffic copies this monitor received, in its own store: the hub's is in its process. */
+  searchablePayloads(): SearchablePayloads {
+    return this.events.searchable;
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import {
 import { CaptureControl } from './CaptureControl';
 import { BackendError, type HubBackend } from './HubBackend';
 import { OfflineBackend } from './OfflineBackend';
+import { type PayloadSearchOptions, PayloadSearches } from './PayloadSearches';
 import { ReplayControl } from './ReplayControl';
 import { toWireEvent, toWireSnapshot } from './wireEvents';
 
@@ -60,18 +61,34 @@ export class BridgeService {
       return this.replays.start(args);
     },
     'hub:replayStatus': async () => this.replays?.status() ?? null,
+    'hub:search': async (args) => this.searches.start(args),
+    'hub:searchCancel': async ({ searchId }) => {
+      this.searches.cancel(searchId);
+      return null;
+    },
   };
 
   /** Recordings and exports; the browser mode's download route asks it for the files it made. */
   readonly captures: CaptureControl;
   /** Replays of the opened recording into a live hub; null for a live backend. */
   private readonly replays: ReplayControl | null;
+  /** Whole-payload searches; their progress goes to every subscriber (a page keeps the pushes of its own searches). */
+  private readonly searches: PayloadSearches;
+  private readonly searchSinks = new Set<PushSink>();
 
   constructor(
     private readonly backend: HubBackend,
     captureDirectory?: () => string,
+    searchOptions?: PayloadSearchOptions,
   ) {
     this.captures = new CaptureControl(backend, captureDirectory);
+    this.searches = new PayloadSearches(
+      backend.searchablePayloads(),
+      (progress) => {
+        for (const sink of this.searchSinks) sink('hub:search', progress);
+      },
+      searchOptions,
+    );
     this.replays = backend instanceof OfflineBackend ? new ReplayControl(backend) : null;
   }
 
@@ -116,6 +133,7 @@ export class BridgeService {
     let snapshotInFlight = false;
 
     const unsubscribeEvents = this.backend.onEvents((events) => push('hub:events', events.map(toWireEvent)));
+    this.searchSinks.add(push);
     const unsubscribeLink = this.backend.onLink?.((link) => push('hub:link', link));
     if (this.backend.link !== undefined) push('hub:link', this.backend.link());
 
@@ -143,6 +161,9 @@ export class BridgeService {
       if (!active) return;
       active = false;
       unsubscribeEvents();
+      this.searchSinks.delete(push);
+      // Nobody left to see a search's progress: stop them all (a live search would poll for ever).
+      if (this.searchSinks.size === 0) this.searches.cancelAll();
       unsubscribeLink?.();
       clearInterval(snapshotTimer);
     };

@@ -1,5 +1,6 @@
 import type { RecordingStatus } from '../capture/Recording';
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
+import type { SearchablePayloads } from '../hub/PayloadStore';
 import type { WireHubLink, WireOffline } from './contract';
 import type { InjectOptions, InProcessReply } from '../hub/RelayHub';
 
@@ -42,6 +43,8 @@ export interface HubBackend {
   kick(id: string, reason?: string): Promise<void>;
   /** The full payload of a message event still held, or undefined once evicted. */
   payload(seq: number): Promise<Buffer | undefined>;
+  /** The payloads held for payload(seq), for a whole-payload search. */
+  searchablePayloads(): SearchablePayloads;
   /** Listens on exactly `addresses` from now on; returns their descriptions. Modules already connected stay. */
   setListeners(addresses: string[]): Promise<string[]>;
   /** Starts recording every message and event to `file` (MCAP) where the hub's traffic is: one at a time. */

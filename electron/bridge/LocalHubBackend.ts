@@ -1,4 +1,5 @@
 import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
+import type { SearchablePayloads } from '../hub/PayloadStore';
 import { listen, reachableByOthers, type HubListener, type ListenOptions } from '../hub/listeners';
 import { listenPlain, type PlainListenerSpec } from '../hub/plain/plainListener';
 import { errorName } from '../protocol/protocol';
@@ -105,6 +106,10 @@ export class LocalHubBackend implements HubBackend {
 
   async payload(seq: number): Promise<Buffer | undefined> {
     return this.hub.payload(seq);
+  }
+
+  searchablePayloads(): SearchablePayloads {
+    return this.hub.events.searchable;
   }
 
   /** In the hub's own process (RelayHub.startRecording): no copy crosses a socket, and only a full buffer can miss one. */

@@ -2,6 +2,7 @@ import { captureFormatOf, openCaptureReader } from '../capture/captureFiles';
 import type { CapturedMessage, CaptureInfo, CaptureRecord } from '../capture/captureRecord';
 import { readMcapCapture } from '../capture/readMcapCapture';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
+import { PayloadStore, type SearchablePayloads } from '../hub/PayloadStore';
 import { errorName } from '../protocol/protocol';
 import { MAX_OFFLINE_MODULES, type WireOffline, type WireOfflineModule } from './contract';
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
@@ -37,11 +38,9 @@ export class OfflineBackend implements HubBackend {
   private readonly windowMessages: number;
   private readonly batchEvents: number;
   private readonly batchPauseMs: number;
-  private readonly payloadStoreBytes: number;
   private readonly subscribers = new Set<Subscriber>();
-  /** The loaded window's messages by seq, for the detail pane and a replay of selected rows; bounded by payload bytes. */
-  private readonly loaded = new Map<number, CapturedMessage>();
-  private payloadBytes = 0;
+  /** The loaded window's messages by seq, for the detail pane, a search and a replay of selected rows; bounded by payload bytes. */
+  private readonly loaded: PayloadStore<CapturedMessage>;
   private seq = 0;
   private windowStart: number;
   private closed = false;
@@ -67,7 +66,7 @@ export class OfflineBackend implements HubBackend {
     this.windowMessages = options.windowMessages ?? 100_000;
     this.batchEvents = options.batchEvents ?? 2000;
     this.batchPauseMs = options.batchPauseMs ?? 10;
-    this.payloadStoreBytes = options.payloadStoreBytes ?? 64 * 1024 * 1024;
+    this.loaded = new PayloadStore(options.payloadStoreBytes ?? 64 * 1024 * 1024, Number.POSITIVE_INFINITY, (message) => message.payload);
     this.windowStart = info.startTime;
     this.endTime = info.startTime;
   }
@@ -102,7 +101,6 @@ export class OfflineBackend implements HubBackend {
     this.bucketMicros = 10_000;
     this.buckets = [];
     this.loaded.clear();
-    this.payloadBytes = 0;
     this.scanning = true;
     void this.scan();
     this.seek(reader.info.startTime);
@@ -134,6 +132,7 @@ export class OfflineBackend implements HubBackend {
       memoryBytes: 0,
       connectionsAccepted: 0,
       connectionsRejected: 0,
+      connectionsNotPermitted: 0,
       messagesPerSecond: 0,
       bytesPerSecond: 0,
     };
@@ -170,6 +169,11 @@ export class OfflineBackend implements HubBackend {
   async payload(seq: number): Promise<Buffer | undefined> {
     const payload = this.loaded.get(seq)?.payload;
     return payload === undefined ? undefined : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
+
+  /** The loaded window's payloads: a search covers the rows the page was sent. */
+  searchablePayloads(): SearchablePayloads {
+    return this.loaded;
   }
 
   /** A loaded row's message (for replaying selected rows), or undefined once evicted. */
@@ -268,13 +272,7 @@ export class OfflineBackend implements HubBackend {
   }
 
   private keep(seq: number, message: CapturedMessage): void {
-    this.loaded.set(seq, message);
-    this.payloadBytes += message.payload.byteLength;
-    for (const [oldSeq, old] of this.loaded) {
-      if (this.payloadBytes <= this.payloadStoreBytes) break;
-      this.loaded.delete(oldSeq);
-      this.payloadBytes -= old.payload.byteLength;
-    }
+    this.loaded.add(seq, message);
   }
 
   // ---------------------------------------------------------------- the scan

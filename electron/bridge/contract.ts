@@ -8,15 +8,19 @@
  *  - RelayscopeApi, the UI's one method per channel, and contractApi(), which builds it on a carrier.
  *  - InvokeHandlers, the type of BridgeService's dispatch: one handler per channel.
  *
- * No Node or DOM types, and one import, the module ID rules (pure as well): the renderer (DOM-only
- * typings, importing this file as @contract) and the main process (Node typings) both compile it.
+ * No Node or DOM types, and two imports, the module ID rules and the capture filter language (pure
+ * as well): the renderer (DOM-only typings, importing this file as @contract) and the main process
+ * (Node typings) both compile it.
  * Binary payloads cross as base64.
  */
 
+import { CaptureFilterError, parseCaptureFilter } from '../capture/captureFilter';
 import { injectSourceProblem } from '../protocol/moduleIdRules';
 
 /** The hub's rule for an injected message's source, re-exported so the composer checks as the hub does. */
 export { injectSourceProblem };
+/** The one filter language (pure, as this file is), so the page checks a search as the backend parses it and tests previews with it. */
+export { CaptureFilterError, parseCaptureFilter };
 
 export const CONTRACT_VERSION = 1;
 
@@ -63,6 +67,8 @@ export interface WireTotals {
   slowConsumerDisconnects: number;
   connectionsAccepted: number;
   connectionsRejected: number;
+  /** Refused by the access policy (--allow-uid, --allow-gid, --owner); absent from a hub that predates it. */
+  connectionsNotPermitted?: number;
   messagesPerSecond: number;
   bytesPerSecond: number;
 }
@@ -221,6 +227,36 @@ export type WireEvent =
   /** The event stream skipped this many events to keep up; the relay itself lost nothing. */
   | { type: 'lost'; time: number; count: number };
 
+/** A whole-payload search of the payloads the backend holds (PayloadSearches.ts). */
+export interface SearchArgs {
+  /** Chosen by the page; a search started again under the same ID replaces it. */
+  searchId: number;
+  /** Payload terms of the capture filter language (docs/CAPTURE.md, Filters): text, /regex/, .field comparisons. */
+  expression: string;
+  /** Text and flagless regex terms compare case too. */
+  caseSensitive: boolean;
+}
+
+/**
+ * A search's progress, pushed as it scans and, once it has caught up, as newly stored payloads are
+ * searched. Runs are [firstSeq, count, …] since the previous push of the same search.
+ */
+export interface WireSearchProgress {
+  searchId: number;
+  scanned: number;
+  /** Payloads searched and still to search. */
+  total: number;
+  /** Matches so far in all. */
+  matched: number;
+  matches: number[];
+  /** Seqs the search passed without their payload (evicted, or never stored): the page tests their rows' previews. */
+  unsearched: number[];
+  /** Every payload up to this seq has been searched (or is in unsearched). */
+  coveredSeq: number;
+  /** true once the search reached the newest payload; it then stays live until cancelled. */
+  caughtUp: boolean;
+}
+
 export interface InjectArgs {
   /** Source ID the receiver sees; omitted = the backend's own ID ("$hub", or the monitor's ID when attached). */
   source?: string;
@@ -299,6 +335,9 @@ export const INVOKE_CHANNELS = {
   /** Offline view: starts replaying the opened file (or selected rows) into a live hub; progress with replayStatus. */
   'hub:replay': invokeChannel<ReplayArgs, WireReplayStatus>(replayArgs),
   'hub:replayStatus': invokeChannel<null, WireReplayStatus | null>(noArguments),
+  /** Starts a whole-payload search (progress and matches come as 'hub:search' pushes); a bad expression is refused naming the column. */
+  'hub:search': invokeChannel<SearchArgs, { searchId: number; total: number }>(searchArgs),
+  'hub:searchCancel': invokeChannel<{ searchId: number }, null>(searchCancelArgs),
 };
 
 export const PUSH_CHANNELS = {
@@ -311,6 +350,8 @@ export const PUSH_CHANNELS = {
   'hub:snapshot': { accepts: (data: unknown): data is WireSnapshot => isRecord(data) },
   /** The hub link at subscription and on each change: snapshots stop while the hub is unreachable, this does not. */
   'hub:link': { accepts: (data: unknown): data is WireHubLink => isRecord(data) && (data.status === 'up' || data.status === 'down') && typeof data.since === 'number' },
+  /** A search's progress and new matches (to every page: each keeps the pushes of the searches it started). */
+  'hub:search': { accepts: (data: unknown): data is WireSearchProgress => isRecord(data) && typeof data.searchId === 'number' && Array.isArray(data.matches) && Array.isArray(data.unsearched) },
 } satisfies Record<string, PushChannelSpec<unknown>>;
 
 export const SNAPSHOT_INTERVAL_MS = 1000;
@@ -463,6 +504,25 @@ function replayArgs(args: unknown): ReplayArgs {
   }
   if (typeof args.filter !== 'string' || args.filter.length > 10_000) throw new ContractError('filter must be a string of at most 10000 characters');
   return { socket: args.socket.trim(), speed: args.speed as number | null, seqs, filter: args.filter };
+}
+
+const MAX_SEARCH_EXPRESSION = 10_000;
+
+function searchId(args: unknown): number {
+  if (!isRecord(args) || typeof args.searchId !== 'number' || !Number.isSafeInteger(args.searchId) || args.searchId < 1) throw new ContractError('searchId must be a positive integer');
+  return args.searchId;
+}
+
+function searchArgs(args: unknown): SearchArgs {
+  const id = searchId(args);
+  const { expression, caseSensitive } = args as Record<string, unknown>;
+  if (typeof expression !== 'string' || expression.length > MAX_SEARCH_EXPRESSION) throw new ContractError(`expression must be a string of at most ${MAX_SEARCH_EXPRESSION} characters`);
+  if (typeof caseSensitive !== 'boolean') throw new ContractError('caseSensitive must be true or false');
+  return { searchId: id, expression, caseSensitive };
+}
+
+function searchCancelArgs(args: unknown): { searchId: number } {
+  return { searchId: searchId(args) };
 }
 
 function seekArgs(args: unknown): { time: number } {

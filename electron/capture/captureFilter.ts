@@ -7,9 +7,11 @@ import type { CaptureRecord } from './captureRecord';
  * the same on a live table and on a file; text and regex ignore case there too.
  *
  *   src:A  dst:B  mod:A (either side)  kind:request  corr:7  "text"  word  /regex/  time:START..END
+ *   .temp>30  .cmd == "open"  .a.b.c != 1   (a field of a JSON payload compared with a number or string)
  *
  * A field takes alternatives separated by commas (`kind:request,reply`), and a leading `-` negates a
- * term (`-mod:logger`).
+ * term (`-mod:logger`). A JSON field starts with `.`, which no other term does, so the tokenizer
+ * reads the comparison whole, spaces around the operator included.
  */
 
 export const FILTER_KINDS = ['unicast', 'broadcast', 'request', 'reply', 'error', 'system', 'injected'] as const;
@@ -29,8 +31,12 @@ export class CaptureFilterError extends Error {
 /** A time bound: absolute µs since the epoch, or µs after the capture's start. */
 type TimeBound = { absolute: number } | { offset: number } | null;
 
+export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>=';
+type JsonValue = number | string | boolean | null;
+
 type Term =
   | { field: 'src' | 'dst' | 'mod'; ids: string[] }
+  | { field: 'json'; path: string[]; operator: CompareOperator; value: JsonValue }
   | { field: 'kind'; kinds: FilterKind[] }
   | { field: 'corr'; values: number[] }
   | { field: 'text'; needle: string }
@@ -51,21 +57,39 @@ export interface CaptureFilter {
   matches(record: CaptureRecord, startTime: number): boolean;
   /** The narrowest time range the filter allows (µs, both ends included), for an indexed read. */
   timeRange(startTime: number): { start?: number; end?: number };
+  /** True when every term is about the payload (text, regex, JSON field): what matchesPayload can decide alone. */
+  readonly payloadOnly: boolean;
+  /** The payload terms alone, on a message's payload (the other terms are not looked at). */
+  matchesPayload(payload: Uint8Array): boolean;
+}
+
+export interface CaptureFilterOptions {
+  /** Text and regex terms without flags compare case as well (default: case is ignored). */
+  caseSensitive?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** Parses an expression; throws CaptureFilterError naming the column of what is wrong. */
-export function parseCaptureFilter(expression: string): CaptureFilter {
-  const terms = tokenize(expression).map(({ text, position }) => parseTerm(text, position));
-  const needsText = terms.some(({ term }) => term.field === 'text' || term.field === 'regex');
+export function parseCaptureFilter(expression: string, options: CaptureFilterOptions = {}): CaptureFilter {
+  const caseSensitive = options.caseSensitive === true;
+  const terms = tokenize(expression).map(({ text, position }) => parseTerm(text, position, caseSensitive));
+  const payloadTerms = terms.filter(({ term }) => isPayloadTerm(term));
   return {
     source: expression,
     active: terms.length > 0,
+    payloadOnly: payloadTerms.length === terms.length,
     matches(record, startTime) {
-      const text = needsText ? recordText(record) : '';
+      const content = new RecordContent(record, caseSensitive);
       for (const { term, negated } of terms) {
-        if (termMatches(term, record, text, startTime) === negated) return false;
+        if (termMatches(term, record, content, startTime) === negated) return false;
+      }
+      return true;
+    },
+    matchesPayload(payload) {
+      const content = new RecordContent(payload, caseSensitive);
+      for (const { term, negated } of payloadTerms) {
+        if (payloadTermMatches(term, content) === negated) return false;
       }
       return true;
     },
@@ -94,6 +118,12 @@ function tokenize(expression: string): { text: string; position: number }[] {
       continue;
     }
     const start = i;
+    const dot = expression[i] === '-' ? i + 1 : i;
+    if (expression[dot] === '.') {
+      i = fieldComparisonEnd(expression, dot);
+      tokens.push({ text: expression.slice(start, i), position: start });
+      continue;
+    }
     let closing: string | null = null;
     while (i < expression.length && (closing !== null || !/\s/.test(expression[i]))) {
       const c = expression[i];
@@ -111,14 +141,40 @@ function tokenize(expression: string): { text: string; position: number }[] {
   return tokens;
 }
 
-function parseTerm(raw: string, position: number): ParsedTerm {
+const OPERATORS: readonly CompareOperator[] = ['==', '!=', '<=', '>=', '<', '>'];
+const PATH_CHARS = /[A-Za-z0-9_$.-]/;
+
+/** The end of `.path OP value` starting at `dot`: the path, the operator and the value may be separated by spaces. */
+function fieldComparisonEnd(expression: string, dot: number): number {
+  let i = dot + 1;
+  while (i < expression.length && PATH_CHARS.test(expression[i])) i++;
+  while (i < expression.length && expression[i] === ' ') i++;
+  const operator = OPERATORS.find((op) => expression.startsWith(op, i));
+  if (operator === undefined) {
+    const bad = i < expression.length ? `"${expression[i]}"` : 'the end';
+    throw new CaptureFilterError(`a JSON field is compared as .path OP value with OP one of ${OPERATORS.join(' ')} (found ${bad} after the path; quote text that starts with a dot)`, i);
+  }
+  i += operator.length;
+  while (i < expression.length && expression[i] === ' ') i++;
+  if (expression[i] === '"') {
+    for (i++; i < expression.length && expression[i] !== '"'; i++) if (expression[i] === '\\') i++;
+    if (i >= expression.length) throw new CaptureFilterError('the quoted text has no closing "', dot);
+    return i + 1;
+  }
+  while (i < expression.length && !/\s/.test(expression[i])) i++;
+  return i;
+}
+
+function parseTerm(raw: string, position: number, caseSensitive: boolean): ParsedTerm {
   const negated = raw.startsWith('-') && raw.length > 1;
   const text = negated ? raw.slice(1) : raw;
   const at = negated ? position + 1 : position;
-  if (text.startsWith('"')) return { negated, term: { field: 'text', needle: unquote(text, at).toLowerCase() } };
-  if (text.startsWith('/')) return { negated, term: { field: 'regex', pattern: parseRegex(text, at) } };
+  const folded = (needle: string): string => (caseSensitive ? needle : needle.toLowerCase());
+  if (text.startsWith('.')) return { negated, term: parseFieldComparison(text, at) };
+  if (text.startsWith('"')) return { negated, term: { field: 'text', needle: folded(unquote(text, at)) } };
+  if (text.startsWith('/')) return { negated, term: { field: 'regex', pattern: parseRegex(text, at, caseSensitive) } };
   const colon = text.indexOf(':');
-  if (colon < 0) return { negated, term: { field: 'text', needle: text.toLowerCase() } };
+  if (colon < 0) return { negated, term: { field: 'text', needle: folded(text) } };
   const field = text.slice(0, colon);
   const value = text.slice(colon + 1);
   if (value === '') throw new CaptureFilterError(`"${field}:" needs a value`, at);
@@ -142,8 +198,30 @@ function parseTerm(raw: string, position: number): ParsedTerm {
     case 'time':
       return { negated, term: parseTimeRange(value, at + colon + 1) };
     default:
-      throw new CaptureFilterError(`unknown field "${field}:"; the fields are src:, dst:, mod:, kind:, corr:, time: (quote text that contains a colon)`, at);
+      throw new CaptureFilterError(`unknown field "${field}:"; the fields are src:, dst:, mod:, kind:, corr:, time:, and .path for a JSON field (quote text that contains a colon)`, at);
   }
+}
+
+/** `.a.b.c OP value` (the tokenizer made sure an operator is there): a path of keys, a number index for an array. */
+function parseFieldComparison(text: string, position: number): Term {
+  let end = 1;
+  while (end < text.length && PATH_CHARS.test(text[end])) end++;
+  const pathText = text.slice(1, end);
+  const path = pathText.split('.');
+  if (path.some((key) => key === '')) throw new CaptureFilterError(`"${text.slice(0, end)}" is not a field path: write .key or .key.inner, keys of letters, digits, _, - and $`, position);
+  const rest = text.slice(end).trimStart();
+  const operator = OPERATORS.find((op) => rest.startsWith(op)) as CompareOperator;
+  const valueText = rest.slice(operator.length).trimStart();
+  const valueAt = position + text.length - valueText.length;
+  if (valueText === '') throw new CaptureFilterError(`${text.slice(0, end)} ${operator} needs a value: a number or "text"`, valueAt);
+  let value: JsonValue;
+  if (valueText.startsWith('"')) value = unquote(valueText, valueAt);
+  else if (valueText === 'true' || valueText === 'false') value = valueText === 'true';
+  else if (valueText === 'null') value = null;
+  else if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(valueText)) value = Number(valueText);
+  else throw new CaptureFilterError(`"${valueText}" is not a value: compare with a number (30, -1.5) or quoted text ("open"), true, false or null`, valueAt);
+  if ((typeof value === 'boolean' || value === null) && operator !== '==' && operator !== '!=') throw new CaptureFilterError(`${valueText} is compared with == or != only`, valueAt);
+  return { field: 'json', path, operator, value };
 }
 
 function unquote(text: string, position: number): string {
@@ -151,13 +229,13 @@ function unquote(text: string, position: number): string {
   return text.slice(1, -1).replace(/\\(.)/g, '$1');
 }
 
-function parseRegex(text: string, position: number): RegExp {
+function parseRegex(text: string, position: number, caseSensitive: boolean): RegExp {
   const end = text.lastIndexOf('/');
   const flags = text.slice(end + 1);
   if (end === 0 || !/^[imsu]*$/.test(flags)) throw new CaptureFilterError('a regular expression is /pattern/ with optional flags i, m, s, u', position);
   try {
-    // Case is ignored unless the flags are given, as in the UI's filter bar.
-    return new RegExp(text.slice(1, end), flags === '' ? 'iu' : flags);
+    // Case is ignored unless flags are given (or the filter is case-sensitive), as in the UI's filter bar.
+    return new RegExp(text.slice(1, end), flags !== '' ? flags : caseSensitive ? 'u' : 'iu');
   } catch (error) {
     throw new CaptureFilterError(`invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`, position);
   }
@@ -191,9 +269,91 @@ function resolve(bound: TimeBound, startTime: number): number | null {
   return 'absolute' in bound ? bound.absolute : startTime + bound.offset;
 }
 
-/** What text and regex terms search: the payload as UTF-8 for a message, the id and detail of an event. */
-function recordText(record: CaptureRecord): string {
-  return record.type === 'message' ? utf8.decode(record.payload) : `${record.id} ${record.detail}`;
+function isPayloadTerm(term: Term): boolean {
+  return term.field === 'text' || term.field === 'regex' || term.field === 'json';
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * What text, regex and field terms look at, each worked out once per record and only when a term
+ * asks: the text (a message's payload as UTF-8; an event's id and detail), its folded case, and the
+ * payload parsed as JSON.
+ */
+class RecordContent {
+  private decoded: string | undefined;
+  private folded: string | undefined;
+  private parsed: unknown = undefined;
+  private parsedYet = false;
+
+  constructor(
+    private readonly from: CaptureRecord | Uint8Array,
+    private readonly caseSensitive: boolean,
+  ) {}
+
+  get text(): string {
+    if (this.decoded === undefined) {
+      const from = this.from;
+      this.decoded = from instanceof Uint8Array ? utf8.decode(from) : from.type === 'message' ? utf8.decode(from.payload) : `${from.id} ${from.detail}`;
+    }
+    return this.decoded;
+  }
+
+  get foldedText(): string {
+    if (this.folded === undefined) this.folded = this.caseSensitive ? this.text : this.text.toLowerCase();
+    return this.folded;
+  }
+
+  /** The payload as JSON, or NOT_JSON (not valid JSON, or an event). */
+  get json(): unknown {
+    if (!this.parsedYet) {
+      this.parsedYet = true;
+      const from = this.from;
+      const isPayload = from instanceof Uint8Array || from.type === 'message';
+      try {
+        this.parsed = isPayload ? JSON.parse(this.text) : NOT_JSON;
+      } catch {
+        this.parsed = NOT_JSON;
+      }
+    }
+    return this.parsed;
+  }
+}
+
+/** The value at a path of keys (a number index for an array), or undefined when it is not there. */
+function valueAt(json: unknown, path: readonly string[]): unknown {
+  let node = json;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** A number with a number, text with text (by UTF-16 code units); anything else, or a missing field, does not match. */
+function compares(actual: unknown, operator: CompareOperator, expected: JsonValue): boolean {
+  if (actual === undefined || typeof actual !== typeof expected || (actual === null) !== (expected === null)) return false;
+  if (operator === '==') return actual === expected;
+  if (operator === '!=') return actual !== expected;
+  const a = actual as number | string;
+  const b = expected as number | string;
+  return operator === '<' ? a < b : operator === '<=' ? a <= b : operator === '>' ? a > b : a >= b;
+}
+
+function payloadTermMatches(term: Term, content: RecordContent): boolean {
+  switch (term.field) {
+    case 'text':
+      return content.foldedText.includes(term.needle);
+    case 'regex':
+      // A pattern with the g or y flag would keep lastIndex between records; the flags allowed exclude them.
+      return term.pattern.test(content.text);
+    case 'json': {
+      const json = content.json;
+      return json !== NOT_JSON && compares(valueAt(json, term.path), term.operator, term.value);
+    }
+    default:
+      return false;
+  }
 }
 
 function recordKind(record: CaptureRecord): FilterKind {
@@ -201,7 +361,7 @@ function recordKind(record: CaptureRecord): FilterKind {
   return record.event === 'error' ? 'error' : 'system';
 }
 
-function termMatches(term: Term, record: CaptureRecord, text: string, startTime: number): boolean {
+function termMatches(term: Term, record: CaptureRecord, content: RecordContent, startTime: number): boolean {
   switch (term.field) {
     case 'src':
       return record.type === 'message' ? term.ids.includes(record.source) : term.ids.includes(record.id);
@@ -214,9 +374,9 @@ function termMatches(term: Term, record: CaptureRecord, text: string, startTime:
     case 'corr':
       return record.type === 'message' && term.values.includes(record.correlationId);
     case 'text':
-      return text.toLowerCase().includes(term.needle);
     case 'regex':
-      return term.pattern.test(text);
+    case 'json':
+      return payloadTermMatches(term, content);
     case 'time': {
       const from = resolve(term.from, startTime);
       const to = resolve(term.to, startTime);

@@ -1,4 +1,5 @@
 import type { HubEvent } from './hubEvents';
+import { PayloadStore, type SearchablePayloads } from './PayloadStore';
 
 export interface HubEventStreamOptions {
   /** Interval of the batches delivered to subscribers. */
@@ -15,6 +16,10 @@ export interface HubEventStreamOptions {
   payloadStoreEntries?: number;
 }
 
+/** 64 MiB, and as many payloads as the UI's table holds rows (renderer/src/state/TrafficStore.ts), so a search can cover every row of small messages. */
+export const DEFAULT_PAYLOAD_STORE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_PAYLOAD_STORE_ENTRIES = 200_000;
+
 /**
  * The batched event stream behind onEvents() and payload(seq), shared by the hub in this process
  * and by a monitor attached to a hub elsewhere: subscribers, one batch per interval, a bounded
@@ -23,23 +28,23 @@ export interface HubEventStreamOptions {
 export class HubEventStream {
   private readonly batchMs: number;
   private readonly maxPendingEvents: number;
-  private readonly payloadStoreBytes: number;
-  private readonly payloadStoreEntries: number;
 
   private readonly subscribers = new Set<(batch: HubEvent[]) => void>();
   private pending: HubEvent[] = [];
   private lost = 0;
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
-  /** Insertion order is eviction order. */
-  private readonly payloads = new Map<number, Buffer>();
-  private payloadBytes = 0;
+  private readonly payloads: PayloadStore<Buffer>;
 
   constructor(options: HubEventStreamOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
     this.maxPendingEvents = options.maxPendingEvents ?? 2000;
-    this.payloadStoreBytes = options.payloadStoreBytes ?? 64 * 1024 * 1024;
-    this.payloadStoreEntries = options.payloadStoreEntries ?? 100_000;
+    this.payloads = new PayloadStore(options.payloadStoreBytes ?? DEFAULT_PAYLOAD_STORE_BYTES, options.payloadStoreEntries ?? DEFAULT_PAYLOAD_STORE_ENTRIES, (payload) => payload);
+  }
+
+  /** The payloads held, for a whole-payload search (electron/bridge/PayloadSearches.ts). */
+  get searchable(): SearchablePayloads {
+    return this.payloads;
   }
 
   /** Whether anyone listens: with nobody, callers skip building events at all. */
@@ -56,7 +61,6 @@ export class HubEventStream {
         this.pending = [];
         this.lost = 0;
         this.payloads.clear();
-        this.payloadBytes = 0;
       }
     };
   }
@@ -83,14 +87,7 @@ export class HubEventStream {
 
   /** Keeps a message's full payload for payload(seq). The caller passes a buffer it owns. */
   storePayload(seq: number, payload: Buffer): void {
-    if (payload.length > this.payloadStoreBytes) return;
-    this.payloads.set(seq, payload);
-    this.payloadBytes += payload.length;
-    for (const [oldest, bytes] of this.payloads) {
-      if (this.payloadBytes <= this.payloadStoreBytes && this.payloads.size <= this.payloadStoreEntries) break;
-      this.payloads.delete(oldest);
-      this.payloadBytes -= bytes.length;
-    }
+    this.payloads.add(seq, payload);
   }
 
   /** The full payload of a message event still held, or undefined once evicted. */

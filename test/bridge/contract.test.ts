@@ -28,6 +28,7 @@ describe('the UI API derived from the channel tables', () => {
       'listen',
       'onEvents',
       'onLink',
+      'onSearch',
       'onSnapshot',
       'payload',
       'recordStart',
@@ -36,6 +37,8 @@ describe('the UI API derived from the channel tables', () => {
       'replay',
       'replayStatus',
       'request',
+      'search',
+      'searchCancel',
       'seek',
       'snapshot',
     ]);

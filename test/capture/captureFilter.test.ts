@@ -66,6 +66,56 @@ describe('the capture filter language', () => {
     expect(parseCaptureFilter('src:B').timeRange(START)).toEqual({ start: undefined, end: undefined });
   });
 
+  it('compares fields of JSON payloads with numbers, text, true, false and null; not JSON or no such field does not match', () => {
+    const json = (payload: string): CaptureRecord => message({ payload: text(payload) });
+    const payloads: Record<string, CaptureRecord> = {
+      hot: json('{"temp": 31, "cmd": "open", "a": {"b": {"c": 1}}, "tags": ["x", "y"], "ok": true}'),
+      cold: json('{"temp": 12.5, "cmd": "close", "a": {"b": {"c": 2}}, "ok": null}'),
+      text: json('{"temp": "31"}'),
+      broken: json('{"temp": 31'),
+      plain: json('temp > 30'),
+      event: RECORDS.join,
+    };
+    const which = (expression: string): string[] =>
+      Object.entries(payloads)
+        .filter(([, record]) => parseCaptureFilter(expression).matches(record, START))
+        .map(([name]) => name);
+    expect(which('.temp > 30')).toEqual(['hot']);
+    expect(which('.temp>30')).toEqual(['hot']);
+    expect(which('.temp <= 12.5')).toEqual(['cold']);
+    expect(which('.temp >= -1e3')).toEqual(['hot', 'cold']);
+    expect(which('.temp == "31"')).toEqual(['text']);
+    expect(which('.cmd == "open"')).toEqual(['hot']);
+    expect(which('.cmd != "open"')).toEqual(['cold']);
+    expect(which('.cmd < "d"')).toEqual(['cold']);
+    expect(which('.a.b.c != 1')).toEqual(['cold']);
+    expect(which('.tags.1 == "y"')).toEqual(['hot']);
+    expect(which('.ok == true')).toEqual(['hot']);
+    expect(which('.ok == null')).toEqual(['cold']);
+    expect(which('.missing != 1')).toEqual([]);
+    expect(which('.temp > 30 .cmd == "open" mod:A')).toEqual(['hot']);
+    expect(which('-.temp > 30 src:A')).toEqual(['cold', 'text', 'broken', 'plain', 'event']);
+    expect(which('"temp > 30"')).toEqual(['plain']);
+  });
+
+  it('compares case when asked, for text and for flagless regexes', () => {
+    const sensitive = (expression: string): boolean => parseCaptureFilter(expression, { caseSensitive: true }).matches(RECORDS.bToA, START);
+    expect(sensitive('"OK"')).toBe(true);
+    expect(sensitive('"ok"')).toBe(false);
+    expect(sensitive('/^OK/')).toBe(true);
+    expect(sensitive('/^ok/')).toBe(false);
+    expect(sensitive('/^ok/i')).toBe(true);
+  });
+
+  it('tests the payload terms alone on a payload, and says whether a filter has only those', () => {
+    const filter = parseCaptureFilter('"needle" .n == 2');
+    expect(filter.payloadOnly).toBe(true);
+    expect(filter.matchesPayload(text('{"n": 2, "s": "a needle"}'))).toBe(true);
+    expect(filter.matchesPayload(text('{"n": 3, "s": "a needle"}'))).toBe(false);
+    expect(parseCaptureFilter('src:A "needle"').payloadOnly).toBe(false);
+    expect(parseCaptureFilter('src:A "needle"').matchesPayload(text('needle'))).toBe(true);
+  });
+
   it('combines terms with AND', () => {
     expect(matching('mod:B kind:reply "ok"')).toEqual(['bToA']);
     expect(matching('mod:B kind:reply "nope"')).toEqual([]);
@@ -83,6 +133,12 @@ describe('the capture filter language', () => {
       ['dst:', /needs a value/, 0],
       ['kind:reply,', /empty alternative/, 0],
       ['corr:-1', /not a number/, 0],
+      ['src:A .temp 30', /compared as \.path OP value/, 12],
+      ['.temp >', /needs a value/, 7],
+      ['.temp > warm', /"warm" is not a value/, 8],
+      ['.temp > true', /== or != only/, 8],
+      ['.a..b == 1', /not a field path/, 0],
+      ['.cmd == "open', /no closing "/, 0],
     ];
     for (const [expression, message, position] of cases) {
       let thrown: unknown = null;
