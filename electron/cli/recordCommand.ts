@@ -3,7 +3,7 @@ import { RelayClient } from '../client';
 import { countersFromSnapshot, nowMicros, relayscopeVersion } from '../capture/captureInfo';
 import { CaptureFilterError, parseCaptureFilter, type CaptureFilter } from '../capture/captureFilter';
 import type { CapturedEvent, CapturedEventName, CapturedMessage, CaptureInfo, CaptureRecord } from '../capture/captureRecord';
-import { McapCaptureWriter } from '../capture/McapCaptureWriter';
+import { captureFormatOf, createCaptureWriter, type CaptureWriter } from '../capture/captureFiles';
 import { HubEventCode, MESSAGE_KIND_NAMES, monitorDroppedCount, TrafficFlag, type EventFrame, type HubSnapshot, type TrafficFrame } from '../hub';
 import { CommandError, type FlagValues } from './args';
 import { hubConnectionFlags } from './clientCommands';
@@ -45,12 +45,19 @@ function ownDrops(snapshot: HubSnapshot, id: string): number {
 }
 
 /**
- * `relayscope record`: a monitor connection that writes every TRAFFIC copy and EVENT to an MCAP
- * capture until a signal, --count messages, --seconds or the hub going away; then it closes the file
- * (index, footer, the final metadata) and says what it wrote and what it missed.
+ * `relayscope record`: a monitor connection that writes every TRAFFIC copy and EVENT to a capture
+ * until a signal, --count messages, --seconds or the hub going away; then it closes the file (for
+ * MCAP the index, footer and final metadata) and says what it wrote and what it missed. The file's
+ * extension picks the format (.mcap, .pcapng for Wireshark, .jsonl): all three are written as a
+ * stream, so one cut short still opens up to its last whole record.
  */
 export async function runRecord(flags: FlagValues): Promise<number> {
   const output = flags.required('output');
+  try {
+    captureFormatOf(output);
+  } catch (error) {
+    throw flags.usage(`--output ${(error as Error).message}`);
+  }
   const count = flags.integer('count', 1);
   const secondsText = flags.string('seconds');
   const seconds = secondsText === undefined ? undefined : Number(secondsText);
@@ -76,9 +83,9 @@ export async function runRecord(flags: FlagValues): Promise<number> {
     countersAtStart: countersFromSnapshot(startSnapshot),
     countersAtEnd: null,
   };
-  let writer: McapCaptureWriter;
+  let writer: CaptureWriter;
   try {
-    writer = await McapCaptureWriter.create(output, info);
+    writer = await createCaptureWriter(output, info);
   } catch (error) {
     await client.close();
     throw new CommandError(`cannot write ${output}: ${(error as Error).message}`);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { McapStreamReader } from '@mcap/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
+import { openCaptureReader } from '../../electron/capture/captureFiles';
 import type { CaptureRecord, CapturedMessage } from '../../electron/capture/captureRecord';
 import { readMcapCapture } from '../../electron/capture/readMcapCapture';
 import { formatSocketAddress } from '../../electron/hub';
@@ -75,6 +76,29 @@ describe('relayscope record and replay', () => {
     expect(messages.map((m) => Buffer.from(m.payload).toString())).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     expect(streamedMessageCount(file).done).toBe(true);
     expect((await readMcapCapture(file)).indexed).toBe(true);
+  });
+
+  it('writes the format the file name asks for: pcapng for Wireshark, JSON Lines, and refuses an unknown extension', async () => {
+    const { socket, dir, a } = await hubWithModules();
+    for (const extension of ['pcapng', 'jsonl']) {
+      const file = path.join(dir, `straight.${extension}`);
+      const record = cli.start(['record', '--output', file, '--socket', socket, '--count', '2']);
+      await record.waitForStderr(/^relayscope: recording /);
+      a.send('B', `one ${extension}`);
+      a.send('C', `two ${extension}`);
+      expect((await record.waitForExit()).code).toBe(0);
+      const reader = await openCaptureReader(file);
+      const payloads: string[] = [];
+      for await (const r of reader.records) if (r.type === 'message') payloads.push(Buffer.from(r.payload).toString());
+      expect(payloads).toEqual([`one ${extension}`, `two ${extension}`]);
+    }
+    // The pcapng is a real one: its first block is a Section Header Block, not MCAP's magic.
+    expect(fs.readFileSync(path.join(dir, 'straight.pcapng')).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    const refused = cli.start(['record', '--output', path.join(dir, 'capture.txt'), '--socket', socket]);
+    const exit = await refused.waitForExit();
+    expect(exit.code).toBe(2);
+    expect(refused.stderr).toContain('unknown extension ".txt"; a capture file ends in .mcap, .pcapng, .jsonl');
+    expect(fs.existsSync(path.join(dir, 'capture.txt'))).toBe(false);
   });
 
   it('stops after --seconds, and on SIGTERM, with a complete file each time', async () => {
