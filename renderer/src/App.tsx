@@ -11,6 +11,7 @@ import { PaneSplitter } from './components/PaneSplitter';
 import { RateChart } from './components/RateChart';
 import { RecordControl } from './components/RecordControl';
 import { ReplayPanel } from './components/ReplayPanel';
+import { SequenceSplit } from './components/SequenceSplit';
 import { Timeline } from './components/Timeline';
 import { StatusBar } from './components/StatusBar';
 import { TrafficView } from './components/TrafficView';
@@ -19,6 +20,7 @@ import { animationFrameScheduler, EventBatcher } from './state/EventBatcher';
 import { ModuleDirectory } from './state/ModuleDirectory';
 import { DEFAULT_PANE_LAYOUT, fitPaneLayout, loadPaneLayout, type PaneLayout, savePaneLayout } from './state/paneLayout';
 import { RateHistory } from './state/RateHistory';
+import { SequenceSettings } from './state/SequenceSettings';
 import { initialRowCapacity } from './state/rowCapacitySetting';
 import { TimeDisplay } from './state/TimeDisplay';
 import { TrafficStore } from './state/TrafficStore';
@@ -37,6 +39,7 @@ export function App({ transport }: { transport: BackendTransport }) {
   const [directory] = useState(() => new ModuleDirectory());
   const [rates] = useState(() => new RateHistory());
   const [timeDisplay] = useState(() => new TimeDisplay());
+  const [sequence] = useState(() => new SequenceSettings());
   const [follow, setFollow] = useState<FollowRequest | null>(null);
   const followConversation = (module: string, peer: string): void => setFollow((previous) => ({ nonce: (previous?.nonce ?? 0) + 1, module, peer }));
   const [snapshot, setSnapshot] = useState<WireSnapshot | null>(null);
@@ -131,8 +134,9 @@ export function App({ transport }: { transport: BackendTransport }) {
           filterInputRef.current?.select();
         },
         openDetail: () => document.querySelector<HTMLElement>('[data-testid="detail-pane"]')?.scrollIntoView({ block: 'nearest' }),
+        toggleSequence: () => sequence.toggle(),
       }),
-    [store],
+    [store, sequence],
   );
 
   // A layout saved in a larger window is fitted again whenever the window changes size.
@@ -242,7 +246,9 @@ export function App({ transport }: { transport: BackendTransport }) {
       <div className="main-row">
         <section className="traffic-section" aria-label="Traffic">
           <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} follow={follow} />
-          <TrafficView store={store} timeDisplay={timeDisplay} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} onFollow={followConversation} />
+          <SequenceSplit settings={sequence} store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow}>
+            <TrafficView store={store} timeDisplay={timeDisplay} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} onFollow={followConversation} />
+          </SequenceSplit>
         </section>
         {sideSplitter('splitter-side')}
         <aside className="side-column" ref={sideRef}>

@@ -21,6 +21,8 @@ export interface ShortcutActions {
   select: (row: TrafficRow | null) => void;
   focusFilter: () => void;
   openDetail: () => void;
+  /** Opens or closes the sequence view beside the table. */
+  toggleSequence: () => void;
 }
 
 const PAGE_ROWS = 20;
@@ -36,8 +38,8 @@ function rowFrom(store: TrafficStore, selected: TrafficRow | null, delta: number
 
 /**
  * The page's keys, whatever has the focus (except in text fields and dialogs): Space pauses or
- * resumes the live tail (a focused button does not take it as a click), / goes to the filter, Esc
- * clears the selection, arrows / Page Up / Page Down / Home / End move it, Enter opens the detail
+ * resumes the live tail (a focused button does not take it as a click), / goes to the filter, s opens
+ * or closes the sequence view, Esc clears the selection, arrows / Page Up / Page Down / Home / End move it, Enter opens the detail
  * pane on it. Returns the function that removes the listeners.
  */
 export function installShortcuts(actions: ShortcutActions): () => void {
@@ -66,6 +68,10 @@ export function installShortcuts(actions: ShortcutActions): () => void {
       case '/':
         event.preventDefault();
         actions.focusFilter();
+        break;
+      case 's':
+        event.preventDefault();
+        actions.toggleSequence();
         break;
       case 'Enter':
         // A focused button or link keeps Enter as its own activation.

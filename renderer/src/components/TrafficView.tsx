@@ -7,12 +7,10 @@ import type { TimeDisplay } from '../state/TimeDisplay';
 import type { TrafficStore } from '../state/TrafficStore';
 import type { TrafficRow } from '../state/trafficRows';
 import { RowMenu, type RowMenuRequest } from './RowMenu';
+import { scrollGeometry, scrollTopFor, virtualTopFor } from './virtualScroll';
 import './conversations.css';
 
 const ROW_HEIGHT = 20;
-// Browsers cap an element's height (Firefox near 17.9 million px), so past this the scrollbar maps
-// proportionally onto the rows instead of one pixel per pixel.
-const MAX_SPACER_HEIGHT = 8_000_000;
 const OVERSCAN_ROWS = 4;
 
 /** The time selector's own words, short enough for the column; the full label is its tooltip. */
@@ -21,26 +19,6 @@ const TIME_MODE_SHORT: Record<TimeMode, string> = { absolute: 'time', relative: 
 interface Viewport {
   scrollTop: number;
   height: number;
-}
-
-interface Geometry {
-  spacerHeight: number;
-  maxScrollTop: number;
-  maxVirtualTop: number;
-}
-
-function geometry(count: number, viewportHeight: number): Geometry {
-  const totalHeight = count * ROW_HEIGHT;
-  const spacerHeight = Math.min(totalHeight, MAX_SPACER_HEIGHT);
-  return { spacerHeight, maxScrollTop: Math.max(0, spacerHeight - viewportHeight), maxVirtualTop: Math.max(0, totalHeight - viewportHeight) };
-}
-
-function virtualTopFor(scrollTop: number, shape: Geometry): number {
-  return shape.maxScrollTop > 0 ? Math.min(scrollTop, shape.maxScrollTop) * (shape.maxVirtualTop / shape.maxScrollTop) : 0;
-}
-
-function scrollTopFor(virtualTop: number, shape: Geometry): number {
-  return shape.maxVirtualTop > 0 ? virtualTop * (shape.maxScrollTop / shape.maxVirtualTop) : 0;
 }
 
 /**
@@ -73,7 +51,7 @@ export function TrafficView({
   const anchoredVersionRef = useRef(store.getVersion());
 
   const count = store.visibleCount;
-  const shape = geometry(count, viewport.height);
+  const shape = scrollGeometry(count, ROW_HEIGHT, viewport.height);
   const scrollTop = following ? shape.maxScrollTop : Math.min(viewport.scrollTop, shape.maxScrollTop);
   const virtualTop = virtualTopFor(scrollTop, shape);
   const firstIndex = Math.floor(virtualTop / ROW_HEIGHT);

@@ -201,6 +201,15 @@ export class TrafficStore extends VersionedStore {
 
   // ---- reading rows ----
 
+  /** A stored row's source ID ('' for none) without materializing the row: for scans over many rows. */
+  sourceIdAt(rowNumber: number): string {
+    return this.ids.idOf(this.ring.sourceAt(rowNumber));
+  }
+  /** A stored row's destination ID ('' for none: a broadcast, a system row). */
+  destinationIdAt(rowNumber: number): string {
+    return this.ids.idOf(this.ring.destinationAt(rowNumber));
+  }
+
   row(rowNumber: number): TrafficRow | null {
     const stored = this.ring.read(rowNumber);
     if (stored === null) return null;
