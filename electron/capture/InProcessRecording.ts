@@ -21,9 +21,9 @@ export interface RecordingStatus {
   messages: number;
   /** Bytes of relayed frames handed over (payloads and their headers). */
   bytes: number;
-  /** Messages the recorder had no room for: not in the file. */
+  /** Messages not in the file: the recorder had no room for them, or (after a failure) they were not written. */
   missed: number;
-  /** Messages and payload bytes the worker has written so far. */
+  /** Messages and payload bytes the worker has written so far; after a failure, written is what the file holds. */
   written: number;
   writtenBytes: number;
   /** Why the recording stopped by itself (the disk failed), or null. */
@@ -96,7 +96,10 @@ export class InProcessRecording {
     return new InProcessRecording(file, worker, { bufferBytes: options.bufferBytes ?? 2 * 1024 * 1024, maxBuffers: options.maxBuffers ?? 32, flushMs: options.flushMs ?? 200 });
   }
 
-  /** Called once if the file cannot be written any more (the hub then stops handing copies over). */
+  /**
+   * Called once if the file cannot be written any more. The hub goes on handing copies over: none
+   * reaches the worker again, so once the buffers are used up each is counted as missed.
+   */
   onFailed(callback: (reason: string) => void): void {
     this.onFailure = callback;
   }
@@ -107,7 +110,8 @@ export class InProcessRecording {
       elapsedMs: performance.now() - this.startedAt,
       messages: this.buffer.messages,
       bytes: this.buffer.bytes,
-      missed: this.buffer.missed,
+      // After a failure nothing handed over since the worker's last write reaches the file either.
+      missed: this.failure === null ? this.buffer.missed : this.buffer.missed + Math.max(0, this.buffer.messages - this.written),
       written: this.written,
       writtenBytes: this.writtenBytes,
       error: this.failure,
@@ -117,7 +121,9 @@ export class InProcessRecording {
   /**
    * Hands over the last buffer and has the worker close the file with `end` (missed is filled in
    * here); resolves with the final status once the file is complete. The caller has detached the
-   * buffer from the hub first, so nothing is appended after this.
+   * buffer from the hub first, so nothing is appended after this. After a failure it resolves too,
+   * with the error in the status: the file holds what was written before (its streaming readers
+   * read it up to the last whole chunk), and every message since is counted as missed.
    */
   stop(end: Partial<CaptureInfo> = {}): Promise<RecordingStatus> {
     this.stopping ??= this.close(end);
@@ -137,9 +143,7 @@ export class InProcessRecording {
     } else {
       await this.worker.terminate();
     }
-    const status = this.status();
-    if (this.failure !== null) throw new Error(this.failure);
-    return status;
+    return this.status();
   }
 
   private received(message: FromWorker): void {
@@ -151,6 +155,7 @@ export class InProcessRecording {
       this.written = message.messages;
       this.writtenBytes = message.payloadBytes;
     } else if (message.type === 'failed') {
+      if (message.messages !== undefined) this.written = message.messages;
       this.fail(message.message);
     }
   }

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs/promises';
-import { McapWriter } from '@mcap/core';
-import { FileHandleWritable } from '@mcap/nodejs';
+import { type IWritable, McapWriter } from '@mcap/core';
 import type { CapturedMessage, CaptureInfo, CaptureRecord } from './captureRecord';
 import {
   encodeBatchData,
@@ -27,6 +26,38 @@ interface Pending {
   channel: number;
   micros: number;
   data: Uint8Array;
+  /** Relayed messages in it: a batch's count, 0 for an event. */
+  count: number;
+}
+
+/**
+ * The file McapWriter writes to. @mcap/nodejs's FileHandleWritable takes a short write (what a full
+ * disk gives before it gives ENOSPC) as complete and goes on after the missing bytes; this one writes
+ * the rest or throws. And it tells when a write reached the file: McapWriter writes a chunk during
+ * the addMessage that filled it (that message included), so after a whole write every message added
+ * so far is in the file, and a disk that fails later leaves exactly those readable.
+ */
+class WholeWritesFile implements IWritable {
+  private offset = 0;
+
+  constructor(
+    private readonly handle: fs.FileHandle,
+    private readonly written: () => void,
+  ) {}
+
+  position(): bigint {
+    return BigInt(this.offset);
+  }
+
+  async write(buffer: Uint8Array): Promise<void> {
+    for (let done = 0; done < buffer.length; ) {
+      const { bytesWritten } = await this.handle.write(buffer, done, buffer.length - done, this.offset);
+      if (bytesWritten === 0) throw new Error('the file took no more bytes (is the disk full?)');
+      done += bytesWritten;
+      this.offset += bytesWritten;
+    }
+    this.written();
+  }
 }
 
 /**
@@ -46,25 +77,36 @@ export class McapCaptureWriter {
   private closed = false;
   private sequence = 0;
   private messageCount = 0;
+  /** Messages handed to McapWriter, and of those the ones in records that reached the file. */
+  private handedCount = 0;
+  private inFileCount = 0;
+
+  private writer!: McapWriter;
+  private messagesChannel = 0;
+  private eventsChannel = 0;
 
   private constructor(
     private readonly handle: fs.FileHandle,
-    private readonly writer: McapWriter,
-    private readonly messagesChannel: number,
-    private readonly eventsChannel: number,
     private info: CaptureInfo,
   ) {}
 
   static async create(path: string, info: CaptureInfo): Promise<McapCaptureWriter> {
     const handle = await fs.open(path, 'w');
+    const capture = new McapCaptureWriter(handle, { ...info });
     try {
-      const writer = new McapWriter({ writable: new FileHandleWritable(handle), useChunks: true, chunkSize: CHUNK_BYTES });
+      const writable = new WholeWritesFile(handle, () => {
+        capture.inFileCount = capture.handedCount;
+      });
+      const writer = new McapWriter({ writable, useChunks: true, chunkSize: CHUNK_BYTES });
       await writer.start({ profile: MCAP_PROFILE, library: `relayscope ${info.relayscopeVersion}` });
       const messagesChannel = await writer.registerChannel({ topic: MESSAGES_TOPIC, messageEncoding: MESSAGE_ENCODING, schemaId: 0, metadata: new Map() });
       const eventsChannel = await writer.registerChannel({ topic: EVENTS_TOPIC, messageEncoding: EVENT_ENCODING, schemaId: 0, metadata: new Map() });
       // Written first so that a file cut short by a crash still says what it is a recording of.
       await writer.addMetadata({ name: METADATA_NAME, metadata: infoToMetadata(info) });
-      return new McapCaptureWriter(handle, writer, messagesChannel, eventsChannel, { ...info });
+      capture.writer = writer;
+      capture.messagesChannel = messagesChannel;
+      capture.eventsChannel = eventsChannel;
+      return capture;
     } catch (error) {
       await handle.close();
       throw error;
@@ -79,6 +121,14 @@ export class McapCaptureWriter {
   /** Messages (not events) written or queued so far. */
   get messages(): number {
     return this.messageCount;
+  }
+
+  /**
+   * Messages in records that reached the file. Less than `messages` while a chunk is being filled
+   * in memory; after a disk failure, what the file holds (its readers read it up to that point).
+   */
+  get messagesInFile(): number {
+    return this.inFileCount;
   }
 
   /** The first write error, if the disk failed; later writes are discarded and close() rethrows it. */
@@ -106,12 +156,12 @@ export class McapCaptureWriter {
   /** `count` messages already in relayscope.runs.v1 form (the in-process recorder's batches); `micros` is the log time. */
   writeBatchData(micros: number, data: Uint8Array, count: number): void {
     this.messageCount += count;
-    this.enqueue({ channel: this.messagesChannel, micros, data });
+    this.enqueue({ channel: this.messagesChannel, micros, data, count });
   }
 
   /** An event already in its JSON form (mcapLayout.encodeEventData). */
   writeEventData(micros: number, data: Uint8Array): void {
-    this.enqueue({ channel: this.eventsChannel, micros, data });
+    this.enqueue({ channel: this.eventsChannel, micros, data, count: 0 });
   }
 
   private sealBatch(): void {
@@ -119,7 +169,7 @@ export class McapCaptureWriter {
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    this.queue.push({ channel: this.messagesChannel, micros: batch[0].time, data: encodeBatchData(batch) });
+    this.queue.push({ channel: this.messagesChannel, micros: batch[0].time, data: encodeBatchData(batch), count: batch.length });
   }
 
   private enqueue(entry: Pending): void {
@@ -142,6 +192,7 @@ export class McapCaptureWriter {
         const batch = this.queue.splice(0, this.queue.length);
         for (const entry of batch) {
           const time = microsToNanos(entry.micros);
+          this.handedCount += entry.count;
           await this.writer.addMessage({ channelId: entry.channel, sequence: this.sequence++ >>> 0, logTime: time, publishTime: time, data: entry.data });
         }
       }

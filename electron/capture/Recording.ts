@@ -31,9 +31,7 @@ export class Recording {
     private readonly target: RecordingTarget,
     private readonly inner: InProcessRecording,
     private readonly onStopped: () => void,
-  ) {
-    inner.onFailed(() => target.setRecorder(null));
-  }
+  ) {}
 
   static async start(target: RecordingTarget, file: string, options: HubRecordingOptions, onStopped: () => void): Promise<Recording> {
     const sockets = options.sockets ?? [];
@@ -56,12 +54,20 @@ export class Recording {
     return this.inner.path;
   }
 
-  /** Elapsed time, messages and bytes handed over, missed, written so far. */
+  /**
+   * `callback` is told at once when the file cannot be written any more (a full disk): the recording
+   * stays attached so that what it misses from then on is counted, and stop() completes it.
+   */
+  onFailed(callback: (reason: string) => void): void {
+    this.inner.onFailed(callback);
+  }
+
+  /** Elapsed time, messages and bytes handed over, missed, written so far, and the error if the file failed. */
   status(): RecordingStatus {
     return this.inner.status();
   }
 
-  /** Detaches from the hub and completes the file; resolves with the final status. */
+  /** Detaches from the hub and completes the file; resolves with the final status (its error set if the file failed). */
   stop(): Promise<RecordingStatus> {
     this.stopped ??= (async () => {
       this.target.setRecorder(null);

@@ -16,7 +16,8 @@ export type FromWorker =
   | { type: 'opened' }
   | { type: 'returned'; buffer: ArrayBuffer; messages: number; payloadBytes: number }
   | { type: 'closed'; messages: number; payloadBytes: number }
-  | { type: 'failed'; message: string };
+  /** messages: how many the file holds (McapCaptureWriter.messagesInFile), once it was open. */
+  | { type: 'failed'; message: string; messages?: number };
 
 let messages = 0;
 let payloadBytes = 0;
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
           port.close();
         }
       } catch (error) {
-        send({ type: 'failed', message: `writing ${path} failed: ${(error as Error).message}` });
+        send({ type: 'failed', message: `writing ${path} failed: ${(error as Error).message}`, messages: writer.messagesInFile });
         port.close();
       }
     });

@@ -18,14 +18,21 @@ export async function runHub(flags: FlagValues): Promise<number> {
   const recording = await startRecording(flags, backend);
 
   await stop;
+  let failed = false;
   if (recording !== null) {
     const status = await recording.stop();
-    writeOut(`recorded ${status.written} messages (${formatBytes(status.writtenBytes)} of payload) to ${recording.path}; missed ${status.missed}\n`);
+    if (status.error === null) {
+      writeOut(`recorded ${status.written} messages (${formatBytes(status.writtenBytes)} of payload) to ${recording.path}; missed ${status.missed}\n`);
+    } else {
+      writeOut(`recorded ${status.written} messages to ${recording.path} before it failed; missed ${status.missed}\n`);
+      note(`the recording failed: ${status.error}; ${recording.path} holds what was written before it`);
+      failed = true;
+    }
   }
   // BYE to every connection, a chance to drain, then the listeners stop and their socket files go.
   await backend.close();
   writeOut('relayscope hub stopped\n');
-  return 0;
+  return failed ? 1 : 0;
 }
 
 /** `--record FILE`: every message and event, written in this process (electron/capture/InProcessRecording.ts). */
@@ -35,6 +42,8 @@ async function startRecording(flags: FlagValues, backend: LocalHubBackend): Prom
   try {
     const recording = await backend.hub.startRecording(file, { sockets: backend.describe().listeners });
     writeOut(`relayscope hub recording to ${file}\n`);
+    // The hub and its modules carry on; the person is told now, not only at exit.
+    recording.onFailed((reason) => note(`recording to ${file} stopped: ${reason}; the hub carries on, and every message from now on is counted as missed`));
     return recording;
   } catch (error) {
     await backend.close();

@@ -387,7 +387,12 @@ export class RelayHub implements HubCore {
     this.closing = true;
     clearInterval(this.sweepTimer);
     // Completed first, so its end counters are the hub's last ones and the file has its index.
-    if (this.recording !== null) await this.recording.then((recording) => recording.stop()).catch((error: Error) => this.log(`the recording could not be completed: ${error.message}`));
+    if (this.recording !== null) {
+      await this.recording
+        .then((recording) => recording.stop())
+        .then((status) => status.error !== null && this.log(`the recording failed: ${status.error}; ${status.path} holds what was written before it`))
+        .catch((error: Error) => this.log(`the recording could not be completed: ${error.message}`));
+    }
     this.events.flush();
     this.endpoint.close(reason);
     const closed = [...this.connections].map(

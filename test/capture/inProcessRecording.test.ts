@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { McapIndexedReader, McapStreamReader } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
 import type { CaptureRecord, CapturedMessage } from '../../electron/capture/captureRecord';
 import { readMcapCapture } from '../../electron/capture/readMcapCapture';
@@ -124,6 +126,69 @@ describe("recording in the hub's process", () => {
     // The failed start left nothing behind: a new recording can start.
     const recording = await hub.startRecording(path.join(dir, 'ok.mcap'));
     await recording.stop();
+  });
+});
+
+/** A 3 MiB tmpfs to fill (three of the writer's 1 MiB chunks), or null where this machine may not mount one (not root, or a container that forbids it). */
+function smallDisk(): string | null {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    fs.rmdirSync(dir);
+    return null;
+  }
+}
+
+const fullDisk = smallDisk();
+
+describe.skipIf(fullDisk === null)(`a recording whose disk fills up${fullDisk === null ? ' — skipped: cannot mount a tmpfs here' : ''}`, () => {
+  const cleanup = new Cleanup();
+  beforeAll(() => ensureFreshBuild(), 180_000);
+  afterEach(() => cleanup.run());
+  afterAll(() => {
+    if (fullDisk === null) return;
+    execFileSync('umount', [fullDisk]);
+    fs.rmdirSync(fullDisk);
+  });
+
+  it('says so at once, costs the modules nothing, counts every message after as missed, and leaves a readable file', async () => {
+    const disk = fullDisk as string;
+    const { hub, address } = await startHub(cleanup);
+    const socket = formatSocketAddress(address);
+    const file = path.join(disk, 'full.mcap');
+    const b = await RelayClient.connect({ id: 'B', socket, reconnect: false });
+    const a = await RelayClient.connect({ id: 'A', socket, reconnect: false });
+    cleanup.add(() => a.close());
+    cleanup.add(() => b.close());
+    let received = 0;
+    b.on('message', () => received++);
+    const recording = await hub.startRecording(file, { bufferBytes: 256 * 1024, maxBuffers: 4, flushMs: 20 });
+    const failures: string[] = [];
+    recording.onFailed((reason) => failures.push(reason));
+
+    // 8 MiB of payload for a 3 MiB disk, sent in steps so the worker writes (and fails) meanwhile.
+    const sent = 8000;
+    for (let i = 0; i < sent; i++) {
+      a.send('B', Buffer.alloc(1024, i & 0xff));
+      if (i % 100 === 99) await a.list();
+    }
+    await waitUntil(() => received === sent, `B to receive all ${sent} (has ${received})`);
+    await waitUntil(() => failures.length > 0, 'the recording to report the full disk');
+    expect(failures).toEqual([expect.stringMatching(/ENOSPC/)]);
+    expect(hub.snapshot().totals.drops).toBe(0);
+
+    const status = await recording.stop();
+    expect(status.error).toMatch(/ENOSPC/);
+    expect(status.written).toBeGreaterThan(0);
+    expect(status.missed).toBeGreaterThan(0);
+    // Every message was written before the failure or is counted as missed; none is unaccounted for.
+    expect(status.written + status.missed).toBe(sent);
+    const messages = (await collect((await readMcapCapture(file)).records)).filter((r): r is CapturedMessage => r.type === 'message');
+    // The file holds exactly what the status says was written: the chunks that reached the disk.
+    expect(messages.length).toBe(status.written);
+    expect(Buffer.from(messages[0].payload)).toEqual(Buffer.alloc(1024, 0));
   });
 });
 
