@@ -143,7 +143,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'record every relayed message and hub event to a capture file (MCAP, pcapng or JSON Lines)',
     synopsis: '--output FILE [--count N] [--seconds T] [--filter EXPR]',
     flags: {
-      output: { type: 'string', valueName: 'FILE', description: 'the capture to write; its extension picks the format: .mcap (docs/CAPTURE.md), .pcapng (Wireshark) or .jsonl; an existing file is replaced' },
+      output: {
+        type: 'string',
+        valueName: 'FILE',
+        description: 'the capture to write; its extension picks the format: .mcap (docs/CAPTURE.md), .pcapng (Wireshark) or .jsonl; an existing file is replaced',
+      },
       count: { type: 'string', valueName: 'N', description: 'stop after N messages (events are not counted)' },
       seconds: { type: 'string', valueName: 'T', description: 'stop after T seconds' },
       filter: { type: 'string', valueName: 'EXPR', description: 'record only what matches, e.g. \'mod:A kind:request,reply "error"\' (docs/CAPTURE.md, Filters)' },
