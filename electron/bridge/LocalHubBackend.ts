@@ -2,6 +2,7 @@ import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
 import type { SearchablePayloads } from '../hub/PayloadStore';
 import { listen, reachableByOthers, type HubListener, type ListenOptions } from '../hub/listeners';
 import { listenPlain, type PlainListenerSpec } from '../hub/plain/plainListener';
+import type { TapHandle, TapSpec } from '../hub/tap';
 import { errorName } from '../protocol/protocol';
 import { HubCommandError, HubTimeoutError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
@@ -12,6 +13,8 @@ export class LocalHubBackend implements HubBackend {
   private listeners: HubListener[];
   /** `--plain` listeners (electron/hub/plain/): fixed for the hub's life, apart from the ones setListeners changes. */
   readonly plainListeners: HubListener[] = [];
+  /** `--tap` taps (electron/hub/tap/), closed with the hub. */
+  readonly taps: TapHandle[] = [];
 
   constructor(
     readonly hub: RelayHub,
@@ -25,7 +28,13 @@ export class LocalHubBackend implements HubBackend {
    * Starts a hub listening on every address. When one cannot be bound (ListenError, e.g. a live hub
    * already serves it) everything opened so far is closed again and the error is rethrown.
    */
-  static async start(addresses: readonly SocketAddress[], hubOptions: RelayHubOptions = {}, listenOptions: ListenOptions = {}, plain: readonly PlainListenerSpec[] = []): Promise<LocalHubBackend> {
+  static async start(
+    addresses: readonly SocketAddress[],
+    hubOptions: RelayHubOptions = {},
+    listenOptions: ListenOptions = {},
+    plain: readonly PlainListenerSpec[] = [],
+    taps: readonly TapSpec[] = [],
+  ): Promise<LocalHubBackend> {
     const hub = new RelayHub(hubOptions);
     const listeners: HubListener[] = [];
     const backend = new LocalHubBackend(hub, listeners, listenOptions);
@@ -34,6 +43,7 @@ export class LocalHubBackend implements HubBackend {
       // A line client's /nick wait stays under the handshake deadline, which also runs for it.
       const nickWaitMs = Math.min(5000, (hubOptions.handshakeTimeoutMs ?? 10_000) / 2);
       for (const spec of plain) backend.plainListeners.push(await listenPlain(hub, spec, { ...listenOptions, nickWaitMs }));
+      for (const spec of taps) backend.taps.push(await hub.addTap({ ...spec, mode: listenOptions.mode, warn: listenOptions.warn }));
     } catch (err) {
       await new LocalHubBackend(hub, [...listeners, ...backend.plainListeners]).close();
       throw err;

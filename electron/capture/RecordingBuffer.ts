@@ -1,6 +1,6 @@
-import { HubEventCode } from '../protocol/protocol';
+import { HubEventCode, MessageKind } from '../protocol/protocol';
 import type { CapturedEventName } from './captureRecord';
-import { ENTRY_FIXED_BYTES, ENTRY_INJECTED, MESSAGE_FRAME_TYPE } from './mcapLayout';
+import { ENTRY_FIXED_BYTES, ENTRY_INJECTED, ENTRY_OFFSET_BYTES, MESSAGE_FRAME_TYPE } from './mcapLayout';
 
 /**
  * The hub thread's side of an in-process recording: what MonitorTap hands over is appended, as
@@ -15,7 +15,8 @@ import { ENTRY_FIXED_BYTES, ENTRY_INJECTED, MESSAGE_FRAME_TYPE } from './mcapLay
  * then by type:
  *   RUN:     u32 LE count, u8 srcLen, src, `count` MESSAGE frames exactly as the source sent them:
  *            the body of a relayscope.runs.v1 run (mcapLayout.ts), which the worker copies as it is
- *   MESSAGE: the same for one injected message (count 1, the entry's injected flag set)
+ *   MESSAGE: the same for one injected message (count 1, the entry's injected flag set) or one
+ *            tapped chunk (count 1, the entry's tapped flag set and its stream offset)
  *   EVENT:   the event's JSON (mcapLayout.encodeEventData's form)
  */
 export const RecordType = { RUN: 1, MESSAGE: 2, EVENT: 3 } as const;
@@ -113,6 +114,38 @@ export class RecordingBuffer {
     this.used += length;
     this.messages++;
     this.bytes += payloadLength;
+  }
+
+  /**
+   * A chunk a tap passed on, as a run of one whose entry's flags are the TrafficFlag bits (TAPPED
+   * set) and whose u64 stream offset sits between the destination and the payload (mcapLayout.ts).
+   */
+  tapped(time: TimeHalves, flags: number, source: Buffer, destination: Buffer, offset: number, payload: Buffer): void {
+    const entryLength = ENTRY_FIXED_BYTES + destination.length + ENTRY_OFFSET_BYTES + payload.length;
+    const length = RECORD_HEADER_BYTES + 4 + 1 + source.length + entryLength;
+    const out = this.room(length, 1);
+    if (out === null) return;
+    let p = this.header(out, length, RecordType.MESSAGE, time);
+    out.writeUInt32LE(1, p);
+    out[p + 4] = source.length;
+    p += 5;
+    source.copy(out, p);
+    p += source.length;
+    out.writeUInt32BE(entryLength - 4, p);
+    out[p + 4] = MESSAGE_FRAME_TYPE;
+    out[p + 5] = MessageKind.UNICAST;
+    out[p + 6] = flags;
+    out.writeUInt32BE(0, p + 7);
+    out[p + 11] = destination.length;
+    p += ENTRY_FIXED_BYTES;
+    destination.copy(out, p);
+    p += destination.length;
+    out.writeUInt32BE(Math.floor(offset / 2 ** 32), p);
+    out.writeUInt32BE(offset >>> 0, p + 4);
+    payload.copy(out, p + ENTRY_OFFSET_BYTES);
+    this.used += length;
+    this.messages++;
+    this.bytes += payload.length;
   }
 
   /** A registry or error event (HubEventCode), as MonitorTap.event gets it. */

@@ -1,4 +1,5 @@
 import type { MessageKindName } from '../protocol/protocol';
+import type { TapChunk } from '../protocol/tapChunk';
 
 /**
  * What a recording holds, independent of the file format it is stored in (MCAP, pcapng, JSON
@@ -18,6 +19,8 @@ export interface CapturedMessage {
   correlationId: number;
   /** true when a monitor or the app injected it rather than `source` sending it */
   injected: boolean;
+  /** Set for a chunk a tap passed on between two programs: its direction and stream offset. */
+  tap?: TapChunk;
   payload: Uint8Array;
 }
 

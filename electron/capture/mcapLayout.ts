@@ -1,4 +1,5 @@
-import { MESSAGE_KIND_NAMES, type MessageKindName } from '../protocol/protocol';
+import { MESSAGE_KIND_NAMES, type MessageKindName, TrafficFlag } from '../protocol/protocol';
+import { tapChunkOf, tapFlagsOf } from '../protocol/tapChunk';
 import type { CapturedEvent, CapturedEventName, CapturedMessage, CaptureCounters, CaptureInfo } from './captureRecord';
 
 /**
@@ -19,8 +20,14 @@ export const MCAP_PROFILE = 'relayscope';
  * a time range through the index starts this much earlier and filters each message by its own time.
  */
 export const MAX_BATCH_SPAN_MICROS = 100_000;
-/** Bit 0 of an entry's flags byte: injected by a monitor or the app (on the wire MESSAGE flags are 0). */
-export const ENTRY_INJECTED = 1;
+/**
+ * An entry's flags byte holds the TRAFFIC frame's TrafficFlag bits (on the wire MESSAGE flags are 0).
+ * Bit 0: injected by a monitor or the app.
+ */
+export const ENTRY_INJECTED = TrafficFlag.INJECTED;
+/** Bit 1: a chunk a tap passed on; a u64 BE stream offset then sits between the destination and the payload. Bits 2 and 3 say its direction and whether it is partial. */
+export const ENTRY_TAPPED = TrafficFlag.TAPPED;
+export const ENTRY_OFFSET_BYTES = 8;
 /** The protocol's MESSAGE frame type, which every entry carries as on the wire. */
 export const MESSAGE_FRAME_TYPE = 0x10;
 /** Entry bytes before the destination: u32 length, u8 type, u8 kind, u8 flags, u32 correlation, u8 dstLen. */
@@ -55,8 +62,9 @@ export function kindNumber(kind: MessageKindName): number {
  *          u8 source length, source (UTF-8), then one or more entries;
  *   entry: the protocol's MESSAGE frame (PROTOCOL.md 4.7, big-endian): u32 length of the rest of
  *          the entry, u8 0x10, u8 kind (0 unicast, 1 broadcast, 2 request, 3 reply), u8 flags
- *          (bit 0: injected), u32 correlation id, u8 destination length (0 for a broadcast),
- *          destination (UTF-8), payload (the rest of the entry).
+ *          (bit 0: injected; bit 1: tapped, bit 2: tapped from the upstream, bit 3: partial: the
+ *          TrafficFlag bits), u32 correlation id, u8 destination length (0 for a broadcast),
+ *          destination (UTF-8), with bit 1 a u64 stream offset, payload (the rest of the entry).
  * `messages` must be in time order and span at most MAX_BATCH_SPAN_MICROS.
  */
 export function encodeBatchData(messages: readonly CapturedMessage[]): Uint8Array {
@@ -76,7 +84,7 @@ export function encodeBatchData(messages: readonly CapturedMessage[]): Uint8Arra
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     if (i === 0 || m.source !== messages[i - 1].source || m.time !== messages[i - 1].time) length += RUN_FIXED_BYTES + id(m.source).length;
-    length += ENTRY_FIXED_BYTES + (m.destination === null ? 0 : id(m.destination).length) + m.payload.length;
+    length += ENTRY_FIXED_BYTES + (m.destination === null ? 0 : id(m.destination).length) + (m.tap === undefined ? 0 : ENTRY_OFFSET_BYTES) + m.payload.length;
   }
   const data = new Uint8Array(length);
   const view = new DataView(data.buffer);
@@ -95,15 +103,18 @@ export function encodeBatchData(messages: readonly CapturedMessage[]): Uint8Arra
       p += RUN_FIXED_BYTES + source.length;
     }
     const destination = m.destination === null ? new Uint8Array(0) : id(m.destination);
-    view.setUint32(p, ENTRY_FIXED_BYTES - 4 + destination.length + m.payload.length);
+    const offsetBytes = m.tap === undefined ? 0 : ENTRY_OFFSET_BYTES;
+    view.setUint32(p, ENTRY_FIXED_BYTES - 4 + destination.length + offsetBytes + m.payload.length);
     data[p + 4] = MESSAGE_FRAME_TYPE;
     data[p + 5] = kindNumber(m.kind);
-    data[p + 6] = m.injected ? ENTRY_INJECTED : 0;
+    data[p + 6] = (m.injected ? ENTRY_INJECTED : 0) | tapFlagsOf(m.tap);
     view.setUint32(p + 7, m.correlationId >>> 0);
     data[p + 11] = destination.length;
     data.set(destination, p + ENTRY_FIXED_BYTES);
-    data.set(m.payload, p + ENTRY_FIXED_BYTES + destination.length);
-    p += ENTRY_FIXED_BYTES + destination.length + m.payload.length;
+    p += ENTRY_FIXED_BYTES + destination.length;
+    if (m.tap !== undefined) view.setBigUint64(p, BigInt(m.tap.offset));
+    data.set(m.payload, p + offsetBytes);
+    p += offsetBytes + m.payload.length;
   }
   view.setUint32(runStart, p - runStart - 4, true);
   return data;
@@ -135,17 +146,22 @@ export function decodeBatchData(data: Uint8Array, logTime: bigint): CapturedMess
       if (data[p + 4] !== MESSAGE_FRAME_TYPE) fail(`entry ${messages.length} is not a MESSAGE (type ${data[p + 4]})`);
       const kind = MESSAGE_KIND_NAMES[data[p + 5]];
       if (kind === undefined) fail(`entry ${messages.length} has unknown kind ${data[p + 5]}`);
-      messages.push({
+      const flags = data[p + 6];
+      const tapped = (flags & ENTRY_TAPPED) !== 0;
+      if (tapped && destinationEnd + ENTRY_OFFSET_BYTES > end) fail(`entry ${messages.length} is tapped but has no room for its offset`);
+      const message: CapturedMessage = {
         type: 'message',
         time,
         kind,
         source,
         destination: kind === 'broadcast' ? null : utf8Decoder.decode(data.subarray(p + ENTRY_FIXED_BYTES, destinationEnd)),
         correlationId: view.getUint32(p + 7),
-        injected: (data[p + 6] & ENTRY_INJECTED) !== 0,
+        injected: (flags & ENTRY_INJECTED) !== 0,
         // A copy: the reader's chunk buffer is reused or kept alive by a view into it.
-        payload: data.slice(destinationEnd, end),
-      });
+        payload: data.slice(tapped ? destinationEnd + ENTRY_OFFSET_BYTES : destinationEnd, end),
+      };
+      if (tapped) message.tap = tapChunkOf(flags, Number(view.getBigUint64(destinationEnd)));
+      messages.push(message);
       p = end;
     }
     r = runEnd;

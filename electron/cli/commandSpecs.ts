@@ -40,6 +40,18 @@ const hubFlags: Record<string, FlagSpec> = {
   token: { type: 'string', valueName: 'T', description: 'require this token in HELLO (default $RELAYSCOPE_TOKEN); other users can read it with ps, so prefer --token-file' },
   'token-file': tokenFileFlag,
   'slow-consumer': { type: 'string', valueName: 'disconnect|drop', description: 'what happens to a module whose queue is full (default disconnect)' },
+  tap: {
+    type: 'string',
+    multiple: true,
+    valueName: 'LISTEN=UPSTREAM',
+    description:
+      'pass every connection made to LISTEN on to the server at UPSTREAM, unchanged both ways, and show both directions as messages (each connection and the server a module); each a path, @name or loopback tcp://HOST:PORT; ",framing=F" at the end sets its framing; repeatable (docs/PROTOCOL.md 15)',
+  },
+  'tap-framing': {
+    type: 'string',
+    valueName: 'raw|lines|u32be|http',
+    description: 'how taps cut their bytes into messages for the view (default raw: each read is one message); the bytes passed on are never changed',
+  },
   plain: {
     type: 'string',
     multiple: true,

@@ -60,8 +60,8 @@ export class Handshake {
       this.core.fail(conn, ErrorCode.BAD_TOKEN, 'this listener requires a token but the hub has none configured');
       return;
     }
-    // A plain listener's program cannot carry a token: the HELLO is its listener's (electron/hub/plain/), admitted by where it listens.
-    if (token !== null && conn.origin.plain === undefined && !tokenMatches(token, hello.token)) {
+    // A plain listener's program cannot carry a token: the HELLO is its listener's (electron/hub/plain/), admitted by where it listens; a tap's modules are the hub's own (electron/hub/tap/).
+    if (token !== null && conn.origin.plain === undefined && conn.origin.tap === undefined && !tokenMatches(token, hello.token)) {
       this.core.fail(conn, ErrorCode.BAD_TOKEN, hello.token === '' ? 'this hub requires a token in HELLO' : 'the token in HELLO is wrong');
       return;
     }

@@ -21,6 +21,8 @@ export interface ConnectionOrigin {
   process?: PeerProcess;
   /** Set for a connection of a plain listener: a program that speaks no Relayscope protocol (electron/hub/plain/). */
   plain?: PlainOrigin;
+  /** Set for a module standing for one side of a tapped connection (electron/hub/tap/). */
+  tap?: TapOrigin;
   /**
    * The listener is open to other users and the peer is not known to run as the hub's user, so a
    * MONITOR HELLO (reading all traffic, INJECT, KICK) needs the token.
@@ -34,6 +36,13 @@ export interface PlainOrigin {
   framing: PlainFramingName;
   /** Why a message from `sourceId` with `payloadLength` bytes cannot be written in this framing, or null (Router.deliver). */
   refuses: ((sourceId: Buffer, payloadLength: number) => string | null) | null;
+}
+
+export interface TapOrigin {
+  /** 'client': a program that connected to the tap; 'upstream': the server the tap forwards to. */
+  side: 'client' | 'upstream';
+  /** Why nothing can be sent to it: the tap passes on only what the two programs write. */
+  refuses: (sourceId: Buffer, payloadLength: number) => string | null;
 }
 
 export interface ModuleStats {
@@ -129,7 +138,7 @@ export class HubConnection {
     maxFrameLength: number,
   ) {
     this.decoder = new FrameDecoder(maxFrameLength);
-    this.refuses = origin.plain?.refuses ?? null;
+    this.refuses = origin.plain?.refuses ?? origin.tap?.refuses ?? null;
   }
 
   get isOpen(): boolean {

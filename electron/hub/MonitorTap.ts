@@ -1,6 +1,7 @@
 import { encodeEvent } from '../protocol/frameCodec';
-import { trafficHeaderLength, trafficRunHeaderLength, writeMessagePrefix, writeTrafficHeader, writeTrafficRunHeader } from '../protocol/frameWriters';
+import { TAP_OFFSET_BYTES, trafficHeaderLength, trafficRunHeaderLength, writeMessagePrefix, writeTappedTrafficHeader, writeTrafficHeader, writeTrafficRunHeader } from '../protocol/frameWriters';
 import { HubEventCode, LENGTH_PREFIX_BYTES, MAX_RUN_BYTES, MESSAGE_KIND_NAMES, TrafficFlag } from '../protocol/protocol';
+import { tapChunkOf } from '../protocol/tapChunk';
 import type { HubClock } from './HubClock';
 import { ZERO_COPY_THRESHOLD, type HubConnection } from './HubConnection';
 import type { HubEventStream } from './HubEventStream';
@@ -16,6 +17,8 @@ export interface TapRecorder {
   run(source: Buffer, time: { hi: number; lo: number }, count: number, buf: Buffer, start: number, end: number): void;
   message(time: { hi: number; lo: number }, kind: number, injected: boolean, buf: Buffer, corrAt: number, source: Buffer, destination: Buffer | null, payloadStart: number, payloadEnd: number): void;
   event(micros: number, event: number, code: number, id: string, detail: string): void;
+  /** A chunk a tap passed on: TrafficFlag bits (TAPPED set), its stream offset and its bytes. */
+  tapped(time: { hi: number; lo: number }, flags: number, source: Buffer, destination: Buffer, offset: number, payload: Buffer): void;
 }
 
 /** The MESSAGE frame header before its body: length prefix and type byte. */
@@ -109,6 +112,51 @@ export class MonitorTap {
       }
     }
     if (this.events.active) this.record(sourceName, destinationId, kind, buf, corrAt, payloadStart, payloadEnd, injected);
+  }
+
+  /**
+   * Copies a chunk a tap passed on (electron/hub/tap/) to every monitor as a TRAFFIC frame flagged
+   * TAPPED with its stream offset, to the recorder and to the event stream. Taps pass bytes on before
+   * they call this, so a monitor that falls behind only misses copies (counted as for any traffic).
+   */
+  copyTapped(sourceId: Buffer, destinationId: Buffer, flags: number, offset: number, payload: Buffer, sourceName: string): void {
+    this.flushRun();
+    if (this.recorder !== null) this.recorder.tapped(this.clock.chunkHalves, flags, sourceId, destinationId, offset, payload);
+    const payloadLength = payload.length;
+    const headerLength = trafficHeaderLength(sourceId.length, destinationId.length) + TAP_OFFSET_BYTES;
+    const zeroCopy = payloadLength >= ZERO_COPY_THRESHOLD;
+    for (const monitor of this.monitors) {
+      if (monitor.role === 'closed') continue;
+      if (monitor.queuedBytes > this.queueLimit) {
+        monitor.monitorDropped++;
+        monitor.stats.drops++;
+        continue;
+      }
+      const [slab, o] = monitor.reserve(zeroCopy ? headerLength : headerLength + payloadLength);
+      const p = writeTappedTrafficHeader(slab, o, this.clock.chunkHalves, flags, sourceId, destinationId, offset, payloadLength);
+      if (zeroCopy) monitor.writeBuffer(payload);
+      else payload.copy(slab, p);
+      monitor.stats.messagesOut++;
+      monitor.stats.bytesOut += payloadLength;
+      this.output.markDirty(monitor);
+    }
+    if (!this.events.active) return;
+    const seq = this.events.nextMessageSeq();
+    if (seq === null) return;
+    this.events.storePayload(seq, Buffer.from(payload));
+    this.events.emit({
+      type: 'message',
+      seq,
+      time: this.clock.chunkMicros,
+      kind: 'unicast',
+      source: sourceName,
+      destination: destinationId.toString('utf8'),
+      correlationId: 0,
+      size: payloadLength,
+      preview: Uint8Array.prototype.slice.call(payload, 0, PREVIEW_BYTES),
+      injected: false,
+      tap: tapChunkOf(flags, offset),
+    });
   }
 
   /**

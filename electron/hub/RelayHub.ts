@@ -16,6 +16,7 @@ import { InputFlow } from './InputFlow';
 import { MonitorTap } from './MonitorTap';
 import { Router } from './Router';
 import { Recording, type HubRecordingOptions } from '../capture/Recording';
+import { openTap, type TapHandle, type TapOptions } from './tap/tapListener';
 
 export { HUB_ENDPOINT_ID, HubCommandError, HubTimeoutError } from './HubCore';
 export type { InjectOptions, InProcessReply } from './HubEndpoint';
@@ -96,6 +97,7 @@ export class RelayHub implements HubCore {
   private readonly input: InputFlow;
   private serial = 0;
   private closing = false;
+  private readonly taps = new Set<TapHandle>();
   /** The recording running (or starting): one at a time. */
   private recording: Promise<Recording> | null = null;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -352,6 +354,45 @@ export class RelayHub implements HubCore {
     return this.endpoint.request(options);
   }
 
+  /** Opens a tap (electron/hub/tap/): LISTEN's connections are passed on to UPSTREAM and watched here. Closed with the hub. */
+  async addTap(options: TapOptions): Promise<TapHandle> {
+    const handle = await openTap(this, options);
+    this.taps.add(handle);
+    handle.closed.then(() => this.taps.delete(handle));
+    return handle;
+  }
+
+  /**
+   * A chunk a tap passed on, after it was written (electron/hub/tap/): counted for both sides'
+   * modules and copied to monitors, the recording and the event stream as a TAPPED message.
+   */
+  tapped(source: string, destination: string, flags: number, offset: number, payload: Buffer): void {
+    const from = this.modules.get(source);
+    const to = this.modules.get(destination);
+    if (from !== undefined) {
+      from.stats.messagesIn++;
+      from.stats.bytesIn += payload.length;
+    }
+    if (to !== undefined) {
+      to.stats.messagesOut++;
+      to.stats.bytesOut += payload.length;
+    }
+    this.statistics.relayed(payload.length);
+    this.clock.stamp();
+    this.tap.copyTapped(from?.idBytes ?? Buffer.from(source, 'utf8'), to?.idBytes ?? Buffer.from(destination, 'utf8'), flags, offset, payload, source);
+    this.output.flushDirty();
+  }
+
+  /** A tap could not reach its upstream, or lost it: a PEER_GONE error event about `id` for monitors, recordings and the UI. */
+  tapFailed(id: string, message: string): void {
+    const code = ErrorCode.PEER_GONE;
+    this.statistics.totals.errors++;
+    this.log(`tap: ${message}`);
+    this.events.emit({ type: 'error', time: this.clock.nowMicros(), id, code, codeName: errorName(code), message });
+    this.tap.event(HubEventCode.ERROR, code, id, message);
+    this.output.flushDirty();
+  }
+
   /** Disconnects a module (or monitor) with KICKED. Throws HubCommandError when no such ID is connected. */
   kick(id: string, reason = 'kicked'): void {
     const conn = this.modules.get(id) ?? this.monitorsById.get(id);
@@ -386,6 +427,7 @@ export class RelayHub implements HubCore {
   async close(reason = 'the hub is shutting down', graceMs = 2000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweepTimer);
+    await Promise.all([...this.taps].map((tap) => tap.close()));
     // Completed first, so its end counters are the hub's last ones and the file has its index.
     if (this.recording !== null) {
       await this.recording

@@ -1,6 +1,9 @@
 import type { MessageKindName } from '../protocol/protocol';
+import type { TapChunk } from '../protocol/tapChunk';
 import type { ConnectionRole, ModuleStats, Transport } from './HubConnection';
 import type { PeerIdentity } from './peerIdentity';
+
+export type { TapChunk } from '../protocol/tapChunk';
 
 /** Bytes of payload carried inline in a message event; the rest is fetched with RelayHub.payload(seq). */
 export const PREVIEW_BYTES = 64;
@@ -20,6 +23,8 @@ export interface MessageEvent {
   preview: Uint8Array;
   /** true when the message was injected by a monitor or the app rather than sent by `source` */
   injected: boolean;
+  /** Set for a chunk a tap passed on between two programs (electron/hub/tap/). */
+  tap?: TapChunk;
 }
 
 /** A join carries the peer process, as in ModuleInfo. */

@@ -28,6 +28,8 @@ export interface ListenOptions {
   accept?: (socket: net.Socket, origin: ConnectionOrigin) => void;
   /** What other users can do on a listener open to them, for its warning (a plain listener's differs: no HELLO, no token). */
   openRule?: string;
+  /** Accepted sockets stay writable after their peer's end (a tap passes half-closes on: electron/hub/tap/). */
+  allowHalfOpen?: boolean;
 }
 
 /** One listening address feeding a hub. Closing it stops accepting and removes its socket file. */
@@ -107,7 +109,7 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
   const hubUid = process.getuid?.();
   const origin: Omit<ConnectionOrigin, 'peer'> = { transport: address.kind === 'path' ? 'unix' : address.kind, listener: description, requireToken };
   const accept = options.accept ?? ((socket: net.Socket, connection: ConnectionOrigin) => hub.attach(socket, connection));
-  const server = net.createServer({ allowHalfOpen: false }, (socket) => {
+  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false }, (socket) => {
     if (address.kind === 'tcp') {
       accept(socket, { ...origin, peer: `${socket.remoteAddress}:${socket.remotePort}`, monitorRequiresToken: openBecause !== null });
       return;

@@ -8,6 +8,8 @@ export interface PeerIdentity {
   exe?: string;
   cmdline?: string[];
   framing?: PlainFramingName;
+  /** A side of a tapped connection (electron/hub/tap/): the program that connected to the tap, or the server it forwards to. */
+  tap?: 'client' | 'upstream';
 }
 
 /** The identity recorded at accept (listeners.ts), with only the fields that are known. */
@@ -21,6 +23,7 @@ export function peerIdentity(origin: ConnectionOrigin): PeerIdentity {
   if (origin.process?.exe !== undefined) identity.exe = origin.process.exe;
   if (origin.process?.cmdline !== undefined) identity.cmdline = origin.process.cmdline;
   if (origin.plain !== undefined) identity.framing = origin.plain.framing;
+  if (origin.tap !== undefined) identity.tap = origin.tap.side;
   return identity;
 }
 

@@ -2,7 +2,7 @@
  * Pure, incremental codec for the frames described in protocol.ts. No I/O and no timers: bytes in,
  * frames out, so the same code serves the hub, the clients, the tests and the fuzzer.
  */
-import { ErrorCode, FrameType, HubEventCode, LENGTH_PREFIX_BYTES, MessageKind, PROTOCOL_VERSION } from './protocol';
+import { ErrorCode, FrameType, HubEventCode, LENGTH_PREFIX_BYTES, MessageKind, PROTOCOL_VERSION, TrafficFlag } from './protocol';
 
 export class FrameError extends Error {
   constructor(
@@ -344,12 +344,14 @@ export interface MessageFrame {
 
 export interface TrafficFrame {
   timestampMicros: number;
-  /** TrafficFlag bits; INJECTED for a message a monitor or the app injected. */
+  /** TrafficFlag bits; INJECTED for a message a monitor or the app injected, TAPPED for a chunk a tap passed on. */
   flags: number;
   kind: MessageKind;
   correlationId: number;
   source: string;
   destination: string;
+  /** With TrafficFlag.TAPPED: the payload's first byte in its direction's stream. */
+  offset?: number;
   payload: Buffer;
 }
 
@@ -505,15 +507,9 @@ export function parsePresence(buf: Buffer, start: number, end: number): { event:
 }
 
 export function encodeTraffic(t: TrafficFrame): Buffer {
-  return new FrameBuilder()
-    .u64(t.timestampMicros)
-    .u8(t.kind)
-    .u8(t.flags)
-    .u32(t.correlationId)
-    .shortString(t.source, 'source')
-    .shortString(t.destination, 'destination')
-    .bytes(t.payload)
-    .finish(FrameType.TRAFFIC);
+  const b = new FrameBuilder().u64(t.timestampMicros).u8(t.kind).u8(t.flags).u32(t.correlationId).shortString(t.source, 'source').shortString(t.destination, 'destination');
+  if (t.flags & TrafficFlag.TAPPED) b.u64(t.offset ?? 0);
+  return b.bytes(t.payload).finish(FrameType.TRAFFIC);
 }
 
 export function parseTraffic(buf: Buffer, start: number, end: number): TrafficFrame {
@@ -524,6 +520,7 @@ export function parseTraffic(buf: Buffer, start: number, end: number): TrafficFr
   const correlationId = r.u32('correlationId');
   const source = r.shortString('source');
   const destination = r.shortString('destination');
+  if (flags & TrafficFlag.TAPPED) return { timestampMicros, kind, flags, correlationId, source, destination, offset: r.u64('offset'), payload: r.restBytes() };
   return { timestampMicros, kind, flags, correlationId, source, destination, payload: r.restBytes() };
 }
 

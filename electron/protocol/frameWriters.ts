@@ -26,6 +26,9 @@ export function trafficHeaderLength(sourceLength: number, destinationLength: num
   return LENGTH_PREFIX_BYTES + 1 + 8 + 1 + 1 + 4 + 1 + sourceLength + 1 + destinationLength;
 }
 
+/** The u64 stream offset a TRAFFIC copy of a tapped chunk (TrafficFlag.TAPPED) carries between dst and the payload. */
+export const TAP_OFFSET_BYTES = 8;
+
 /** Bytes before the embedded MESSAGE frames of a TRAFFIC_RUN, length prefix included. */
 export function trafficRunHeaderLength(sourceLength: number): number {
   return LENGTH_PREFIX_BYTES + 1 + 8 + 1 + sourceLength + 4;
@@ -94,6 +97,28 @@ export function writeTrafficHeader(
   }
   return writeShortBytes(target, p, destination);
 }
+
+/**
+ * A TRAFFIC copy of a tapped chunk: writeTrafficHeader's layout with flags TAPPED and the u64 stream
+ * `offset` after dst (no correlation ID: the four bytes are zero). Returns the payload offset.
+ */
+export function writeTappedTrafficHeader(
+  target: Buffer,
+  at: number,
+  micros: { hi: number; lo: number },
+  flags: number,
+  source: Buffer,
+  destination: Buffer,
+  offset: number,
+  payloadLength: number,
+): number {
+  const p = writeTrafficHeader(target, at, micros, 0, flags, NO_CORRELATION, 0, source, destination, TAP_OFFSET_BYTES + payloadLength);
+  writeU32(target, p, Math.floor(offset / 2 ** 32));
+  writeU32(target, p + 4, offset >>> 0);
+  return p + TAP_OFFSET_BYTES;
+}
+
+const NO_CORRELATION = Buffer.alloc(4);
 
 /** A TRAFFIC_RUN header for `count` MESSAGE frames totalling `runBytes`; returns where they go. */
 export function writeTrafficRunHeader(target: Buffer, at: number, micros: { hi: number; lo: number }, source: Buffer, count: number, runBytes: number): number {

@@ -22,7 +22,8 @@ export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 
 /**
  * Largest header a frame can add around its payload: the INJECT/TRAFFIC layouts with two 255-byte
- * IDs are the biggest. A frame's length field may exceed maxPayload by at most this much.
+ * IDs are the biggest. (A tapped TRAFFIC copy adds an 8-byte offset, but its two IDs are module IDs
+ * of at most 64 bytes, so it stays far below.) A frame's length field may exceed maxPayload by at most this much.
  */
 export const MAX_FRAME_OVERHEAD = 1 + 8 + 1 + 1 + 4 + 1 + 255 + 1 + 255;
 
@@ -76,7 +77,7 @@ export const FrameType = {
   PRESENCE: 0x16,
   /**
    * hub → monitor, a copy of one relayed message: u64 timestampMicros, u8 kind, u8 flags (TrafficFlag), u32 correlationId,
-   * u8 srcLen, src, u8 dstLen, dst (empty for broadcast), payload
+   * u8 srcLen, src, u8 dstLen, dst (empty for broadcast), [u64 offset when flags has TAPPED], payload
    */
   TRAFFIC: 0x20,
   /**
@@ -110,6 +111,15 @@ export const HelloFlag = {
 export const TrafficFlag = {
   /** The message was injected by a monitor or the app, not sent by its source module. */
   INJECTED: 0x01,
+  /**
+   * A chunk a tap passed on between two programs (electron/hub/tap/, PROTOCOL.md 15): the body carries
+   * a u64 offset (the chunk's first byte in its direction's stream) between dst and the payload.
+   */
+  TAPPED: 0x02,
+  /** With TAPPED: the upstream (the server) wrote it, to the client; without, the client wrote it. */
+  TAP_FROM_UPSTREAM: 0x04,
+  /** With TAPPED: a piece of a message longer than the tap's display limit, or one cut off by the end of the stream. */
+  TAP_PARTIAL: 0x08,
 } as const;
 
 export const MessageKind = {

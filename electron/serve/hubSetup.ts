@@ -3,16 +3,33 @@ import { tokenFromFlags } from '../cli/tokenFlags';
 import { maxFrameLength } from '../protocol/protocol';
 import { type PlainListenerSpec, parsePlainSpec } from '../hub/plain/plainListener';
 import type { RelayHubOptions } from '../hub/RelayHub';
+import { parseTapSpec, TAP_FRAMINGS, type TapHandle, type TapSpec } from '../hub/tap';
 import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 
 /** Hub flag names that only make sense when this process runs the hub (not with --attach). */
-export const HUB_ONLY_FLAGS = ['tcp', 'max-connections', 'max-frame', 'queue-bytes', 'idle-timeout', 'handshake-timeout', 'takeover-probe', 'memory-budget', 'mode', 'slow-consumer', 'plain'] as const;
+export const HUB_ONLY_FLAGS = [
+  'tcp',
+  'max-connections',
+  'max-frame',
+  'queue-bytes',
+  'idle-timeout',
+  'handshake-timeout',
+  'takeover-probe',
+  'memory-budget',
+  'mode',
+  'slow-consumer',
+  'plain',
+  'tap',
+  'tap-framing',
+] as const;
 
 /** What the hub flags (`relayscope hub --help`) ask for: where to listen and how the hub behaves. */
 export interface HubSetup {
   addresses: SocketAddress[];
   /** `--plain FRAMING=ADDRESS`: listeners for programs that speak no Relayscope protocol (electron/hub/plain/). */
   plain: PlainListenerSpec[];
+  /** `--tap LISTEN=UPSTREAM`: connections to pass on to an existing server and watch (electron/hub/tap/). */
+  taps: TapSpec[];
   hubOptions: RelayHubOptions;
   /** File mode of socket paths. */
   mode: number | undefined;
@@ -44,7 +61,21 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
     throw err;
   }
 
-  return { addresses, plain, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token } };
+  const tapFraming = flags.choice('tap-framing', TAP_FRAMINGS, 'raw');
+  let taps: TapSpec[];
+  try {
+    taps = flags.strings('tap').map((text) => parseTapSpec(text, tapFraming));
+  } catch (err) {
+    if (err instanceof AddressError) throw flags.usage(`--tap: ${err.message}`);
+    throw err;
+  }
+
+  return { addresses, plain, taps, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token } };
+}
+
+/** The line `hub` and `serve` print for a tap once it listens. */
+export function tapAnnouncement(tap: TapHandle): string {
+  return `relayscope hub tapping ${tap.upstream} (module ${tap.upstreamId}) for clients on ${tap.listen}, framing ${tap.framing}`;
 }
 
 function hubAddresses(flags: FlagValues): SocketAddress[] {

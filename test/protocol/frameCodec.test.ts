@@ -211,8 +211,9 @@ describe('encode/parse round trips', () => {
 
   it('round-trips TRAFFIC and INJECT', () => {
     fc.assert(
-      fc.property(micros, kind, u8, u32, id, id, payload, (timestampMicros, k, flags, correlationId, source, destination, body) => {
-        const traffic = { timestampMicros, kind: k, flags, correlationId, source, destination, payload: body };
+      fc.property(micros, kind, u8, u32, id, id, payload, micros, (timestampMicros, k, flags, correlationId, source, destination, body, offset) => {
+        // A tapped chunk's copy (TrafficFlag.TAPPED) carries its stream offset.
+        const traffic = { timestampMicros, kind: k, flags, correlationId, source, destination, ...(flags & TrafficFlag.TAPPED ? { offset } : {}), payload: body };
         expect(whole(encodeTraffic(traffic), parseTraffic)).toEqual(traffic);
         const inject = { kind: k, correlationId, source, destination, payload: body };
         expect(whole(encodeInject(inject), parseInject)).toEqual(inject);
