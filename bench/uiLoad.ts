@@ -6,8 +6,12 @@
  * batched writes, so the generator costs little CPU) for --seconds (default 20). The achieved rate is
  * the hub's own count of relayed messages over the run. In the page it records frame times
  * (requestAnimationFrame deltas) and long tasks (PerformanceObserver 'longtask'), and samples the JS
- * heap every second over CDP, and the serve process's RSS from /proc. It prints a table with the figures and whether they meet the targets,
- * and saves a screenshot of the busy UI to test-results/ui-load.png. It asserts nothing.
+ * heap every second over CDP, and the serve process's RSS from /proc. A third of the way through, a
+ * person's action is scripted: open the sequence view (bench/uiSequenceAction.ts), timed from the
+ * click to the first frame painted with it, ten times; it stays open for the rest of the run, so the
+ * frame times before (the table alone) are the baseline for those with the view at the live tail.
+ * It prints a table with the figures and whether they meet the targets, and saves a screenshot of
+ * the busy UI to test-results/ui-load.png. It asserts nothing.
  *
  * Flags: --seconds N (load duration, default 20), --pairs N (sender/receiver pairs, default 4).
  */
@@ -18,6 +22,7 @@ import * as path from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { RelayClient } from '../electron/client';
 import { CHROMIUM_LAUNCH_OPTIONS } from './uiChromium';
+import { openSequenceView, type SequenceActionResult } from './uiSequenceAction';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(REPO_ROOT, 'bin', 'relayscope.js');
@@ -34,6 +39,10 @@ const pairs = Number(flagValue('--pairs') ?? 4);
 
 const TARGET_RATE = 100_000;
 const TARGET_MS = 50;
+/** Issue 11's targets with the person's actions: a frame, and an action's response. */
+const TARGET_FRAME_WITH_ACTIONS_MS = 33;
+const TARGET_RESPONSE_MS = 100;
+const SEQUENCE_OPENINGS = 10;
 const PAYLOAD_BYTES = 64;
 const BATCH_BYTES = 32 * 1024;
 const LOADGEN_WARMUP_MS = 500;
@@ -218,9 +227,15 @@ async function main(): Promise<void> {
     load.catch(() => {});
     const runMs = LOADGEN_WARMUP_MS + loadSeconds * 1000;
     let screenshotTaken = false;
+    let sequenceAction: Promise<SequenceActionResult> | null = null;
     for (let second = 1; second * 1000 <= runMs; second++) {
       await new Promise((resolve) => setTimeout(resolve, startedAt + second * 1000 - Date.now()));
       samples.push(await sample(second));
+      if (sequenceAction === null && second * 1000 >= runMs / 3) {
+        // Runs in the page while the sampling goes on; awaited after it.
+        sequenceAction = openSequenceView(page, SEQUENCE_OPENINGS);
+        sequenceAction.catch(() => {});
+      }
       // The screenshot shows the UI under load, so it is taken a second before the generator stops.
       if (!screenshotTaken && (second + 1) * 1000 > runMs - 1000) {
         fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
@@ -228,13 +243,15 @@ async function main(): Promise<void> {
         screenshotTaken = true;
       }
     }
+    if (sequenceAction === null) throw new Error('the run was too short to open the sequence view');
+    const sequence = await sequenceAction;
     const readings = (await page.evaluate('({ frames: window.__uiLoadProbe.frames, longTasks: window.__uiLoadProbe.longTasks })')) as ProbeReadings;
     const result = await load;
     const elapsedSeconds = (Date.now() - startedAt) / 1000;
     const relayed = (await hubMessageCount(socket)) - countBefore;
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), the text as shown, not the DOM property.
     const statusText = (await page.getByTestId('status-bar').innerText()).replace(/\s+/g, ' ').trim();
-    report({ browserVersion: browser.version(), relayed, elapsedSeconds, result, readings, samples, statusText });
+    report({ browserVersion: browser.version(), relayed, elapsedSeconds, result, readings, samples, statusText, sequence });
   } finally {
     await browser?.close();
     if (serve !== null) await stopServe(serve);
@@ -242,8 +259,21 @@ async function main(): Promise<void> {
   }
 }
 
-function report(run: { browserVersion: string; relayed: number; elapsedSeconds: number; result: LoadgenThroughput; readings: ProbeReadings; samples: SecondSample[]; statusText: string }): void {
-  const { browserVersion, relayed, elapsedSeconds, result, readings, samples, statusText } = run;
+function report(run: {
+  browserVersion: string;
+  relayed: number;
+  elapsedSeconds: number;
+  result: LoadgenThroughput;
+  readings: ProbeReadings;
+  samples: SecondSample[];
+  statusText: string;
+  sequence: SequenceActionResult;
+}): void {
+  const { browserVersion, relayed, elapsedSeconds, result, readings, samples, statusText, sequence } = run;
+  const baselineFrames = readings.frames.slice(0, sequence.framesBefore);
+  const sequenceFrames = readings.frames.slice(sequence.framesAfter);
+  const sequenceFrameP95 = percentile(sequenceFrames, 0.95);
+  const responseP95 = percentile(sequence.responses, 0.95);
   const hubRate = relayed / elapsedSeconds;
   const frameP95 = percentile(readings.frames, 0.95);
   const frameMax = Math.max(0, ...readings.frames);
@@ -266,6 +296,19 @@ function report(run: { browserVersion: string; relayed: number; elapsedSeconds: 
     ['hub rate', `${fmt(hubRate)} msgs/s`, `>= ${fmt(TARGET_RATE)}`, verdict(hubRate >= TARGET_RATE)],
     ['frame time p95', `${fmt(frameP95, 1)} ms`, `< ${TARGET_MS} ms`, verdict(frameP95 < TARGET_MS)],
     ['longest frame', `${fmt(frameMax, 1)} ms`, '', ''],
+    [`frame time p95, table alone (before the action, ${fmt(baselineFrames.length)} frames)`, `${fmt(percentile(baselineFrames, 0.95), 1)} ms`, 'baseline', ''],
+    [
+      `frame time p95, sequence view open at the live tail (${fmt(sequenceFrames.length)} frames)`,
+      `${fmt(sequenceFrameP95, 1)} ms`,
+      `< ${TARGET_FRAME_WITH_ACTIONS_MS} ms`,
+      verdict(sequenceFrames.length > 0 && sequenceFrameP95 < TARGET_FRAME_WITH_ACTIONS_MS),
+    ],
+    [
+      `open the sequence view: response p95 (${sequence.responses.length} openings)`,
+      `${fmt(responseP95, 1)} ms (max ${fmt(Math.max(0, ...sequence.responses), 1)})`,
+      `< ${TARGET_RESPONSE_MS} ms`,
+      verdict(responseP95 < TARGET_RESPONSE_MS),
+    ],
     ['frames recorded', fmt(readings.frames.length), '', ''],
     ['longest long task', `${fmt(longestTask, 1)} ms`, '', ''],
     ['long tasks', `${readings.longTasks.length}, ${fmt(longTaskTotal)} ms in all`, '', ''],
@@ -284,6 +327,7 @@ function report(run: { browserVersion: string; relayed: number; elapsedSeconds: 
   console.log(
     `  page's link to the backend: connected in ${connectedSeconds} of ${samples.length} samples (once a second)${changes.map((sample) => `; ${sample.connection} at ${sample.second} s`).join('')}`,
   );
+  console.log(`  open the sequence view, each response (ms): ${sequence.responses.map((ms) => fmt(ms)).join(' ')}`);
   console.log(`  JS heap every second (MiB): ${heap.map((bytes) => fmt(bytes / 1048576, 1)).join(' ')}`);
   console.log(`  serve RSS every second (MiB): ${serveRss.map((bytes) => fmt(bytes / 1048576)).join(' ')}`);
   if (readings.longTasks.length > 0) {

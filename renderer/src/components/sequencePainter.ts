@@ -39,6 +39,7 @@ export function paintSequence(ctx: CanvasRenderingContext2D, input: PaintInput):
   ctx.globalAlpha = 1;
   ctx.font = FONT;
   ctx.textBaseline = 'alphabetic';
+  charWidth = ctx.measureText('0').width || charWidth;
   for (const arc of input.scene.arcs) paintArc(ctx, arc, height);
   for (const mark of input.scene.marks) paintMark(ctx, mark, width);
 }
@@ -50,22 +51,18 @@ function line(ctx: CanvasRenderingContext2D, x1: number, y1: number, x2: number,
   ctx.stroke();
 }
 
+/** The font is monospaced: one measure per frame gives every label's width without measuring each. */
+let charWidth = 6;
+
 /** The longest start of `text` (with an ellipsis when cut) that fits in `room` pixels. */
-function fitted(ctx: CanvasRenderingContext2D, text: string, room: number): string {
-  if (room < 12) return '';
-  if (ctx.measureText(text).width <= room) return text;
-  let low = 0;
-  let high = Math.min(text.length, 200);
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (ctx.measureText(`${text.slice(0, middle)}…`).width <= room) low = middle;
-    else high = middle - 1;
-  }
-  return low === 0 ? '' : `${text.slice(0, low)}…`;
+function fitted(text: string, room: number): string {
+  const fits = Math.floor(room / charWidth);
+  if (fits < 2) return '';
+  return text.length <= fits ? text : `${text.slice(0, fits - 1)}…`;
 }
 
 function label(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, room: number, color: string, align: CanvasTextAlign = 'left'): void {
-  const shown = fitted(ctx, text, room);
+  const shown = fitted(text, room);
   if (shown === '') return;
   ctx.fillStyle = color;
   ctx.textAlign = align;
@@ -190,7 +187,7 @@ function paintArc(ctx: CanvasRenderingContext2D, arc: SequenceArc, height: numbe
   const labelX = arc.x + arc.side * (depth * 0.75 + 3);
   ctx.fillStyle = COLORS.background;
   const text = arc.label;
-  const textWidth = ctx.measureText(text).width;
+  const textWidth = text.length * charWidth;
   ctx.fillRect(arc.side > 0 ? labelX - 1 : labelX - textWidth - 1, middle - 8, textWidth + 2, 11);
   label(ctx, text, labelX, middle + 1, 80, COLORS.arc, arc.side > 0 ? 'left' : 'right');
 }
