@@ -26,6 +26,8 @@ test('a clicked row stays where it is while the live tail runs, and the table sa
   await expect(picked).toHaveAttribute('aria-selected', 'true');
   await expect(ui.detailPane.getByTestId('detail-text')).toHaveText('row 55');
   const before = await picked.boundingBox();
+  // Nothing is below yet: no follow button (it once offered "-6 rows below" when every row was in sight).
+  await expect(page.getByRole('button', { name: /follow the live tail/ })).toHaveCount(0);
 
   await sendNumbered(session.socket, 61, 100);
   await expect(ui.matchCount).toHaveAttribute('data-match-count', '160');

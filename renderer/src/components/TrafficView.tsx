@@ -90,6 +90,8 @@ export function TrafficView({
     scroller.scrollTop = scrollTopFor(Math.max(0, top - viewport.height / 2), shape);
     setViewport((previous) => ({ ...previous, scrollTop: scroller.scrollTop }));
   });
+  // Rows wholly below the view: a selection that stopped following with every row in sight has none.
+  const rowsBelow = Math.max(0, count - Math.ceil((virtualTop + viewport.height) / ROW_HEIGHT));
   const layerTop = scrollTop - firstOffset - (firstIndex - startIndex) * ROW_HEIGHT;
 
   useLayoutEffect(() => {
@@ -175,9 +177,9 @@ export function TrafficView({
         </div>
         {count === 0 && <p className="traffic-empty muted">{store.rowCount === 0 ? 'No traffic yet. Messages, errors, joins and leaves appear here as they happen.' : 'No rows match the filter.'}</p>}
       </div>
-      {!following && !store.paused && count > 0 && (
+      {!following && !store.paused && rowsBelow > 0 && (
         <button type="button" className="follow-button primary" onClick={() => setFollowing(true)}>
-          ↓ follow the live tail ({formatCount(count - firstIndex - Math.floor(viewport.height / ROW_HEIGHT))} rows below)
+          ↓ follow the live tail ({formatCount(rowsBelow)} rows below)
         </button>
       )}
       {menu !== null && <RowMenu request={menu} timeDisplay={timeDisplay} onFollow={onFollow} onClose={() => setMenu(null)} />}
