@@ -52,6 +52,14 @@ const hubFlags: Record<string, FlagSpec> = {
     valueName: 'raw|lines|u32be|http',
     description: 'how taps cut their bytes into messages for the view (default raw: each read is one message); the bytes passed on are never changed',
   },
+  'allow-uid': {
+    type: 'string',
+    multiple: true,
+    valueName: 'LIST',
+    description: "admit only these users (uids or names from /etc/passwd, comma-separated; repeatable) and the hub's own; any other peer is refused with NOT_PERMITTED before HELLO (docs/SECURITY.md)",
+  },
+  'allow-gid': { type: 'string', multiple: true, valueName: 'LIST', description: 'also admit peers whose gid is one of these (gids or names from /etc/group, comma-separated; repeatable)' },
+  owner: { type: 'string', multiple: true, valueName: 'ID=USER', description: 'only USER (a uid or name) may register module ID; repeatable (docs/PROTOCOL.md 14.4)' },
   plain: {
     type: 'string',
     multiple: true,

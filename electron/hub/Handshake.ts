@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { encodePing, encodeWelcome, parseHello } from '../protocol/frameCodec';
 import { moduleIdProblem } from '../protocol/moduleId';
 import { ErrorCode, FrameType, HelloFlag, HubEventCode, LENGTH_PREFIX_BYTES, PresenceEvent, PROTOCOL_VERSION } from '../protocol/protocol';
+import { type AccessPolicy, ownerProblem } from './accessPolicy';
 import type { HubConnection } from './HubConnection';
 import { HUB_ENDPOINT_ID, type HubCore } from './HubCore';
 import type { MonitorTap } from './MonitorTap';
@@ -13,6 +14,8 @@ const HELD_INITIAL_BYTES = 4096;
 
 export interface HandshakeOptions {
   token: Buffer | null;
+  /** --owner: module IDs only one uid may register. */
+  access: AccessPolicy | null;
   /** How long a TAKEOVER waits for the current holder of an ID to answer a PING. */
   takeoverProbeMs: number;
   /** The frame limit once HELLO is accepted (maxFrameLength(maxPayload)). */
@@ -81,6 +84,11 @@ export class Handshake {
     const problem = moduleIdProblem(id);
     if (problem !== null) {
       this.core.fail(conn, ErrorCode.INVALID_ID, problem);
+      return;
+    }
+    const notOwner = ownerProblem(this.options.access, id, conn.origin);
+    if (notOwner !== null) {
+      this.core.notPermitted(conn, notOwner, id);
       return;
     }
     if (this.core.monitorsById.has(id)) {

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type FrameVisitor } from '../protocol/frameCodec';
 import type { PeerProcess } from '../sockets/peerProcess';
+import type { TcpPeerOwner } from '../sockets/tcpPeerOwner';
 
 export type Transport = 'unix' | 'abstract' | 'tcp' | 'stream';
 
@@ -19,6 +20,11 @@ export interface ConnectionOrigin {
   credentials?: { pid: number; uid: number; gid: number };
   /** The executable and arguments of that process from /proc, read at accept as far as the hub may (peerProcess.ts). */
   process?: PeerProcess;
+  /**
+   * A loopback TCP peer's owner from /proc (tcpPeerOwner.ts). The object is there from accept and
+   * filled in when the lookup finds it, so STATS shows it from then on; empty when it found nothing.
+   */
+  tcpOwner?: TcpPeerOwner;
   /** Set for a connection of a plain listener: a program that speaks no Relayscope protocol (electron/hub/plain/). */
   plain?: PlainOrigin;
   /** Set for a module standing for one side of a tapped connection (electron/hub/tap/). */

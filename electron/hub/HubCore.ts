@@ -26,6 +26,8 @@ export interface HubCore {
   registryVersion: number;
   /** Answers with ERROR; closes the connection when the code is fatal. */
   sendError(conn: HubConnection, code: number, correlationId: number, ref: string, message: string): void;
+  /** Refuses a connection the access policy does not allow (NOT_PERMITTED, then closed), counted in connectionsNotPermitted. */
+  notPermitted(conn: HubConnection, message: string, ref?: string): void;
   /** Sends a fatal ERROR and closes. */
   fail(conn: HubConnection, code: number, message: string, ref?: string): void;
   /** Stops routing to a connection, flushes what it has pending and ends the stream. */

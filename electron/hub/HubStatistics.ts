@@ -21,6 +21,7 @@ export class HubStatistics {
     memoryBytes: 0,
     connectionsAccepted: 0,
     connectionsRejected: 0,
+    connectionsNotPermitted: 0,
     messagesPerSecond: 0,
     bytesPerSecond: 0,
   };

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { encodeBye, encodeError, encodePing, encodePresence } from '../protocol/frameCodec';
 import { DEFAULT_MAX_PAYLOAD, ErrorCode, errorName, FATAL_ERRORS, FrameType, HubEventCode, MAX_HELLO_FRAME_LENGTH, maxFrameLength, PresenceEvent } from '../protocol/protocol';
+import { type AccessPolicy, admissionProblem } from './accessPolicy';
 import { ControlFrames } from './ControlFrames';
 import { Handshake } from './Handshake';
 import { HubClock } from './HubClock';
@@ -59,6 +60,8 @@ export interface RelayHubOptions {
   memoryBudget?: number;
   /** Called with one line per connect/disconnect/refusal, for a headless hub's log. */
   log?: (line: string) => void;
+  /** Who may connect and who owns which module ID (--allow-uid, --allow-gid, --owner; accessPolicy.ts). */
+  access?: AccessPolicy;
 }
 
 const DEFAULT_QUEUE_LIMIT = 8 * 1024 * 1024;
@@ -79,6 +82,7 @@ export class RelayHub implements HubCore {
   readonly events: HubEventStream;
   readonly log: (line: string) => void;
   readonly startedAt = Date.now();
+  readonly access: AccessPolicy | null;
   /** Counts joins and leaves of modules: answers built from the registry are reused while it holds. */
   registryVersion = 0;
 
@@ -88,6 +92,7 @@ export class RelayHub implements HubCore {
   private readonly maxPending: number;
   private readonly hasHubToken: boolean;
   private readonly handshakeTimeoutMs: number;
+  private readonly hubUid = process.getuid?.();
   private readonly tap: MonitorTap;
   private readonly router: Router;
   private readonly endpoint: HubEndpoint;
@@ -130,7 +135,8 @@ export class RelayHub implements HubCore {
     this.input = new InputFlow(this, this.tap, this.budget, () => this.connections);
     this.router = new Router(this, this.tap, (source, correlationId, payload) => this.endpoint.resolveReply(source, correlationId, payload));
     this.endpoint = new HubEndpoint(this, this.router, this.tap);
-    this.handshake = new Handshake(this, this.tap, { token, takeoverProbeMs: options.takeoverProbeMs ?? 1000, maxFrame: maxFrameLength(this.limits.maxPayload) }, (conn, bytes) =>
+    this.access = options.access ?? null;
+    this.handshake = new Handshake(this, this.tap, { token, access: this.access, takeoverProbeMs: options.takeoverProbeMs ?? 1000, maxFrame: maxFrameLength(this.limits.maxPayload) }, (conn, bytes) =>
       this.receive(conn, bytes),
     );
     this.control = new ControlFrames(this, this.endpoint, (id, reason) => this.kick(id, reason));
@@ -160,6 +166,11 @@ export class RelayHub implements HubCore {
       this.statistics.totals.connectionsRejected++;
       this.log(`refused a connection on ${origin.listener}: ${this.limits.maxConnections} connections already`);
       this.refuse(conn, ErrorCode.TOO_MANY_CONNECTIONS, `too many connections: the hub allows ${this.limits.maxConnections}`);
+      return;
+    }
+    const notAdmitted = admissionProblem(this.access, origin, this.hubUid);
+    if (notAdmitted !== null) {
+      this.notPermitted(conn, notAdmitted);
       return;
     }
     this.makeRoomForPending();
@@ -221,6 +232,12 @@ export class RelayHub implements HubCore {
     // A fatal ERROR is the last frame its connection gets, even when that connection is a monitor.
     const fatal = correlationId === 0 && FATAL_ERRORS.has(code);
     this.tap.event(HubEventCode.ERROR, code, conn.id, message, fatal ? conn : null);
+  }
+
+  /** A refusal by the access policy: counted apart, and its ERROR (seen by monitors as an EVENT) names who was refused. */
+  notPermitted(conn: HubConnection, message: string, ref = ''): void {
+    this.statistics.totals.connectionsNotPermitted++;
+    this.fail(conn, ErrorCode.NOT_PERMITTED, message, ref);
   }
 
   fail(conn: HubConnection, code: number, message: string, ref = ''): void {

@@ -95,6 +95,8 @@ export interface HubTotals {
   memoryBytes: number;
   connectionsAccepted: number;
   connectionsRejected: number;
+  /** Of those, the ones the access policy refused (--allow-uid, --allow-gid, --owner). */
+  connectionsNotPermitted: number;
   messagesPerSecond: number;
   bytesPerSecond: number;
 }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { abstractSocketHelper } from '../sockets/abstractSocket';
 import { peerCredentials } from '../sockets/peerCredentials';
 import { peerProcess } from '../sockets/peerProcess';
+import { findTcpPeerProcess, findTcpPeerSocket, type TcpPeerOwner } from '../sockets/tcpPeerOwner';
+import { policyNeedsIdentity } from './accessPolicy';
 import { ensurePrivateDir, PrivateDirError } from '../sockets/privateDir';
 import type { ConnectionOrigin } from './HubConnection';
 import type { RelayHub } from './RelayHub';
@@ -111,7 +113,15 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
   const accept = options.accept ?? ((socket: net.Socket, connection: ConnectionOrigin) => hub.attach(socket, connection));
   const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false }, (socket) => {
     if (address.kind === 'tcp') {
-      accept(socket, { ...origin, peer: `${socket.remoteAddress}:${socket.remotePort}`, monitorRequiresToken: openBecause !== null });
+      const tcpOwner: TcpPeerOwner = {};
+      const connection = { ...origin, peer: `${socket.remoteAddress}:${socket.remotePort}`, tcpOwner, monitorRequiresToken: openBecause !== null };
+      const found = tcpPeerSocket(socket, tcpOwner);
+      void found.then((inode) => (inode === null ? undefined : findTcpPeerProcess(inode, tcpOwner)));
+      if (policyNeedsIdentity(hub.access)) {
+        // Nothing is read from the socket until it is accepted: a peer the policy must place waits for its uid.
+        socket.on('error', () => {});
+        void found.then(() => (socket.destroyed ? undefined : accept(socket, connection)));
+      } else accept(socket, connection);
       return;
     }
     // Read once at accept (not on the relay path): who connected, for STATS and for the monitor rule.
@@ -132,6 +142,14 @@ export async function listen(hub: RelayHub, address: SocketAddress, options: Lis
     options.warn?.(`${listener.description} is open to other users (${openBecause}): ${rule}`);
   }
   return listener;
+}
+
+/** The socket's entry in /proc for a loopback peer (tcpPeerOwner.ts); any other peer has none here. */
+function tcpPeerSocket(socket: net.Socket, owner: TcpPeerOwner): Promise<number | null> {
+  const { remoteAddress, remotePort, localAddress, localPort } = socket;
+  if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return Promise.resolve(null);
+  if (!isLoopbackHost(remoteAddress.replace(/^::ffff:/i, ''))) return Promise.resolve(null);
+  return findTcpPeerSocket({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort }, owner);
 }
 
 async function bind(server: net.Server, address: SocketAddress, description: string, options: ListenOptions, open: boolean): Promise<HubListener> {

@@ -15,16 +15,21 @@ export interface PeerIdentity {
 /** The identity recorded at accept (listeners.ts), with only the fields that are known. */
 export function peerIdentity(origin: ConnectionOrigin): PeerIdentity {
   const identity: PeerIdentity = {};
-  if (origin.credentials !== undefined) {
-    identity.pid = origin.credentials.pid;
-    identity.uid = origin.credentials.uid;
-    identity.gid = origin.credentials.gid;
-  }
-  if (origin.process?.exe !== undefined) identity.exe = origin.process.exe;
-  if (origin.process?.cmdline !== undefined) identity.cmdline = origin.process.cmdline;
+  const user = peerUser(origin);
+  if (user.pid !== undefined) identity.pid = user.pid;
+  if (user.uid !== undefined) identity.uid = user.uid;
+  if (user.gid !== undefined) identity.gid = user.gid;
+  const found = origin.process ?? origin.tcpOwner?.process;
+  if (found?.exe !== undefined) identity.exe = found.exe;
+  if (found?.cmdline !== undefined) identity.cmdline = found.cmdline;
   if (origin.plain !== undefined) identity.framing = origin.plain.framing;
   if (origin.tap !== undefined) identity.tap = origin.tap.side;
   return identity;
+}
+
+/** The peer's pid, uid and gid as far as known: SO_PEERCRED for a Unix socket, /proc for a loopback TCP peer. */
+export function peerUser(origin: ConnectionOrigin): { pid?: number; uid?: number; gid?: number } {
+  return origin.credentials ?? origin.tcpOwner ?? {};
 }
 
 /** The detail of a JOIN EVENT (PROTOCOL.md 8.2): that identity as a JSON object, empty when nothing is known. */

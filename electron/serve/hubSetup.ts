@@ -1,10 +1,13 @@
 import type { FlagValues } from '../cli/args';
 import { tokenFromFlags } from '../cli/tokenFlags';
+import { type AccessPolicy, accessPolicy } from '../hub/accessPolicy';
+import { moduleIdProblem } from '../protocol/moduleIdRules';
 import { maxFrameLength } from '../protocol/protocol';
 import { type PlainListenerSpec, parsePlainSpec } from '../hub/plain/plainListener';
 import type { RelayHubOptions } from '../hub/RelayHub';
 import { parseTapSpec, TAP_FRAMINGS, type TapHandle, type TapSpec } from '../hub/tap';
 import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
+import { parseIdList, UnknownIdError } from '../sockets/userDatabase';
 
 /** Hub flag names that only make sense when this process runs the hub (not with --attach). */
 export const HUB_ONLY_FLAGS = [
@@ -21,6 +24,9 @@ export const HUB_ONLY_FLAGS = [
   'plain',
   'tap',
   'tap-framing',
+  'allow-uid',
+  'allow-gid',
+  'owner',
 ] as const;
 
 /** What the hub flags (`relayscope hub --help`) ask for: where to listen and how the hub behaves. */
@@ -48,6 +54,7 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
   const takeoverProbeMs = flags.integer('takeover-probe', 1);
   const memoryBudget = flags.integer('memory-budget', 1024 * 1024);
   const token = tokenFromFlags(flags);
+  const access = accessFromFlags(flags);
 
   // The frame length is a u32 that also covers the largest header, so the payload limit stays below 4 GiB by that much.
   const largestPayload = 0xffffffff - maxFrameLength(0);
@@ -70,12 +77,43 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
     throw err;
   }
 
-  return { addresses, plain, taps, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token } };
+  return { addresses, plain, taps, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token, access } };
 }
 
 /** The line `hub` and `serve` print for a tap once it listens. */
 export function tapAnnouncement(tap: TapHandle): string {
   return `relayscope hub tapping ${tap.upstream} (module ${tap.upstreamId}) for clients on ${tap.listen}, framing ${tap.framing}`;
+}
+
+/** `--allow-uid LIST`, `--allow-gid LIST` (each repeatable, names or numbers) and `--owner ID=USER`; undefined when none is given. */
+function accessFromFlags(flags: FlagValues): AccessPolicy | undefined {
+  if (!flags.has('allow-uid') && !flags.has('allow-gid') && !flags.has('owner')) return undefined;
+  const ids = (name: 'allow-uid' | 'allow-gid'): number[] => {
+    try {
+      return flags.strings(name).flatMap((list) => parseIdList(list, name === 'allow-uid' ? 'user' : 'group'));
+    } catch (err) {
+      if (err instanceof UnknownIdError) throw flags.usage(`--${name}: ${err.message}`);
+      throw err;
+    }
+  };
+  const owners = new Map<string, number>();
+  for (const text of flags.strings('owner')) {
+    const equals = text.lastIndexOf('=');
+    const id = text.slice(0, Math.max(0, equals));
+    if (equals <= 0 || equals === text.length - 1) throw flags.usage(`--owner takes ID=USER (a user name or uid), e.g. --owner sensor=alice, not "${text}"`);
+    const problem = moduleIdProblem(id);
+    if (problem !== null) throw flags.usage(`--owner ${text}: ${problem}`);
+    let uid: number;
+    try {
+      [uid] = parseIdList(text.slice(equals + 1), 'user');
+    } catch (err) {
+      if (err instanceof UnknownIdError) throw flags.usage(`--owner ${text}: ${err.message}`);
+      throw err;
+    }
+    if (owners.has(id) && owners.get(id) !== uid) throw flags.usage(`--owner gives module ID "${id}" to two users; an ID has one owner`);
+    owners.set(id, uid);
+  }
+  return accessPolicy({ allowUids: ids('allow-uid'), allowGids: ids('allow-gid'), owners });
 }
 
 function hubAddresses(flags: FlagValues): SocketAddress[] {
