@@ -17,9 +17,9 @@
  *
  * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --warmup-ms N
  * (default 500), --rtt-count N (default 20,000), --quick (0.4 s runs, 150 ms warm-up, 3,000 round
- * trips, 20 s soak: everything in about two minutes), --only NAME (throughput|rtt|fanout|soak|c|record|refs;
+ * trips, 20 s soak: everything in about two minutes), --only NAME (throughput|rtt|fanout|soak|c|record|refs|tap;
  * record: bench/recordingBench.ts; refs: the 64 B one-pair scenarios and round trips of each section,
- * then dbus-daemon and NATS).
+ * then dbus-daemon and NATS; tap: bench/tapBench.ts, `hub --tap` against a direct connection and socat).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +35,7 @@ import { natsBench } from './nats';
 import { recordingBench } from './recordingBench';
 import { startRefRelay } from './refRelay';
 import { fmt, type HubFigures, printTable } from './table';
+import { tapBench } from './tapBench';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -656,6 +657,7 @@ async function main(): Promise<void> {
       const compiled = compileLoadgen();
       await recordingBench({ tempDir, hubSocket, hub, loadgen: 'binary' in compiled ? compiled.binary : null, runSeconds, ask, printTable });
     }
+    if (!only || only === 'tap') await tapBench({ tempDir, runSeconds, warmupMs: WARMUP_MS, roundTrips: rttCount, ask });
     if (!only || only === 'soak') await soak(hubSocket, hub);
   } finally {
     if (!('skipped' in refRelay)) await refRelay.stop();

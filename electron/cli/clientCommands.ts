@@ -189,8 +189,11 @@ const HUB_EVENT_NAMES: Record<number, string> = {
 
 export async function runMonitor(flags: FlagValues): Promise<number> {
   const format = flags.choice('format', ['text', 'json'] as const, 'text');
-  const hub = hubConnectionFlags(flags);
-  const signal = untilSignal();
+  return tailHub(hubConnectionFlags(flags), format, untilSignal());
+}
+
+/** Prints every copy and hub event of `hub` until `done` settles; `relayscope tap` tails its own hub with it. */
+export async function tailHub(hub: HubConnectionFlags, format: 'text' | 'json', signal: Promise<unknown>): Promise<number> {
   const client = await connect(hub, { id: 'relayscope-monitor', monitor: true, reconnect: RECONNECT_BACKOFF });
   note(`monitoring ${hub.socketDescription} as ${client.id}`);
   followConnection(client, hub);

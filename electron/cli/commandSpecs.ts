@@ -234,6 +234,34 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'tap',
+    summary: 'put a tap in front of a Unix-socket server and print its traffic both ways',
+    synopsis: 'UPSTREAM [--listen PATH | --in-place] [--record FILE] [--tap-framing raw|lines|u32be|http] | --restore PATH',
+    positional: { name: 'UPSTREAM', description: "the server's address: a socket path, @name or tcp://127.0.0.1:PORT" },
+    flags: {
+      listen: { type: 'string', valueName: 'PATH', description: 'where clients connect instead of UPSTREAM (default: tap-NAME.sock in the private socket directory, printed at start)' },
+      'in-place': {
+        type: 'boolean',
+        description:
+          "take over UPSTREAM's own path: its socket is moved aside beside it, the tap listens there with the same owner and mode, and exit puts it back; clients already connected are not touched",
+      },
+      restore: {
+        type: 'string',
+        valueName: 'PATH',
+        description: 'put back the socket a killed --in-place tap of PATH left aside (checks that the tap is gone and the server still listens)',
+      },
+      record: { type: 'string', valueName: 'FILE', description: 'record every chunk and event to FILE (MCAP, docs/CAPTURE.md); completed on exit' },
+      'tap-framing': { type: 'string', valueName: 'raw|lines|u32be|http', description: 'how each direction is cut into messages for the view (default raw); the bytes passed on are never changed' },
+      format: { type: 'string', valueName: 'text|json', description: 'how the traffic is printed, as by relayscope monitor (default text)' },
+      socket: { type: 'string', valueName: 'S', description: "the tap's hub, for relayscope serve --attach and monitor (default: tap-PID.sock in the private socket directory)" },
+      help: helpFlag,
+    },
+    notes: [
+      'Prints "relayscope tap: point clients at PATH" once it listens, then a line per chunk in either direction and per connect and disconnect. SIGINT/SIGTERM close the tap (and the connections through it) and put an in-place socket back.',
+      'Taking over a socket of another user needs root: the tap socket is given the same owner. A tap killed with SIGKILL cannot put the socket back; a later tap then refuses and names the command: relayscope tap --restore PATH.',
+    ],
+  },
+  {
     name: 'socket',
     summary: 'print the default hub address, the one every command uses without --socket',
     synopsis: '',

@@ -20,6 +20,7 @@ const RUNNERS: Record<string, Runner> = {
   monitor: async (flags) => (await import('./clientCommands')).runMonitor(flags),
   list: async (flags) => (await import('./clientCommands')).runList(flags),
   serve: async (flags) => (await import('../serve/serveCommand')).runServe(flags),
+  tap: async (flags) => (await import('./tapCommand')).runTap(flags),
   record: async (flags) => (await import('./recordCommand')).runRecord(flags),
   replay: async (flags) => (await import('./replayCommand')).runReplay(flags),
   convert: async (flags) => (await import('./convertCommand')).runConvert(flags),
