@@ -5,12 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RelayClient } from '../../electron/client';
 import { ErrorCode, HubEventCode, type HubSnapshot } from '../../electron/hub';
 import type { EventFrame } from '../../electron/protocol/frameCodec';
-import { Cleanup } from '../support/cleanup';
-import { CliProcesses, ensureFreshBuild } from '../support/cliProcess';
+import { cliHarness } from '../support/cliHarness';
 import { spawnTracked, type TrackedChild } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
@@ -19,17 +18,7 @@ const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples', 'classic');
 /** The clients sleep 10 s between connecting and writing. */
 const CLIENT_RUN_MS = 20_000;
 
-const cleanup = new Cleanup();
-const cli = new CliProcesses();
-
-beforeAll(async () => {
-  await ensureFreshBuild();
-}, 180_000);
-
-afterEach(async () => {
-  await cli.stopAll();
-  await cleanup.run();
-});
+const { cli, cleanup } = cliHarness();
 
 /** A directory with clientA and clientB compiled in it, where they bind A and B and find server_socket. */
 function classicDir(): string {

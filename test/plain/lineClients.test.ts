@@ -5,26 +5,16 @@
  */
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RelayClient } from '../../electron/client';
 import type { ReceivedMessage } from '../../electron/client/clientTypes';
-import { Cleanup } from '../support/cleanup';
-import { type CliProcess, CliProcesses, ensureFreshBuild } from '../support/cliProcess';
+import type { CliProcess } from '../support/cliProcess';
+import { cliHarness } from '../support/cliHarness';
 import { spawnTracked, type TrackedChild } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
 
-const cleanup = new Cleanup();
-const cli = new CliProcesses();
-
-beforeAll(async () => {
-  await ensureFreshBuild();
-}, 180_000);
-
-afterEach(async () => {
-  await cli.stopAll();
-  await cleanup.run();
-});
+const { cli, cleanup } = cliHarness();
 
 async function startHub(extra: string[]): Promise<{ socket: string; chat: string; hub: CliProcess }> {
   const dir = makeTempDir('rs-line-');

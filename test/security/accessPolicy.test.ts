@@ -4,12 +4,11 @@
  * setpriv. Refusals are NOT_PERMITTED naming the peer, counted in STATS and seen by a monitor.
  */
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RelayClient } from '../../electron/client';
 import { ErrorCode, HubEventCode, type HubSnapshot } from '../../electron/hub';
 import type { EventFrame } from '../../electron/protocol/frameCodec';
-import { Cleanup } from '../support/cleanup';
-import { CliProcesses, ensureFreshBuild } from '../support/cliProcess';
+import { cliHarness } from '../support/cliHarness';
 import { runToCompletion, spawnTracked } from '../support/processes';
 import { uniqueSuffix } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
@@ -37,17 +36,7 @@ print("welcome %s %d" % (client.id, os.getpid()), flush=True)
 sys.stdin.read()
 `;
 
-const cleanup = new Cleanup();
-const cli = new CliProcesses();
-
-beforeAll(async () => {
-  await ensureFreshBuild();
-}, 180_000);
-
-afterEach(async () => {
-  await cli.stopAll();
-  await cleanup.run();
-});
+const { cli, cleanup } = cliHarness();
 
 function asUser(uid: number, command: string, args: string[]): [string, string[]] {
   return ['setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', command, ...args]];

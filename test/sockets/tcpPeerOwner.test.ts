@@ -3,11 +3,10 @@
  * pid, uid, exe and command line in relayscope list, over IPv4 and IPv6 loopback.
  */
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HubSnapshot, ModuleInfo } from '../../electron/hub';
 import { canonicalAddress } from '../../electron/sockets/tcpPeerOwner';
-import { Cleanup } from '../support/cleanup';
-import { CliProcesses, ensureFreshBuild } from '../support/cliProcess';
+import { cliHarness } from '../support/cliHarness';
 import { spawnTracked } from '../support/processes';
 import { uniqueSuffix } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
@@ -23,17 +22,7 @@ print("welcome", flush=True)
 sys.stdin.read()
 `;
 
-const cleanup = new Cleanup();
-const cli = new CliProcesses();
-
-beforeAll(async () => {
-  await ensureFreshBuild();
-}, 180_000);
-
-afterEach(async () => {
-  await cli.stopAll();
-  await cleanup.run();
-});
+const { cli, cleanup } = cliHarness();
 
 describe('canonicalAddress', () => {
   it('writes addresses the way the /proc tables decode: IPv4-mapped as dotted, IPv6 in eight groups', () => {

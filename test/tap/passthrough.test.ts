@@ -8,25 +8,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup } from '../support/cleanup';
-import { type CliProcess, CliProcesses, ensureFreshBuild } from '../support/cliProcess';
+import { describe, expect, it } from 'vitest';
+import type { CliProcess } from '../support/cliProcess';
+import { cliHarness } from '../support/cliHarness';
 import { spawnTracked } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
 import { concurrentClients, type EchoServer, startEchoServer, streamingClient } from './tapPeers';
 
-const cleanup = new Cleanup();
-const cli = new CliProcesses();
-
-beforeAll(async () => {
-  await ensureFreshBuild();
-}, 180_000);
-
-afterEach(async () => {
-  await cli.stopAll();
-  await cleanup.run();
-});
+const { cli, cleanup } = cliHarness();
 
 interface Tapped {
   dir: string;
