@@ -11,6 +11,7 @@ import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../
 import type { WireHubLink } from './contract';
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
 import { MonitorRecording } from './MonitorRecording';
+import { capturedEvent, capturedTraffic } from '../capture/monitorFrames';
 
 export interface AttachOptions {
   /** The hub's address: a path, @name or tcp://host:port. */
@@ -187,7 +188,7 @@ export class AttachedHubBackend implements HubBackend {
     if (kind === undefined) return;
     const injected = (traffic.flags & TrafficFlag.INJECTED) !== 0;
     const destination = traffic.destination === '' ? null : traffic.destination;
-    this.recording?.record({ type: 'message', time: traffic.timestampMicros, kind, source: traffic.source, destination, correlationId: traffic.correlationId, injected, payload: traffic.payload });
+    if (this.recording !== null) this.recordTraffic(this.recording, traffic);
     if (!this.events.active) return;
     const seq = this.events.nextMessageSeq();
     if (seq === null) return;
@@ -225,17 +226,16 @@ export class AttachedHubBackend implements HubBackend {
     if (event !== null) this.events.emit(event);
   }
 
+  private recordTraffic(recording: MonitorRecording, traffic: TrafficFrame): void {
+    const record = capturedTraffic(traffic);
+    if (record !== null) recording.record(record);
+  }
+
   private recordEvent(recording: MonitorRecording, frame: EventFrame): void {
-    const names: Record<number, 'join' | 'leave' | 'error' | 'monitor-dropped'> = {
-      [HubEventCode.JOIN]: 'join',
-      [HubEventCode.LEAVE]: 'leave',
-      [HubEventCode.ERROR]: 'error',
-      [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped',
-    };
-    const event = names[frame.event];
-    if (event === undefined) return;
-    if (event === 'monitor-dropped') recording.countMissed(monitorDroppedCount(frame) ?? 1);
-    recording.record({ type: 'event', time: frame.timestampMicros, event, id: frame.id, code: frame.code, detail: frame.detail });
+    const record = capturedEvent(frame);
+    if (record === null) return;
+    if (record.event === 'monitor-dropped') recording.countMissed(monitorDroppedCount(frame) ?? 1);
+    recording.record(record);
   }
 
   private hubEvent(frame: EventFrame): HubEvent | null {

@@ -3,6 +3,7 @@ import type { CapturedMessage, CaptureInfo, CaptureRecord } from '../capture/cap
 import { readMcapCapture } from '../capture/readMcapCapture';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
 import { PayloadStore, type SearchablePayloads } from '../hub/PayloadStore';
+import { parseJoinDetail } from '../hub/peerIdentity';
 import { errorName } from '../protocol/protocol';
 import { MAX_OFFLINE_MODULES, type WireOffline, type WireOfflineModule } from './contract';
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
@@ -255,12 +256,13 @@ export class OfflineBackend implements HubBackend {
         size: record.payload.length,
         preview: record.payload.slice(0, PREVIEW_BYTES),
         injected: record.injected,
+        ...(record.tap !== undefined && { tap: record.tap }),
       };
     }
     const { time, id, code, detail } = record;
     switch (record.event) {
       case 'join':
-        return { type: 'join', time, id, role: 'module', transport: 'unix', listener: this.info.sockets[0] ?? '' };
+        return { type: 'join', time, id, role: 'module', transport: 'unix', listener: this.info.sockets[0] ?? '', ...parseJoinDetail(detail) };
       case 'leave':
         return { type: 'leave', time, id, role: 'module', reason: detail, code };
       case 'error':

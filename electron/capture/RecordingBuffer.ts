@@ -1,6 +1,6 @@
-import { HubEventCode, MessageKind } from '../protocol/protocol';
-import type { CapturedEventName } from './captureRecord';
+import { MessageKind } from '../protocol/protocol';
 import { ENTRY_FIXED_BYTES, ENTRY_INJECTED, ENTRY_OFFSET_BYTES, MESSAGE_FRAME_TYPE } from './mcapLayout';
+import { CAPTURED_EVENT_NAMES } from './monitorFrames';
 
 /**
  * The hub thread's side of an in-process recording: what MonitorTap hands over is appended, as
@@ -36,13 +36,6 @@ export interface RecordingBufferOptions {
 }
 
 const utf8 = new TextEncoder();
-
-const EVENT_NAMES: Record<number, CapturedEventName> = {
-  [HubEventCode.JOIN]: 'join',
-  [HubEventCode.LEAVE]: 'leave',
-  [HubEventCode.ERROR]: 'error',
-  [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped',
-};
 
 export class RecordingBuffer {
   /** Messages the hub relayed while no buffer was free: not in the file. */
@@ -150,7 +143,7 @@ export class RecordingBuffer {
 
   /** A registry or error event (HubEventCode), as MonitorTap.event gets it. */
   event(micros: number, event: number, code: number, id: string, detail: string): void {
-    const name = EVENT_NAMES[event];
+    const name = CAPTURED_EVENT_NAMES[event];
     if (name === undefined) return;
     const data = utf8.encode(JSON.stringify({ event: name, id, code, detail }));
     const length = RECORD_HEADER_BYTES + data.length;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CaptureInfo } from './captureRecord';
 import { McapCaptureWriter } from './McapCaptureWriter';
-import { ENTRY_FIXED_BYTES, MAX_BATCH_SPAN_MICROS } from './mcapLayout';
+import { ENTRY_FIXED_BYTES, ENTRY_OFFSET_BYTES, ENTRY_TAPPED, MAX_BATCH_SPAN_MICROS } from './mcapLayout';
 import { RECORD_HEADER_BYTES, RecordType } from './RecordingBuffer';
 
 /**
@@ -78,12 +78,12 @@ function decodeRecords(writer: McapCaptureWriter, buffer: Buffer, used: number):
   flush();
 }
 
-/** The payload bytes of a run (u8 srcLen, src, entries), for the status: its entries' lengths less their headers. */
+/** The payload bytes of a run (u8 srcLen, src, entries), for the status: its entries' lengths less their headers (and a tapped entry's offset). */
 function runPayloadBytes(buffer: Buffer, start: number, end: number): number {
   let bytes = 0;
   for (let p = start + 1 + buffer[start]; p < end; ) {
     const length = buffer.readUInt32BE(p);
-    bytes += length - (ENTRY_FIXED_BYTES - 4) - buffer[p + 11];
+    bytes += length - (ENTRY_FIXED_BYTES - 4) - buffer[p + 11] - (buffer[p + 6] & ENTRY_TAPPED ? ENTRY_OFFSET_BYTES : 0);
     p += 4 + length;
   }
   return bytes;

@@ -2,9 +2,10 @@ import * as os from 'node:os';
 import { RelayClient } from '../client';
 import { countersFromSnapshot, nowMicros, relayscopeVersion } from '../capture/captureInfo';
 import { CaptureFilterError, parseCaptureFilter, type CaptureFilter } from '../capture/captureFilter';
-import type { CapturedEvent, CapturedEventName, CapturedMessage, CaptureInfo, CaptureRecord } from '../capture/captureRecord';
+import type { CaptureInfo, CaptureRecord } from '../capture/captureRecord';
 import { captureFormatOf, createCaptureWriter, type CaptureWriter } from '../capture/captureFiles';
-import { HubEventCode, MESSAGE_KIND_NAMES, monitorDroppedCount, TrafficFlag, type EventFrame, type HubSnapshot, type TrafficFrame } from '../hub';
+import { capturedEvent, capturedTraffic } from '../capture/monitorFrames';
+import { monitorDroppedCount, type EventFrame, type HubSnapshot, type TrafficFrame } from '../hub';
 import { CommandError, type FlagValues } from './args';
 import { hubConnectionFlags } from './clientCommands';
 import { formatBytes } from './format';
@@ -12,32 +13,6 @@ import { note, untilSignal, writeOut } from './io';
 
 /** Records waiting for the disk beyond which new copies are counted as missed instead of queued. */
 const MAX_PENDING_RECORDS = 100_000;
-
-const EVENT_NAMES: Record<number, CapturedEventName> = {
-  [HubEventCode.JOIN]: 'join',
-  [HubEventCode.LEAVE]: 'leave',
-  [HubEventCode.ERROR]: 'error',
-  [HubEventCode.MONITOR_DROPPED]: 'monitor-dropped',
-};
-
-function trafficRecord(traffic: TrafficFrame): CapturedMessage {
-  return {
-    type: 'message',
-    time: traffic.timestampMicros,
-    kind: MESSAGE_KIND_NAMES[traffic.kind],
-    source: traffic.source,
-    destination: traffic.destination === '' ? null : traffic.destination,
-    correlationId: traffic.correlationId,
-    injected: (traffic.flags & TrafficFlag.INJECTED) !== 0,
-    payload: traffic.payload,
-  };
-}
-
-function eventRecord(event: EventFrame): CapturedEvent | null {
-  const name = EVENT_NAMES[event.event];
-  if (name === undefined) return null;
-  return { type: 'event', time: event.timestampMicros, event: name, id: event.id, code: event.code, detail: event.detail };
-}
 
 /** This command's own monitor connection in a snapshot: the copies the hub dropped for it. */
 function ownDrops(snapshot: HubSnapshot, id: string): number {
@@ -112,7 +87,8 @@ export async function runRecord(flags: FlagValues): Promise<number> {
   };
   client.on('traffic', (traffic: TrafficFrame) => {
     if (count !== undefined && messages >= count) return;
-    if (!accept(trafficRecord(traffic))) return;
+    const record = capturedTraffic(traffic);
+    if (record === null || !accept(record)) return;
     messages++;
     bytes += traffic.payload.length;
     if (count !== undefined && messages >= count) reachedCount();
@@ -120,7 +96,7 @@ export async function runRecord(flags: FlagValues): Promise<number> {
   client.on('hubEvent', (event: EventFrame) => {
     const dropped = monitorDroppedCount(event);
     if (dropped !== null) reportedByHub += dropped;
-    const record = eventRecord(event);
+    const record = capturedEvent(event);
     if (record !== null && accept(record)) events++;
   });
   let lostHub: Error | undefined;

@@ -37,3 +37,32 @@ export function joinDetail(origin: ConnectionOrigin): string {
   const identity = peerIdentity(origin);
   return Object.keys(identity).length === 0 ? '' : JSON.stringify(identity);
 }
+
+/** Keyed by the type, so a framing added there must be added here. */
+const PLAIN_FRAMINGS: Record<PlainFramingName, true> = { 'id-byte': true, line: true };
+
+/**
+ * The inverse of joinDetail, for whoever reads JOIN events back (monitors, recordings, exports): the
+ * fields of the detail's JSON object that have their documented types; {} for a detail that is
+ * none (an older hub, or nothing known), so a reader never fails on it.
+ */
+export function parseJoinDetail(detail: string): PeerIdentity {
+  let value: unknown;
+  try {
+    value = JSON.parse(detail);
+  } catch {
+    return {};
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const object = value as Record<string, unknown>;
+  const identity: PeerIdentity = {};
+  const id = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (id(object.pid)) identity.pid = object.pid;
+  if (id(object.uid)) identity.uid = object.uid;
+  if (id(object.gid)) identity.gid = object.gid;
+  if (typeof object.exe === 'string') identity.exe = object.exe;
+  if (Array.isArray(object.cmdline) && object.cmdline.every((arg) => typeof arg === 'string')) identity.cmdline = object.cmdline;
+  if (typeof object.framing === 'string' && Object.hasOwn(PLAIN_FRAMINGS, object.framing)) identity.framing = object.framing as PlainFramingName;
+  if (object.tap === 'client' || object.tap === 'upstream') identity.tap = object.tap;
+  return identity;
+}

@@ -24,3 +24,8 @@ export function tapFlagsOf(tap: TapChunk | undefined): number {
 export function tapChunkOf(flags: number, offset: number): TapChunk {
   return { direction: flags & TrafficFlag.TAP_FROM_UPSTREAM ? 'to-client' : 'to-upstream', offset, partial: (flags & TrafficFlag.TAP_PARTIAL) !== 0 };
 }
+
+/** What a TRAFFIC copy (or any record with TrafficFlag bits and an offset) says of a tapped chunk: undefined for a message that is none. */
+export function tapChunkOfTraffic(traffic: { flags: number; offset?: number }): TapChunk | undefined {
+  return traffic.flags & TrafficFlag.TAPPED ? tapChunkOf(traffic.flags, traffic.offset ?? 0) : undefined;
+}
