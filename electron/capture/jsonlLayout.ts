@@ -1,4 +1,5 @@
 import { MESSAGE_KIND_NAMES, type MessageKindName } from '../protocol/protocol';
+import type { TapChunk } from '../protocol/tapChunk';
 import type { CapturedEventName, CaptureInfo, CaptureRecord } from './captureRecord';
 
 /**
@@ -41,6 +42,7 @@ export function recordLine(record: CaptureRecord): string {
     destination: record.destination,
     correlationId: record.correlationId,
     injected: record.injected,
+    ...(record.tap !== undefined && { tap: { direction: record.tap.direction, offset: record.tap.offset, partial: record.tap.partial } }),
     encoding: text === null ? 'base64' : 'utf8',
     payload: text ?? Buffer.from(record.payload.buffer, record.payload.byteOffset, record.payload.byteLength).toString('base64'),
   });
@@ -48,6 +50,17 @@ export function recordLine(record: CaptureRecord): string {
 
 /** A line's object, checked field by field; `where` ("FILE line N") starts every error. */
 export type ParsedLine = { type: 'capture'; info: CaptureInfo } | { type: 'end'; end: Partial<CaptureInfo> } | { type: 'record'; record: CaptureRecord };
+
+/** A message line's "tap" object: {"direction":"to-upstream"|"to-client","offset":N,"partial":bool}. */
+function parseTap(value: unknown, where: string): TapChunk {
+  const tap = value as Record<string, unknown>;
+  if (typeof tap !== 'object' || tap === null || Array.isArray(tap)) throw new Error(`${where}: "tap" must be an object {direction, offset, partial}, not ${JSON.stringify(value)}`);
+  if (tap.direction !== 'to-upstream' && tap.direction !== 'to-client')
+    throw new Error(`${where}: "tap.direction" must be "to-upstream" or "to-client", not ${JSON.stringify(tap.direction) ?? 'missing'}`);
+  if (!Number.isSafeInteger(tap.offset) || (tap.offset as number) < 0) throw new Error(`${where}: "tap.offset" must be a byte offset, not ${JSON.stringify(tap.offset) ?? 'missing'}`);
+  if (typeof tap.partial !== 'boolean') throw new Error(`${where}: "tap.partial" must be true or false, not ${JSON.stringify(tap.partial) ?? 'missing'}`);
+  return { direction: tap.direction, offset: tap.offset as number, partial: tap.partial };
+}
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<CapturedEventName>(['join', 'leave', 'error', 'monitor-dropped']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -104,6 +117,7 @@ export function parseLine(text: string, where: string): ParsedLine {
       const encoding = field<string>('encoding', (v) => v === 'utf8' || v === 'base64', '"utf8" or "base64"');
       const payload = field<string>('payload', isString, 'a string');
       if (encoding === 'base64' && !BASE64.test(payload)) throw new Error(`${where}: "payload" is not base64`);
+      const tap = line.tap === undefined ? undefined : parseTap(line.tap, where);
       return {
         type: 'record',
         record: {
@@ -114,6 +128,7 @@ export function parseLine(text: string, where: string): ParsedLine {
           destination: field<string | null>('destination', (v) => v === null || isString(v), 'a string or null'),
           correlationId: field<number>('correlationId', isU32, 'a whole number below 2^32'),
           injected: field<boolean>('injected', (v) => typeof v === 'boolean', 'true or false'),
+          ...(tap !== undefined && { tap }),
           payload: encoding === 'utf8' ? utf8.encode(payload) : new Uint8Array(Buffer.from(payload, 'base64')),
         },
       };

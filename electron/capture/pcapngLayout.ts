@@ -1,5 +1,6 @@
 import { MESSAGE_KIND_NAMES } from '../protocol/protocol';
-import type { CapturedEventName, CaptureRecord } from './captureRecord';
+import type { TapChunk } from '../protocol/tapChunk';
+import type { CapturedEventName, CapturedMessage, CaptureRecord } from './captureRecord';
 
 /**
  * The pcapng export, defined once: the pcapng block and option codes we use
@@ -56,13 +57,20 @@ export const MAX_BLOCK_BYTES = 256 * 1024 * 1024;
  *   4  u32 correlation id (messages) or error code (events)
  *   8  u16 source length S (events: length of the module ID the event is about)
  *  10  u16 destination length D (0 for broadcasts and events)
- *  12  S bytes source (UTF-8), D bytes destination (UTF-8), then the payload (events: the detail, UTF-8)
+ *  12  S bytes source (UTF-8), D bytes destination (UTF-8), with PduFlag.TAPPED a u64 stream
+ *      offset, then the payload (events: the detail, UTF-8)
  * The time is the Enhanced Packet Block's timestamp.
  */
 export const PDU_VERSION = 1;
 export const PDU_HEADER_BYTES = 12;
 export const PDU_EVENT_KIND = MESSAGE_KIND_NAMES.length;
-export const PduFlag = { INJECTED: 0x01, BROADCAST: 0x02, JSON: 0x04 } as const;
+/**
+ * TAPPED: a chunk a tap passed on (PROTOCOL.md 15), whose u64 offset in its direction's stream
+ * follows the destination; with it TAP_TO_CLIENT (the upstream wrote it; without, the client did)
+ * and TAP_PARTIAL. Files without tapped chunks are as before, so the version stays 1.
+ */
+export const PduFlag = { INJECTED: 0x01, BROADCAST: 0x02, JSON: 0x04, TAPPED: 0x08, TAP_TO_CLIENT: 0x10, TAP_PARTIAL: 0x20 } as const;
+export const PDU_OFFSET_BYTES = 8;
 export const PDU_EVENTS: readonly CapturedEventName[] = ['join', 'leave', 'error', 'monitor-dropped'];
 
 const utf8 = new TextEncoder();
@@ -90,15 +98,17 @@ export function encodePdu(record: CaptureRecord): Uint8Array {
   const source = utf8.encode(isMessage ? record.source : record.id);
   const destination = isMessage && record.destination !== null ? utf8.encode(record.destination) : new Uint8Array(0);
   const body = isMessage ? record.payload : utf8.encode(record.detail);
+  const tap = isMessage ? record.tap : undefined;
+  const offsetBytes = tap === undefined ? 0 : PDU_OFFSET_BYTES;
   if (source.length > 0xffff || destination.length > 0xffff) throw new RangeError('a module ID is longer than 65535 bytes');
-  const pdu = new Uint8Array(PDU_HEADER_BYTES + source.length + destination.length + body.length);
+  const pdu = new Uint8Array(PDU_HEADER_BYTES + source.length + destination.length + offsetBytes + body.length);
   const view = new DataView(pdu.buffer);
   pdu[0] = PDU_VERSION;
   if (isMessage) {
     const kind = MESSAGE_KIND_NAMES.indexOf(record.kind);
     if (kind < 0) throw new RangeError(`unknown message kind "${String(record.kind)}"`);
     pdu[1] = kind;
-    pdu[2] = (record.injected ? PduFlag.INJECTED : 0) | (record.destination === null ? PduFlag.BROADCAST : 0) | (isJsonDocument(body) ? PduFlag.JSON : 0);
+    pdu[2] = (record.injected ? PduFlag.INJECTED : 0) | (record.destination === null ? PduFlag.BROADCAST : 0) | (isJsonDocument(body) ? PduFlag.JSON : 0) | tapPduFlags(tap);
     view.setUint32(4, record.correlationId >>> 0);
   } else {
     const event = PDU_EVENTS.indexOf(record.event);
@@ -111,8 +121,14 @@ export function encodePdu(record: CaptureRecord): Uint8Array {
   view.setUint16(10, destination.length);
   pdu.set(source, PDU_HEADER_BYTES);
   pdu.set(destination, PDU_HEADER_BYTES + source.length);
-  pdu.set(body, PDU_HEADER_BYTES + source.length + destination.length);
+  if (tap !== undefined) view.setBigUint64(PDU_HEADER_BYTES + source.length + destination.length, BigInt(tap.offset));
+  pdu.set(body, PDU_HEADER_BYTES + source.length + destination.length + offsetBytes);
   return pdu;
+}
+
+function tapPduFlags(tap: TapChunk | undefined): number {
+  if (tap === undefined) return 0;
+  return PduFlag.TAPPED | (tap.direction === 'to-client' ? PduFlag.TAP_TO_CLIENT : 0) | (tap.partial ? PduFlag.TAP_PARTIAL : 0);
 }
 
 /** The inverse of encodePdu; `where` names the packet in the error a malformed PDU gives. */
@@ -133,7 +149,11 @@ export function decodePdu(pdu: Uint8Array, time: number, where: string): Capture
   const kind = MESSAGE_KIND_NAMES[pdu[1]];
   if (kind === undefined) throw new RangeError(`${where}: unknown Relayscope kind ${pdu[1]}`);
   const flags = pdu[2];
-  return {
+  const tapped = (flags & PduFlag.TAPPED) !== 0;
+  if (tapped && destinationEnd + PDU_OFFSET_BYTES > pdu.length) throw new RangeError(`${where}: a tapped chunk's PDU of ${pdu.length} bytes has no room for its ${PDU_OFFSET_BYTES}-byte offset`);
+  const offset = tapped ? view.getBigUint64(destinationEnd) : 0n;
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${where}: a tapped chunk's offset ${offset} is beyond 2^53`);
+  const message: CapturedMessage = {
     type: 'message',
     time,
     kind,
@@ -141,6 +161,8 @@ export function decodePdu(pdu: Uint8Array, time: number, where: string): Capture
     destination: flags & PduFlag.BROADCAST ? null : utf8Lenient.decode(pdu.subarray(sourceEnd, destinationEnd)),
     correlationId: number,
     injected: (flags & PduFlag.INJECTED) !== 0,
-    payload: pdu.slice(destinationEnd),
+    payload: pdu.slice(tapped ? destinationEnd + PDU_OFFSET_BYTES : destinationEnd),
   };
+  if (tapped) message.tap = { direction: flags & PduFlag.TAP_TO_CLIENT ? 'to-client' : 'to-upstream', offset: Number(offset), partial: (flags & PduFlag.TAP_PARTIAL) !== 0 };
+  return message;
 }

@@ -9,6 +9,7 @@ import { RelayClient } from '../../electron/client';
 import type { HubEvent } from '../../electron/hub/hubEvents';
 import { Cleanup } from '../support/cleanup';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
+import { waitUntil } from '../support/waitUntil';
 
 let cleanup: Cleanup;
 let dir: string;
@@ -85,6 +86,27 @@ describe.each(['capture.mcap', 'capture.jsonl', 'capture.pcapng'])('OfflineBacke
     backend.seek(START + 200_000);
     const { messages: second } = await later;
     expect(second.map((m) => Buffer.from(m.preview).toString())).toEqual(Array.from({ length: 50 }, (_, i) => `m${199 + i}`));
+  });
+
+  it("gives the view a tapped chunk's direction, offset and partial flag, and a join's peer identity", async () => {
+    const file = path.join(dir, name);
+    const writer = await createCaptureWriter(file, { hub: 'h', sockets: ['/s'], host: 'x', startTime: START, relayscopeVersion: 't', missed: 0, countersAtStart: null, countersAtEnd: null });
+    const identity = { pid: 880, uid: 1000, gid: 1000, exe: '/usr/bin/python3', cmdline: ['python3', 'c.py'], tap: 'client' as const };
+    const tap = { direction: 'to-client' as const, offset: 2 ** 40, partial: true };
+    writer.write({ type: 'event', time: START, event: 'join', id: 'python3[880]', code: 0, detail: JSON.stringify(identity) });
+    writer.write({ type: 'message', time: START + 1, kind: 'unicast', source: 'srv.sock', destination: 'python3[880]', correlationId: 0, injected: false, tap, payload: Buffer.from('hi') });
+    writer.write({ type: 'message', time: START + 2, kind: 'unicast', source: 'A', destination: 'B', correlationId: 0, injected: false, payload: Buffer.from('plain') });
+    await writer.close();
+    const backend = await OfflineBackend.open(file);
+    cleanup.add(() => backend.close());
+    const events: HubEvent[] = [];
+    const stop = backend.onEvents((batch) => events.push(...batch));
+    await waitUntil(() => events.filter((e) => e.type === 'message').length === 2, 'both messages');
+    stop();
+    expect(events.find((e) => e.type === 'join')).toEqual({ type: 'join', time: START, id: 'python3[880]', role: 'module', transport: 'unix', listener: '/s', ...identity });
+    const [tapped, plain] = events.filter((e) => e.type === 'message');
+    expect(tapped).toMatchObject({ source: 'srv.sock', tap });
+    expect(plain).not.toHaveProperty('tap');
   });
 });
 

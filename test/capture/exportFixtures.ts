@@ -40,8 +40,10 @@ const message: fc.Arbitrary<Omit<CapturedMessage, 'time'>> = fc
     correlationId: fc.integer({ min: 0, max: 0xffffffff }),
     injected: fc.boolean(),
     payload,
+    // A chunk a tap passed on, now and then; its offset up to 2^53 - 1, the most a reader keeps exactly.
+    tap: fc.option(fc.record({ direction: fc.constantFrom('to-upstream', 'to-client' as const), offset: fc.maxSafeNat(), partial: fc.boolean() }), { nil: undefined, freq: 4 }),
   })
-  .map((m) => ({ type: 'message' as const, ...m, destination: m.kind === 'broadcast' ? null : m.destination }));
+  .map(({ tap, ...m }) => ({ type: 'message' as const, ...m, destination: m.kind === 'broadcast' ? null : m.destination, ...(tap !== undefined && { tap }) }));
 
 const event: fc.Arbitrary<Omit<CapturedEvent, 'time'>> = fc.record({
   type: fc.constant('event' as const),

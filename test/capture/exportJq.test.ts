@@ -76,17 +76,53 @@ describe('jq reads the JSON Lines export', () => {
     expect(await jq(file, '-r', 'select(.type=="event" and .event=="leave") | "\\(.id) \\(.code) \\(.detail)"')).toBe('B 9 kicked\n');
   });
 
+  it("a tapped chunk's direction, offset and partial flag are in .tap, and a join's identity in its detail", async () => {
+    const file = await writeJsonl('tap.jsonl', records);
+    const tapped = messages.filter((m) => m.tap !== undefined);
+    expect(tapped.length).toBeGreaterThan(3);
+    const got = lines(await jq(file, '-c', 'select(.type=="message" and .tap != null) | [.source, .tap.direction, .tap.offset, .tap.partial]')).map((line) => JSON.parse(line));
+    expect(got).toEqual(tapped.map((m) => [m.source, m.tap?.direction, m.tap?.offset, m.tap?.partial]));
+    expect(lines(await jq(file, '-c', 'select(.type=="message" and .tap == null) | .source')).length).toBe(messages.length - tapped.length);
+    const joins = await writeJsonl('join.jsonl', [
+      {
+        type: 'event',
+        time: INFO.startTime,
+        event: 'join',
+        id: 'python3[880]',
+        code: 0,
+        detail: JSON.stringify({ pid: 880, uid: 1000, exe: '/usr/bin/python3', cmdline: ['python3', 'c.py'], tap: 'client' }),
+      },
+    ]);
+    expect(await jq(joins, '-r', 'select(.type=="event" and .event=="join") | .detail | fromjson | "\\(.pid) \\(.exe) \\(.cmdline | join(" ")) \\(.tap)"')).toBe(
+      '880 /usr/bin/python3 python3 c.py client\n',
+    );
+  });
+
   it("docs/CAPTURE.md's jq examples run as written", async () => {
     const t0 = INFO.startTime;
     const file = await writeJsonl('docs.jsonl', [
       { type: 'message', time: t0 + 1, kind: 'request', source: 'A', destination: 'B', correlationId: 3, injected: false, payload: new TextEncoder().encode('{"temp":21.5}') },
       { type: 'message', time: t0 + 2, kind: 'broadcast', source: 'B', destination: null, correlationId: 0, injected: false, payload: new TextEncoder().encode('plain text') },
       { type: 'message', time: t0 + 3, kind: 'unicast', source: 'A', destination: 'C', correlationId: 0, injected: true, payload: Uint8Array.of(0xff, 0) },
+      { type: 'event', time: t0 + 4, event: 'join', id: 'nc[7]', code: 0, detail: '{"pid":7,"exe":"/usr/bin/nc","tap":"client"}' },
+      {
+        type: 'message',
+        time: t0 + 5,
+        kind: 'unicast',
+        source: 'srv.sock',
+        destination: 'nc[7]',
+        correlationId: 0,
+        injected: false,
+        tap: { direction: 'to-client', offset: 300, partial: false },
+        payload: new TextEncoder().encode('hi'),
+      },
     ]);
     expect(await jq(file, '-c', 'select(.type=="message" and .source=="A") | {to: .destination, kind, payload}')).toBe(
       '{"to":"B","kind":"request","payload":"{\\"temp\\":21.5}"}\n{"to":"C","kind":"unicast","payload":"/wA="}\n',
     );
     expect(await jq(file, '-r', 'select(.type=="message" and .encoding=="utf8") | .payload | fromjson? | .temp')).toBe('21.5\n');
+    expect(await jq(file, '-c', 'select(.type=="message" and .tap != null) | [.source, .tap.direction, .tap.offset]')).toBe('["srv.sock","to-client",300]\n');
+    expect(await jq(file, '-r', 'select(.type=="event" and .event=="join") | "\\(.id) \\(.detail | fromjson? | .pid)"')).toBe('nc[7] 7\n');
   });
 
   it('time is microseconds since the epoch, as a number jq can compute with', async () => {

@@ -129,6 +129,62 @@ describe('tshark with wireshark/relayscope.lua', () => {
     expect(rows).toEqual(records.map((r) => [r.source, r.destination ?? '', r.kind, String(r.correlationId), hex(r.payload)]));
   });
 
+  it("decodes a tapped chunk's direction, stream offset and partial flag", async () => {
+    const offsets = [0, 300, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER];
+    const records: CapturedMessage[] = offsets.map((offset, i) => ({
+      type: 'message',
+      time: t0 + i,
+      kind: 'unicast',
+      source: i % 2 === 0 ? 'curl[41]' : 'docker.sock',
+      destination: i % 2 === 0 ? 'docker.sock' : 'curl[41]',
+      correlationId: 0,
+      injected: false,
+      tap: { direction: i % 2 === 0 ? 'to-upstream' : 'to-client', offset, partial: i === 3 },
+      payload: text(`chunk ${i}`),
+    }));
+    const file = await writePcapng('tap.pcapng', [...records, FIXED[1]]);
+    const rows = await tshark(
+      file,
+      fields('relayscope.src', 'relayscope.dst', 'relayscope.tapped', 'relayscope.tap.direction', 'relayscope.tap.offset', 'relayscope.tap.partial', 'relayscope.payload'),
+    );
+    expect(rows).toEqual([
+      ...records.map((r) => [r.source, r.destination, '1', r.tap?.direction, String(r.tap?.offset), r.tap?.partial ? '1' : '0', hex(r.payload)]),
+      ['A', 'Bé', '0', '', '', '', hex((FIXED[1] as CapturedMessage).payload)],
+    ]);
+    const tapped = await tshark(file, ['-Y', 'relayscope.tap.direction == "to-client"', ...fields('frame.number', '_ws.col.Info')]);
+    expect(tapped).toEqual([
+      ['2', 'docker.sock -> curl[41] tap to-client @300 corr=0 7 bytes'],
+      ['4', `docker.sock -> curl[41] tap to-client @${Number.MAX_SAFE_INTEGER} partial corr=0 7 bytes`],
+    ]);
+  });
+
+  it("decodes a join's detail into the peer's pid, uid, gid, executable, arguments, framing and tap side", async () => {
+    const identity = { pid: 880, uid: 1000, gid: 100, exe: '/usr/bin/pythön3 "x"', cmdline: ['python3', '-c', 'print("a\\b")\n', '\u0001', 'a,b\tc'], tap: 'client' };
+    const plain = { pid: 7, framing: 'line' };
+    const records: CaptureRecord[] = [
+      { type: 'event', time: t0, event: 'join', id: 'python3[880]', code: 0, detail: JSON.stringify(identity) },
+      { type: 'event', time: t0 + 1, event: 'join', id: 'line-1', code: 0, detail: JSON.stringify(plain) },
+      { type: 'event', time: t0 + 2, event: 'join', id: 'B', code: 0, detail: '' },
+      { type: 'event', time: t0 + 3, event: 'leave', id: 'B', code: 0, detail: '{"pid":5}' },
+    ];
+    const file = await writePcapng('identity.pcapng', records);
+    const rows = await tshark(file, [
+      ...fields('relayscope.event.module', 'relayscope.peer.pid', 'relayscope.peer.uid', 'relayscope.peer.gid', 'relayscope.peer.exe', 'relayscope.peer.framing', 'relayscope.peer.tap'),
+      '-E',
+      'occurrence=f',
+    ]);
+    expect(rows).toEqual([
+      ['python3[880]', '880', '1000', '100', identity.exe, '', 'client'],
+      ['line-1', '7', '', '', '', 'line', ''],
+      ['B', '', '', '', '', '', ''],
+      ['B', '', '', '', '', '', ''],
+    ]);
+    // Arguments one field each, so that one holding a comma or a tab stays whole: read them from tshark's JSON.
+    const { stdout } = await promisify(execFile)('tshark', ['-X', `lua_script:${LUA}`, '-r', file, '-T', 'json', '--no-duplicate-keys', '-j', 'relayscope', '-Y', 'frame.number == 1']);
+    const args = JSON.parse(stdout)[0]._source.layers.relayscope['relayscope.peer.arg'];
+    expect(args).toEqual(identity.cmdline);
+  });
+
   it('marks a damaged PDU as malformed instead of failing the run', async () => {
     const file = await writePcapng('damaged.pcapng', FIXED.slice(1, 3));
     const bytes = fs.readFileSync(file);
