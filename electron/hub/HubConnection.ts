@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { FrameDecoder, type FrameVisitor } from '../protocol/frameCodec';
 import type { PeerProcess } from '../sockets/peerProcess';
 import type { TcpPeerOwner } from '../sockets/tcpPeerOwner';
+import { RelayRun } from './RelayRun';
 
 export type Transport = 'unix' | 'abstract' | 'tcp' | 'stream';
 
@@ -136,6 +137,8 @@ export class HubConnection {
   private flushed = 0;
   /** Bytes of `slab` written so far. */
   private filled = 0;
+  /** Relayed frames reserved in `slab` whose bytes are still to be copied in (RelayRun). */
+  private readonly run = new RelayRun();
 
   constructor(
     readonly serial: number,
@@ -179,6 +182,15 @@ export class HubConnection {
     return [slab, offset];
   }
 
+  /**
+   * Appends input[frameStart, frameEnd), a MESSAGE frame whose peer ID is as long as `peer`, with the
+   * peer ID replaced by `peer`: a relayed message as the destination receives it.
+   */
+  appendRelayed(input: Buffer, frameStart: number, frameEnd: number, peer: Buffer): void {
+    const [slab, offset] = this.reserve(frameEnd - frameStart);
+    this.run.add(input, frameStart, frameEnd, slab, offset, peer);
+  }
+
   /** Writes a whole buffer after whatever is pending, keeping frame order. */
   writeBuffer(buffer: Buffer): void {
     this.flush();
@@ -190,6 +202,7 @@ export class HubConnection {
 
   /** Hands pending slab bytes to the stream. Slab bytes already handed over are never touched again. */
   flush(): void {
+    this.run.copyOut();
     if (this.filled > this.flushed && this.slab !== null) {
       if (!this.stream.destroyed && this.stream.writable) {
         this.handedToStream += this.filled - this.flushed;
@@ -201,6 +214,7 @@ export class HubConnection {
 
   /** Forgets unsent output: used when the connection is being torn down anyway. */
   discardPending(): void {
+    this.run.clear();
     this.slab = null;
     this.flushed = 0;
     this.filled = 0;

@@ -1,6 +1,6 @@
 import { messagePayloadStart } from '../protocol/frameCodec';
 import { MessageBody, messageHeaderLength, writeMessageHeader } from '../protocol/frameWriters';
-import { ErrorCode, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
+import { ErrorCode, LENGTH_PREFIX_BYTES, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
 import { ZERO_COPY_THRESHOLD, type HubConnection } from './HubConnection';
 import { HUB_ENDPOINT_ID, type HubCore } from './HubCore';
 import type { MonitorTap } from './MonitorTap';
@@ -8,6 +8,8 @@ import type { MonitorTap } from './MonitorTap';
 /** Unanswered requests remembered per responder; beyond it the oldest is forgotten (the requester's own timeout covers it). */
 const MAX_PENDING_REQUESTS = 4096;
 const HUB_ENDPOINT_BYTES = Buffer.from(HUB_ENDPOINT_ID, 'utf8');
+/** The length prefix and type byte before a frame's body. */
+const FRAME_HEADER_BYTES = LENGTH_PREFIX_BYTES + 1;
 
 /** A REPLY a module addressed to "$hub": handed to the in-process endpoint. */
 export type HubReplyHandler = (source: string, correlationId: number, payload: Buffer) => void;
@@ -77,7 +79,7 @@ export class Router {
     }
     if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(requestKey(target, buf.readUInt32BE(corrAt)));
     // A message the destination had no room for was answered with an ERROR: it is not relayed, counted or copied.
-    if (!this.deliver(conn, conn.idBytes, target, kind, buf, corrAt, payloadStart, end)) return;
+    if (!this.deliver(conn, conn.idBytes, target, kind, buf, corrAt, payloadStart, end, start - FRAME_HEADER_BYTES)) return;
     this.core.statistics.relayed(payloadLength);
     if (kind === MessageKind.REQUEST) this.trackRequest(conn, target, buf.readUInt32BE(corrAt));
     this.copyToMonitors(conn, target.idBytes, kind, buf, start, payloadStart, end);
@@ -116,9 +118,11 @@ export class Router {
 
   /**
    * Appends one MESSAGE to `target`: kind, the 4 correlation bytes at buf[corrAt], the source ID,
-   * and the payload buf[payloadStart, payloadEnd). Returns false when it was not delivered.
+   * and the payload buf[payloadStart, payloadEnd). `frameStart`, where the message is a whole MESSAGE
+   * frame received (-1 otherwise), lets it be copied as it came with only the peer ID replaced.
+   * Returns false when it was not delivered.
    */
-  deliver(source: HubConnection | null, sourceId: Buffer, target: HubConnection, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number): boolean {
+  deliver(source: HubConnection | null, sourceId: Buffer, target: HubConnection, kind: number, buf: Buffer, corrAt: number, payloadStart: number, payloadEnd: number, frameStart = -1): boolean {
     if (target.role === 'closed') return false;
     if (target.refuses !== null && this.refusedByFraming(source, target, kind, buf.readUInt32BE(corrAt), target.refuses(sourceId, payloadEnd - payloadStart))) return false;
     if (target.queuedBytes > this.queueLimit) {
@@ -128,12 +132,17 @@ export class Router {
     const payloadLength = payloadEnd - payloadStart;
     const headerLength = messageHeaderLength(sourceId.length);
     const zeroCopy = payloadLength >= ZERO_COPY_THRESHOLD;
-    const [slab, o] = target.reserve(zeroCopy ? headerLength : headerLength + payloadLength);
-    const p = writeMessageHeader(slab, o, kind, buf, corrAt, sourceId, payloadLength);
-    // Buffer.copy costs about 65 ns a call whatever the size up to a few KiB on Node 20; a JS byte
-    // loop is slower already at 64 bytes (measured), so every payload goes through copy.
-    if (zeroCopy) target.writeBuffer(buf.subarray(payloadStart, payloadEnd));
-    else if (payloadLength > 0) buf.copy(slab, p, payloadStart, payloadEnd);
+    if (!zeroCopy && frameStart >= 0 && payloadStart - frameStart === headerLength) {
+      // Source and destination IDs of one length: the frame goes out as it came, its peer ID replaced.
+      target.appendRelayed(buf, frameStart, payloadEnd, sourceId);
+    } else {
+      const [slab, o] = target.reserve(zeroCopy ? headerLength : headerLength + payloadLength);
+      const p = writeMessageHeader(slab, o, kind, buf, corrAt, sourceId, payloadLength);
+      // Buffer.copy costs about 65 ns a call whatever the size up to a few KiB on Node 20; a JS byte
+      // loop is slower already at 64 bytes (measured), so every payload goes through copy.
+      if (zeroCopy) target.writeBuffer(buf.subarray(payloadStart, payloadEnd));
+      else if (payloadLength > 0) buf.copy(slab, p, payloadStart, payloadEnd);
+    }
     const stats = target.stats;
     stats.messagesOut++;
     stats.bytesOut += payloadLength;
