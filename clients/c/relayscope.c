@@ -44,6 +44,8 @@ enum {
     FRAME_MESSAGE = 0x10,
     FRAME_LIST = 0x11,
     FRAME_LIST_REPLY = 0x12,
+    FRAME_STATS = 0x13,
+    FRAME_STATS_REPLY = 0x14,
     FRAME_SUBSCRIBE_PRESENCE = 0x15,
     FRAME_PRESENCE = 0x16
 };
@@ -126,7 +128,7 @@ struct rs_client {
 };
 
 /* What a call is waiting for while frames are read and handled. */
-enum wait_kind { WAIT_NOTHING, WAIT_ITEM, WAIT_WELCOME, WAIT_REPLY, WAIT_LIST, WAIT_OK };
+enum wait_kind { WAIT_NOTHING, WAIT_ITEM, WAIT_WELCOME, WAIT_REPLY, WAIT_LIST, WAIT_MODULES, WAIT_OK };
 
 struct waiter {
     enum wait_kind kind;
@@ -136,6 +138,8 @@ struct waiter {
     rs_message *reply;
     char ***list_ids;
     size_t *list_count;
+    rs_module **modules;
+    size_t *module_count;
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -667,7 +671,7 @@ static int handle_error(rs_client *c, struct waiter *w, const unsigned char *bod
         return RS_ECLOSED;
     }
     if (correlation_id != 0 && correlation_id == w->correlation_id &&
-        (w->kind == WAIT_REPLY || w->kind == WAIT_LIST || w->kind == WAIT_OK)) {
+        (w->kind == WAIT_REPLY || w->kind == WAIT_LIST || w->kind == WAIT_MODULES || w->kind == WAIT_OK)) {
         set_hub_error(c, code, correlation_id, ref, ref_len, text, len - 7 - ref_len);
         w->done = 1;
         w->result = RS_EHUB;
@@ -747,6 +751,336 @@ static int handle_list_reply(rs_client *c, struct waiter *w, const unsigned char
     return RS_OK;
 }
 
+/*
+ * The "modules" of a STATS_REPLY's JSON (PROTOCOL.md 8.3), read for rs_list_modules: a reader of
+ * just enough JSON, since the client has no dependencies. Fields it does not use are skipped, and
+ * nesting is bounded so that a hostile hub cannot exhaust the stack.
+ */
+#define JSON_MAX_DEPTH 32
+
+struct json {
+    const unsigned char *p;
+    const unsigned char *end;
+};
+
+static void json_space(struct json *j) {
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+}
+
+static int json_eat(struct json *j, unsigned char ch) {
+    json_space(j);
+    if (j->p < j->end && *j->p == ch) {
+        j->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static int json_hex4(const unsigned char *p, unsigned *value) {
+    int i;
+    *value = 0;
+    for (i = 0; i < 4; i++) {
+        unsigned char ch = p[i];
+        unsigned digit;
+        if (ch >= '0' && ch <= '9') digit = (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f') digit = (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F') digit = (unsigned)(ch - 'A' + 10);
+        else return 0;
+        *value = *value << 4 | digit;
+    }
+    return 1;
+}
+
+static size_t put_utf8(unsigned char *out, unsigned code) {
+    if (code < 0x80) {
+        out[0] = (unsigned char)code;
+        return 1;
+    }
+    if (code < 0x800) {
+        out[0] = (unsigned char)(0xc0 | code >> 6);
+        out[1] = (unsigned char)(0x80 | (code & 0x3f));
+        return 2;
+    }
+    if (code < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | code >> 12);
+        out[1] = (unsigned char)(0x80 | (code >> 6 & 0x3f));
+        out[2] = (unsigned char)(0x80 | (code & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | code >> 18);
+    out[1] = (unsigned char)(0x80 | (code >> 12 & 0x3f));
+    out[2] = (unsigned char)(0x80 | (code >> 6 & 0x3f));
+    out[3] = (unsigned char)(0x80 | (code & 0x3f));
+    return 4;
+}
+
+/*
+ * A string: 1 with `*out` a malloc'd NUL-terminated copy (NULL `out`: skipped), 0 for JSON that is
+ * no string, RS_ENOMEM. No escape decodes to more bytes than it takes, so the raw length bounds the copy.
+ */
+static int json_string(struct json *j, char **out) {
+    const unsigned char *start, *q;
+    unsigned char *copy = NULL;
+    size_t n = 0;
+    json_space(j);
+    if (j->p >= j->end || *j->p != '"') return 0;
+    start = ++j->p;
+    for (q = start; q < j->end && *q != '"'; q++)
+        if (*q == '\\' && ++q == j->end) return 0;
+    if (q >= j->end) return 0;
+    if (out != NULL && (copy = malloc((size_t)(q - start) + 1)) == NULL) return RS_ENOMEM;
+    while (j->p < q) {
+        unsigned char ch = *j->p++;
+        unsigned char decoded[4];
+        size_t len = 1;
+        unsigned code;
+        decoded[0] = ch;
+        if (ch < 0x20) goto invalid;
+        if (ch == '\\') {
+            ch = *j->p++;
+            switch (ch) {
+            case '"': case '\\': case '/': decoded[0] = ch; break;
+            case 'b': decoded[0] = '\b'; break;
+            case 'f': decoded[0] = '\f'; break;
+            case 'n': decoded[0] = '\n'; break;
+            case 'r': decoded[0] = '\r'; break;
+            case 't': decoded[0] = '\t'; break;
+            case 'u':
+                if (q - j->p < 4 || !json_hex4(j->p, &code)) goto invalid;
+                j->p += 4;
+                if (code >= 0xd800 && code < 0xdc00) {
+                    unsigned low;
+                    if (q - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u' && json_hex4(j->p + 2, &low) && low >= 0xdc00 && low < 0xe000) {
+                        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                        j->p += 6;
+                    } else {
+                        code = 0xfffd;
+                    }
+                } else if (code >= 0xdc00 && code < 0xe000) {
+                    code = 0xfffd;
+                }
+                len = put_utf8(decoded, code);
+                break;
+            default:
+                goto invalid;
+            }
+        }
+        if (copy != NULL) memcpy(copy + n, decoded, len);
+        n += len;
+    }
+    j->p = q + 1;
+    if (copy != NULL) {
+        copy[n] = '\0';
+        *out = (char *)copy;
+    }
+    return 1;
+invalid:
+    free(copy);
+    return 0;
+}
+
+static int json_skip(struct json *j, int depth);
+
+/* A field meant to be a string: `*out` the copy, or NULL when the value is of another type (skipped). */
+static int json_optional_string(struct json *j, char **out) {
+    free(*out);
+    *out = NULL;
+    json_space(j);
+    if (j->p < j->end && *j->p == '"') return json_string(j, out);
+    return json_skip(j, 1);
+}
+
+/* The same into a fixed buffer, truncated to fit; "" when the value is of another type. */
+static int json_string_into(struct json *j, char *dst, size_t dst_size) {
+    char *value = NULL;
+    int rc = json_optional_string(j, &value);
+    dst[0] = '\0';
+    if (value != NULL) {
+        copy_field(dst, dst_size, (const unsigned char *)value, strlen(value));
+        free(value);
+    }
+    return rc;
+}
+
+/* Any value, skipped: 1, or 0 for what is no JSON value (or nests deeper than JSON_MAX_DEPTH). */
+static int json_skip(struct json *j, int depth) {
+    json_space(j);
+    if (j->p >= j->end || depth > JSON_MAX_DEPTH) return 0;
+    if (*j->p == '"') return json_string(j, NULL);
+    if (*j->p == '{' || *j->p == '[') {
+        unsigned char close = *j->p == '{' ? '}' : ']';
+        j->p++;
+        if (json_eat(j, close)) return 1;
+        do {
+            if (close == '}' && (json_string(j, NULL) != 1 || !json_eat(j, ':'))) return 0;
+            if (!json_skip(j, depth + 1)) return 0;
+        } while (json_eat(j, ','));
+        return json_eat(j, close);
+    }
+    if (j->end - j->p >= 4 && (memcmp(j->p, "true", 4) == 0 || memcmp(j->p, "null", 4) == 0)) {
+        j->p += 4;
+        return 1;
+    }
+    if (j->end - j->p >= 5 && memcmp(j->p, "false", 5) == 0) {
+        j->p += 5;
+        return 1;
+    }
+    if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
+        const unsigned char *start = j->p;
+        while (j->p < j->end && ((*j->p != 0 && strchr("+-.eE", *j->p) != NULL) || (*j->p >= '0' && *j->p <= '9'))) j->p++;
+        return j->p > start;
+    }
+    return 0;
+}
+
+/* A pid, uid or gid: a whole number up to 2^32 - 1; any other value gives -1 (not known). */
+static int json_id_number(struct json *j, int64_t *value) {
+    const unsigned char *start;
+    int64_t n = 0;
+    json_space(j);
+    start = j->p;
+    while (j->p < j->end && *j->p >= '0' && *j->p <= '9' && n <= UINT32_MAX) n = n * 10 + (*j->p++ - '0');
+    if (j->p == start || n > UINT32_MAX || (j->p < j->end && *j->p != 0 && strchr(".eE", *j->p) != NULL)) {
+        j->p = start;
+        *value = -1;
+        return json_skip(j, 1);
+    }
+    *value = n;
+    return 1;
+}
+
+static void free_cmdline(rs_module *m) {
+    size_t i;
+    for (i = 0; i < m->cmdline_len; i++) free(m->cmdline[i]);
+    free(m->cmdline);
+    m->cmdline = NULL;
+    m->cmdline_len = 0;
+}
+
+/* An array of strings into m->cmdline; an array of anything else leaves it unknown. */
+static int json_cmdline(struct json *j, rs_module *m) {
+    const unsigned char *start;
+    size_t cap = 0;
+    int rc;
+    free_cmdline(m);
+    json_space(j);
+    start = j->p;
+    if (!json_eat(j, '[')) return json_skip(j, 1);
+    if (json_eat(j, ']')) {
+        m->cmdline = malloc(sizeof *m->cmdline);
+        return m->cmdline == NULL ? RS_ENOMEM : 1;
+    }
+    do {
+        if (m->cmdline_len == cap) {
+            char **grown = realloc(m->cmdline, (cap = cap == 0 ? 8 : cap * 2) * sizeof *grown);
+            if (grown == NULL) return RS_ENOMEM;
+            m->cmdline = grown;
+        }
+        rc = json_string(j, &m->cmdline[m->cmdline_len]);
+        if (rc == RS_ENOMEM) return rc;
+        if (rc == 0) {
+            free_cmdline(m);
+            j->p = start;
+            return json_skip(j, 1);
+        }
+        m->cmdline_len++;
+    } while (json_eat(j, ','));
+    return json_eat(j, ']');
+}
+
+static void module_unknown(rs_module *m) {
+    memset(m, 0, sizeof *m);
+    m->pid = m->uid = m->gid = -1;
+}
+
+/* One entry of "modules": 1, 0 for JSON that is no object, RS_ENOMEM. */
+static int json_module(struct json *j, rs_module *m) {
+    module_unknown(m);
+    if (!json_eat(j, '{')) return 0;
+    if (json_eat(j, '}')) return 1;
+    do {
+        char *key = NULL;
+        int rc = json_string(j, &key);
+        if (rc != 1) return rc;
+        if (!json_eat(j, ':')) rc = 0;
+        else if (strcmp(key, "id") == 0) rc = json_string_into(j, m->id, sizeof m->id);
+        else if (strcmp(key, "transport") == 0) rc = json_string_into(j, m->transport, sizeof m->transport);
+        else if (strcmp(key, "framing") == 0) rc = json_string_into(j, m->framing, sizeof m->framing);
+        else if (strcmp(key, "pid") == 0) rc = json_id_number(j, &m->pid);
+        else if (strcmp(key, "uid") == 0) rc = json_id_number(j, &m->uid);
+        else if (strcmp(key, "gid") == 0) rc = json_id_number(j, &m->gid);
+        else if (strcmp(key, "exe") == 0) rc = json_optional_string(j, &m->exe);
+        else if (strcmp(key, "cmdline") == 0) rc = json_cmdline(j, m);
+        else rc = json_skip(j, 1);
+        free(key);
+        if (rc != 1) return rc;
+    } while (json_eat(j, ','));
+    return json_eat(j, '}');
+}
+
+/* The snapshot's "modules" into a malloc'd array: 1, 0 for JSON that is no snapshot, RS_ENOMEM. */
+static int json_snapshot_modules(struct json *j, rs_module **modules, size_t *count) {
+    rs_module *list = NULL;
+    size_t n = 0, cap = 0;
+    int found = 0, rc = 1;
+    if (!json_eat(j, '{')) return 0;
+    if (!json_eat(j, '}')) {
+        do {
+            char *key = NULL;
+            rc = json_string(j, &key);
+            if (rc != 1) break;
+            rc = json_eat(j, ':');
+            if (rc && strcmp(key, "modules") == 0 && !found) {
+                found = 1;
+                if (!json_eat(j, '[')) rc = 0;
+                else if (!json_eat(j, ']')) {
+                    do {
+                        if (n == cap) {
+                            rs_module *grown = realloc(list, (cap = cap == 0 ? 16 : cap * 2) * sizeof *grown);
+                            if (grown == NULL) {
+                                rc = RS_ENOMEM;
+                                break;
+                            }
+                            list = grown;
+                        }
+                        rc = json_module(j, &list[n]);
+                        n++;
+                    } while (rc == 1 && json_eat(j, ','));
+                    if (rc == 1) rc = json_eat(j, ']');
+                }
+            } else if (rc) {
+                rc = json_skip(j, 1);
+            }
+            free(key);
+        } while (rc == 1 && json_eat(j, ','));
+        if (rc == 1) rc = json_eat(j, '}');
+    }
+    json_space(j);
+    if (rc == 1 && (!found || j->p != j->end)) rc = 0;
+    if (rc != 1) {
+        rs_free_modules(list, n);
+        return rc;
+    }
+    *modules = list;
+    *count = n;
+    return 1;
+}
+
+static int handle_stats_reply(rs_client *c, struct waiter *w, const unsigned char *body, size_t len) {
+    struct json j;
+    int rc;
+    if (len < 4) return protocol_failure(c);
+    if (w->kind != WAIT_MODULES || get_u32(body) != w->correlation_id) return RS_OK;
+    j.p = body + 4;
+    j.end = body + len;
+    rc = json_snapshot_modules(&j, w->modules, w->module_count);
+    if (rc == 0) return protocol_failure(c);
+    if (rc < 0) return rc;
+    w->done = 1;
+    w->result = RS_OK;
+    return RS_OK;
+}
+
 static int handle_frame(rs_client *c, struct waiter *w, int type, const unsigned char *body, size_t len) {
     switch (type) {
     case FRAME_WELCOME:
@@ -759,6 +1093,8 @@ static int handle_frame(rs_client *c, struct waiter *w, int type, const unsigned
         return handle_presence(c, body, len);
     case FRAME_LIST_REPLY:
         return handle_list_reply(c, w, body, len);
+    case FRAME_STATS_REPLY:
+        return handle_stats_reply(c, w, body, len);
     case FRAME_OK:
         if (len < 4) return protocol_failure(c);
         if (w->kind == WAIT_OK && get_u32(body) == w->correlation_id) {
@@ -786,7 +1122,7 @@ static int handle_frame(rs_client *c, struct waiter *w, int type, const unsigned
         }
         return RS_OK;
     default:
-        /* PONG, and the monitor frames (TRAFFIC, EVENT, STATS_REPLY...) this client does not decode. */
+        /* PONG, and the monitor frames (TRAFFIC, EVENT...) this client does not decode. */
         return RS_OK;
     }
 }
@@ -1290,6 +1626,36 @@ void rs_free_list(char **ids, size_t count) {
     if (ids == NULL) return;
     for (i = 0; i < count; i++) free(ids[i]);
     free(ids);
+}
+
+int rs_list_modules(rs_client *c, rs_module **modules, size_t *count, int timeout_ms) {
+    unsigned char frame[9];
+    struct waiter w;
+    int64_t deadline = deadline_after(timeout_ms);
+    int rc;
+    if (c == NULL || modules == NULL || count == NULL) return RS_EINVAL;
+    if (!c->registered) return RS_ECLOSED;
+    memset(&w, 0, sizeof w);
+    w.kind = WAIT_MODULES;
+    w.correlation_id = allocate_correlation_id(c);
+    w.modules = modules;
+    w.module_count = count;
+    put_u32(frame, 5);
+    frame[4] = FRAME_STATS;
+    put_u32(frame + 5, w.correlation_id);
+    rc = send_frame(c, frame, sizeof frame, NULL, 0, earlier_deadline(deadline, send_deadline(c)));
+    if (rc != RS_OK) return rc;
+    return pump(c, &w, deadline);
+}
+
+void rs_free_modules(rs_module *modules, size_t count) {
+    size_t i;
+    if (modules == NULL) return;
+    for (i = 0; i < count; i++) {
+        free(modules[i].exe);
+        free_cmdline(&modules[i]);
+    }
+    free(modules);
 }
 
 const rs_hub_error *rs_last_hub_error(const rs_client *c) {

@@ -181,6 +181,33 @@ int rs_subscribe_presence(rs_client *c, int on, int timeout_ms);
 int rs_list(rs_client *c, char ***ids, size_t *count, int timeout_ms);
 void rs_free_list(char **ids, size_t count);
 
+/*
+ * A connected module and who is behind it (docs/PROTOCOL.md 14.3), as rs_list_modules returns it.
+ * The identity is what the hub read at accept: for a Unix socket SO_PEERCRED and /proc, for a
+ * loopback TCP peer /proc/net/tcp (best effort, and only once the hub has found it).
+ */
+typedef struct rs_module {
+    char id[256];        /* module ID, NUL-terminated */
+    char transport[16];  /* "unix", "abstract", "tcp" or "stream" */
+    char framing[16];    /* "id-byte" or "line" for a program on a --plain listener, "" for a Relayscope module */
+    int64_t pid;         /* the peer's process ID, -1 when the hub does not know it */
+    int64_t uid;         /* its user ID, -1 when not known */
+    int64_t gid;         /* its group ID, -1 when not known */
+    char *exe;           /* its executable (/proc/PID/exe), NULL when not known */
+    char **cmdline;      /* its arguments (/proc/PID/cmdline), NULL when not known */
+    size_t cmdline_len;  /* how many */
+} rs_module;
+
+/*
+ * Monitors only (RS_FLAG_MONITOR): the connected modules in registration order, each with its peer's
+ * identity. It asks STATS and reads the "modules" of its JSON: LIST_REPLY carries IDs only, and the
+ * hub answers STATS for monitors only (a module gets RS_EHUB, RS_HUB_NOT_PERMITTED). On success
+ * `*modules` is an array of `*count`, to be freed with rs_free_modules(). A STATS_REPLY that is no
+ * such JSON (or nests deeper than 32) is RS_EPROTO.
+ */
+int rs_list_modules(rs_client *c, rs_module **modules, size_t *count, int timeout_ms);
+void rs_free_modules(rs_module *modules, size_t count);
+
 /* The last ERROR (or BYE) the hub sent, or NULL if none yet. Valid until the next call on the client. */
 const rs_hub_error *rs_last_hub_error(const rs_client *c);
 

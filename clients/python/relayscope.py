@@ -31,6 +31,7 @@ __all__ = [
     "Client",
     "Message",
     "HubEvent",
+    "ModuleIdentity",
     "RelayError",
     "ConnectError",
     "Disconnected",
@@ -209,6 +210,38 @@ class HubEvent(object):
 
     def __repr__(self):
         return "HubEvent(event=%r, code=%d, id=%r, detail=%r)" % (self.event, self.code, self.id, self.detail)
+
+
+class ModuleIdentity(object):
+    """A connected module and who is behind it, from list_modules() (PROTOCOL.md 14.3).
+
+    pid, uid, gid (ints), exe (str) and cmdline (list of str) are what the hub read at accept, None
+    where it could not (another user's /proc, a loopback TCP peer not placed yet); framing is
+    'id-byte' or 'line' for a program on a --plain listener, None for a Relayscope module.
+    """
+
+    __slots__ = ("id", "transport", "listener", "peer", "framing", "pid", "uid", "gid", "exe", "cmdline")
+
+    def __init__(self, entry):
+        def typed(name, kinds):
+            value = entry.get(name)
+            return value if isinstance(value, kinds) and not isinstance(value, bool) else None
+
+        self.id = typed("id", str) or ""
+        self.transport = typed("transport", str) or ""
+        self.listener = typed("listener", str) or ""
+        self.peer = typed("peer", str)
+        self.framing = typed("framing", str)
+        self.pid = typed("pid", int)
+        self.uid = typed("uid", int)
+        self.gid = typed("gid", int)
+        self.exe = typed("exe", str)
+        cmdline = typed("cmdline", list)
+        self.cmdline = cmdline if cmdline is not None and all(isinstance(arg, str) for arg in cmdline) else None
+
+    def __repr__(self):
+        return "ModuleIdentity(id=%r, transport=%r, framing=%r, pid=%r, uid=%r, gid=%r, exe=%r)" % (
+            self.id, self.transport, self.framing, self.pid, self.uid, self.gid, self.exe)
 
 
 def default_address(environ=None):
@@ -514,6 +547,16 @@ class Client(object):
             return json.loads(body[4:].decode("utf-8"))
         except ValueError as err:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors.
             self._protocol_failure("STATS_REPLY is not UTF-8 JSON: %s" % err)
+
+    def list_modules(self):
+        """Monitors only: the connected modules in registration order, each a ModuleIdentity (pid,
+        uid, gid, exe, cmdline, framing). Read from STATS, since LIST_REPLY carries IDs only and the
+        hub answers STATS for monitors only: a module gets RelayError NOT_PERMITTED."""
+        snapshot = self.stats()
+        modules = snapshot.get("modules") if isinstance(snapshot, dict) else None
+        if not isinstance(modules, list) or not all(isinstance(entry, dict) for entry in modules):
+            self._protocol_failure("STATS_REPLY has no list of module objects")
+        return [ModuleIdentity(entry) for entry in modules]
 
     def inject(self, to, payload, source="", kind="unicast", correlation_id=0):
         """Monitors only: relays a message as if `source` ('' = this monitor) had sent it; to='' with kind='broadcast'."""

@@ -5,7 +5,7 @@ import { moduleIdProblem } from '../protocol/moduleId';
 import { PendingOperations } from '../protocol/PendingOperations';
 import { ErrorCode, HelloFlag, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
 import { defaultSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
-import type { InjectRequest, ReceivedMessage, RelayClientEvents, RelayClientOptions } from './clientTypes';
+import type { InjectRequest, ModuleIdentity, ReceivedMessage, RelayClientEvents, RelayClientOptions } from './clientTypes';
 import { Connection } from './Connection';
 import { ClosedError, RelayError, TimeoutError } from './errors';
 import { allowedHubUid } from './hubOwner';
@@ -159,6 +159,17 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   async stats(): Promise<HubSnapshot> {
     this.assertMonitor('stats()');
     return this.operation<HubSnapshot>('stats', '', this.requestTimeoutMs, `no STATS_REPLY from the hub within ${this.requestTimeoutMs} ms`, encodeStats);
+  }
+
+  /**
+   * Monitors: the connected modules in registration order with who is behind each (pid, uid, gid,
+   * exe, cmdline; framing for plain programs). Read from STATS: LIST_REPLY carries IDs only, and the
+   * hub answers STATS for monitors only.
+   */
+  async listModules(): Promise<ModuleIdentity[]> {
+    this.assertMonitor('listModules()');
+    const { modules } = await this.stats();
+    return modules.map(({ role: _role, stats: _stats, ...identity }) => identity);
   }
 
   /** Monitors: has the hub relay a message as if `source` sent it; resolves on OK, rejects with RelayError. */

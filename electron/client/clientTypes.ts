@@ -1,4 +1,5 @@
 /** The shapes a RelayClient user handles: its options, what it receives, and the events it emits. */
+import type { ModuleInfo } from '../hub/hubEvents';
 import type { EventFrame, TrafficFrame } from '../protocol/frameCodec';
 import type { MessageKindName } from '../protocol/protocol';
 import type { RelayError } from './errors';
@@ -50,6 +51,12 @@ export interface PresenceNotice {
   event: 'join' | 'leave';
   id: string;
 }
+
+/**
+ * A connected module and who is behind it, from listModules() (PROTOCOL.md 14.3): pid, uid, gid, exe
+ * and cmdline where the hub read them at accept, framing for a program on a --plain listener.
+ */
+export type ModuleIdentity = Omit<ModuleInfo, 'role' | 'stats'>;
 
 export interface InjectRequest {
   /** Source the receiver sees; '' or omitted for the monitor's own ID. */

@@ -1,5 +1,5 @@
 export { RelayClient } from './RelayClient';
-export type { RelayClientOptions, RelayClientEvents, ReceivedMessage, PresenceNotice, InjectRequest } from './clientTypes';
+export type { RelayClientOptions, RelayClientEvents, ReceivedMessage, PresenceNotice, InjectRequest, ModuleIdentity } from './clientTypes';
 export type { ReconnectOptions } from './Reconnector';
 export { RelayError, ConnectError, TimeoutError, ClosedError, BackpressureError } from './errors';
 export type { Welcome, TrafficFrame, EventFrame } from '../protocol/frameCodec';

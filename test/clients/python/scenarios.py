@@ -165,6 +165,16 @@ def monitor(address, monitor_id, target):
                 emit(traffic=describe(item), destination=item.destination, injected=item.injected)
 
 
+def identities(address, monitor_id, role):
+    """list_modules() as a monitor (role "monitor") or as module `monitor_id`: each ModuleIdentity, or the error."""
+    try:
+        with relayscope.Client.connect(monitor_id, address, monitor=role == "monitor") as client:
+            for module in client.list_modules():
+                emit(**{name: getattr(module, name) for name in relayscope.ModuleIdentity.__slots__})
+    except relayscope.RelayError as err:
+        emit(error=err.code_name)
+
+
 SCENARIOS = {
     "welcome": welcome,
     "send": send,
@@ -182,6 +192,7 @@ SCENARIOS = {
     "iterate": iterate,
     "request-meanwhile": request_meanwhile,
     "monitor": monitor,
+    "identities": identities,
 }
 
 if __name__ == "__main__":
