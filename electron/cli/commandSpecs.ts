@@ -60,6 +60,15 @@ const hubFlags: Record<string, FlagSpec> = {
   },
   'allow-gid': { type: 'string', multiple: true, valueName: 'LIST', description: 'also admit peers whose gid is one of these (gids or names from /etc/group, comma-separated; repeatable)' },
   owner: { type: 'string', multiple: true, valueName: 'ID=USER', description: 'only USER (a uid or name) may register module ID; repeatable (docs/PROTOCOL.md 14.4)' },
+  nats: {
+    type: 'string',
+    valueName: 'URL',
+    description: 'join a bus of hubs through the NATS server at URL (nats://HOST:PORT, comma-separated for several): modules of every hub on the bus reach each other by ID (docs/FEDERATION.md)',
+  },
+  bus: { type: 'string', valueName: 'NAME', description: 'the bus to join on that server (default "default")' },
+  'hub-name': { type: 'string', valueName: 'NAME', description: "this hub's name on the bus, unique there (default: host name and process ID)" },
+  'nats-creds': { type: 'string', valueName: 'FILE', description: 'a NATS credentials file (JWT and NKey seed) for the server' },
+  'nats-token': { type: 'string', valueName: 'T', description: 'a token the NATS server requires' },
   plain: {
     type: 'string',
     multiple: true,

@@ -97,6 +97,8 @@ export class Handshake {
     }
     const holder = this.core.modules.get(id);
     if (holder === undefined) this.welcomeModule(conn, id);
+    else if (holder.origin.remote !== undefined)
+      this.core.fail(conn, ErrorCode.ID_IN_USE, `module ID "${id}" is connected to hub ${holder.origin.remote.hub} of the bus; a TAKEOVER works only on the hub that holds the ID`, id);
     else if (hello.flags & HelloFlag.TAKEOVER) this.probeHolder(conn, holder, id);
     else this.core.fail(conn, ErrorCode.ID_IN_USE, `module ID "${id}" is already connected`, id);
   }

@@ -35,6 +35,15 @@ export interface ConnectionOrigin {
    * MONITOR HELLO (reading all traffic, INJECT, KICK) needs the token.
    */
   monitorRequiresToken?: boolean;
+  /** Set for a module connected to another hub of the bus (electron/hub/federation/): it stands for that module here. */
+  remote?: RemoteOrigin;
+}
+
+export interface RemoteOrigin {
+  /** The name of the hub the module is connected to. */
+  hub: string;
+  /** When that hub registered it, milliseconds since the Unix epoch: the earlier of two claims on an ID wins. */
+  claimedAt: number;
 }
 
 export type PlainFramingName = 'id-byte' | 'line';

@@ -22,6 +22,8 @@ export interface HubCore {
   /** In-process subscribers (the desktop app): batched events and full payloads on demand. */
   readonly events: HubEventStream;
   readonly log: (line: string) => void;
+  /** The bus this hub is federated on (electron/hub/federation/), or null. */
+  readonly bus: BusRoute | null;
   /** Changes whenever a module joins or leaves. */
   registryVersion: number;
   /** Answers with ERROR; closes the connection when the code is fatal. */
@@ -37,6 +39,22 @@ export interface HubCore {
   /** Handles one frame as if it had just been read from `conn` (replaying frames held during a TAKEOVER). */
   handleFrame(conn: HubConnection, type: number, buf: Buffer, start: number, end: number): void;
   snapshot(): HubSnapshot;
+}
+
+/**
+ * What the router asks of the federation: messages for modules of other hubs (connections whose
+ * origin is `remote`) go to their hub instead of a socket.
+ */
+export interface BusRoute {
+  /**
+   * Sends the MESSAGE body a module of this hub wrote, buf[start, end), to `target`'s hub. Returns
+   * false when it was not sent and `source` was answered with an ERROR instead.
+   */
+  forward(source: HubConnection, target: HubConnection, buf: Buffer, start: number, end: number): boolean;
+  /** Sends a broadcast body a module of this hub wrote, buf[start, end), once to every other hub. */
+  broadcast(source: HubConnection, buf: Buffer, start: number, end: number): void;
+  /** Said after "no module X is connected" while the bus cannot be reached ('' while it can). */
+  readonly absentNote: string;
 }
 
 /** The ID the in-process API sends and receives as. */

@@ -13,11 +13,14 @@ import type { HubEvent, HubLimits, HubSnapshot } from './hubEvents';
 import { HubOutput } from './HubOutput';
 import { HubStatistics } from './HubStatistics';
 import { defaultMemoryBudget, MemoryBudget } from './MemoryBudget';
+import { peerIdentity } from './peerIdentity';
 import { InputFlow } from './InputFlow';
 import { MonitorTap } from './MonitorTap';
 import { Router } from './Router';
 import { Recording, type HubRecordingOptions } from '../capture/Recording';
 import { openTap, type TapHandle, type TapOptions } from './tap/tapListener';
+import { Federation } from './federation/Federation';
+import type { FederationOptions } from './federation/federationOptions';
 
 export { HUB_ENDPOINT_ID, HubCommandError, HubTimeoutError } from './HubCore';
 export type { InjectOptions, InProcessReply } from './HubEndpoint';
@@ -62,6 +65,8 @@ export interface RelayHubOptions {
   log?: (line: string) => void;
   /** Who may connect and who owns which module ID (--allow-uid, --allow-gid, --owner; accessPolicy.ts). */
   access?: AccessPolicy;
+  /** Join a bus of hubs through NATS (--nats; docs/FEDERATION.md). */
+  federation?: FederationOptions;
 }
 
 const DEFAULT_QUEUE_LIMIT = 8 * 1024 * 1024;
@@ -83,6 +88,8 @@ export class RelayHub implements HubCore {
   readonly log: (line: string) => void;
   readonly startedAt = Date.now();
   readonly access: AccessPolicy | null;
+  /** The bus when federated (the router's view of it); null otherwise. */
+  readonly bus: Federation | null;
   /** Counts joins and leaves of modules: answers built from the registry are reused while it holds. */
   registryVersion = 0;
 
@@ -143,6 +150,7 @@ export class RelayHub implements HubCore {
     const sweepEvery = Math.max(100, Math.min(1000, this.limits.idleTimeoutMs > 0 ? this.limits.idleTimeoutMs / 4 : 1000));
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);
     this.sweepTimer.unref();
+    this.bus = options.federation === undefined ? null : new Federation(this, options.federation);
   }
 
   get hasToken(): boolean {
@@ -295,6 +303,7 @@ export class RelayHub implements HubCore {
   }
 
   announce(conn: HubConnection, presence: number, hubEvent: number, code: number, detail: string): void {
+    if (this.bus !== null && conn.origin.remote === undefined) this.bus.localPresence(conn, presence, code, detail);
     const frame = encodePresence(presence, conn.id);
     for (const other of this.modules.values()) {
       if (other !== conn && other.presenceSubscribed) this.output.sendControl(other, frame);
@@ -347,14 +356,52 @@ export class RelayHub implements HubCore {
   }
 
   snapshot(): HubSnapshot {
+    const bus = this.bus;
     return {
       startedAt: this.startedAt,
       now: Date.now(),
-      modules: [...this.modules.values()].map((conn) => this.statistics.info(conn)),
+      modules: [...this.modules.values()].map((conn) => (bus === null ? this.statistics.info(conn) : { ...this.statistics.info(conn), hub: conn.origin.remote?.hub ?? bus.hubName })),
       monitors: this.tap.monitors.map((conn) => this.statistics.info(conn)),
       totals: { ...this.statistics.totals, memoryBytes: this.budget.lastTotal },
       limits: { ...this.limits },
+      ...(bus === null ? {} : { federation: bus.status() }),
     };
+  }
+
+  // ---------------------------------------------------------------- the bus (electron/hub/federation/)
+
+  /** Registers a module of another hub under `id`, as Handshake registers a connection; returns it. */
+  registerRemote(id: string, stream: Duplex, origin: ConnectionOrigin): HubConnection {
+    const conn = new HubConnection(++this.serial, stream, origin, maxFrameLength(this.limits.maxPayload));
+    conn.role = 'module';
+    conn.id = id;
+    conn.idBytes = Buffer.from(id, 'utf8');
+    this.statistics.track(conn);
+    this.modules.set(id, conn);
+    this.registryVersion++;
+    this.log(`+ ${id} joined on hub ${origin.remote?.hub}`);
+    this.announce(conn, PresenceEvent.JOIN, HubEventCode.JOIN, 0, '');
+    this.events.emit({ type: 'join', time: this.clock.nowMicros(), id, role: 'module', transport: origin.transport, listener: origin.listener, peer: origin.peer, ...peerIdentity(origin) });
+    return conn;
+  }
+
+  /**
+   * Handles one batch from another hub as one read chunk: `handle` relays its messages (relayFromBus)
+   * and writes its answers; runs for monitors and every output are flushed once at the end.
+   */
+  busInput(handle: () => void): void {
+    this.clock.stamp();
+    try {
+      handle();
+    } finally {
+      this.tap.flushRun();
+      this.output.flushDirty();
+    }
+  }
+
+  /** A MESSAGE frame body another hub relayed from `conn` (a module of that hub), as if read from it; the frame's prefix precedes `start` in buf. */
+  relayFromBus(conn: HubConnection, buf: Buffer, start: number, end: number): void {
+    this.router.relay(conn, buf, start, end);
   }
 
   moduleIds(): string[] {
@@ -444,6 +491,8 @@ export class RelayHub implements HubCore {
   async close(reason = 'the hub is shutting down', graceMs = 2000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweepTimer);
+    // The other hubs hear of the leave first, so none of them sends here while this hub closes.
+    if (this.bus !== null) await this.bus.close();
     await Promise.all([...this.taps].map((tap) => tap.close()));
     // Completed first, so its end counters are the hub's last ones and the file has its index.
     if (this.recording !== null) {

@@ -2,7 +2,7 @@ import { messagePayloadStart } from '../protocol/frameCodec';
 import { MessageBody, messageHeaderLength, writeMessageHeader } from '../protocol/frameWriters';
 import { ErrorCode, LENGTH_PREFIX_BYTES, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
 import { ZERO_COPY_THRESHOLD, type HubConnection } from './HubConnection';
-import { HUB_ENDPOINT_ID, type HubCore } from './HubCore';
+import { type BusRoute, HUB_ENDPOINT_ID, type HubCore } from './HubCore';
 import type { MonitorTap } from './MonitorTap';
 
 /** Unanswered requests remembered per responder; beyond it the oldest is forgotten (the requester's own timeout covers it). */
@@ -45,16 +45,21 @@ export class Router {
     const stats = conn.stats;
     stats.messagesIn++;
     stats.bytesIn += payloadLength;
+    const fromBus = conn.origin.remote !== undefined;
     if (kind === MessageKind.BROADCAST) {
       this.core.statistics.relayed(payloadLength);
+      // Modules of other hubs get it from their own hub, which the bus sends it to once.
       for (const target of this.core.modules.values()) {
-        if (target !== conn) this.deliver(conn, conn.idBytes, target, kind, buf, corrAt, payloadStart, end);
+        if (target !== conn && target.origin.remote === undefined) this.deliver(conn, conn.idBytes, target, kind, buf, corrAt, payloadStart, end);
       }
+      if (this.core.bus !== null && !fromBus) this.core.bus.broadcast(conn, buf, start, end);
       this.copyToMonitors(conn, null, kind, buf, start, payloadStart, end);
       return;
     }
     const peerStart = start + MessageBody.PEER;
-    const target = this.resolve(conn, buf, peerStart, payloadStart - peerStart);
+    let target = this.resolve(conn, buf, peerStart, payloadStart - peerStart);
+    // A message from another hub is for a module of this one; one this hub sees elsewhere is not passed on again.
+    if (target !== null && fromBus && target.origin.remote !== undefined) target = null;
     if (target === null) {
       const destination = buf.toString('utf8', peerStart, payloadStart);
       if (kind === MessageKind.REPLY && destination === HUB_ENDPOINT_ID) {
@@ -73,15 +78,20 @@ export class Router {
         ErrorCode.NO_SUCH_MODULE,
         buf.readUInt32BE(corrAt),
         destination,
-        destination === '' ? `a ${MESSAGE_KIND_NAMES[kind]} needs a destination ID` : `no module "${destination}" is connected`,
+        destination === '' ? `a ${MESSAGE_KIND_NAMES[kind]} needs a destination ID` : `no module "${destination}" is connected${this.core.bus?.absentNote ?? ''}`,
       );
       return;
     }
     if (kind === MessageKind.REPLY && conn.pendingRequests.size > 0) conn.pendingRequests.delete(requestKey(target, buf.readUInt32BE(corrAt)));
     // A message the destination had no room for was answered with an ERROR: it is not relayed, counted or copied.
-    if (!this.deliver(conn, conn.idBytes, target, kind, buf, corrAt, payloadStart, end, start - FRAME_HEADER_BYTES)) return;
+    if (target.origin.remote !== undefined) {
+      if (!(this.core.bus as BusRoute).forward(conn, target, buf, start, end)) return;
+      target.stats.messagesOut++;
+      target.stats.bytesOut += payloadLength;
+    } else if (!this.deliver(conn, conn.idBytes, target, kind, buf, corrAt, payloadStart, end, start - FRAME_HEADER_BYTES)) return;
     this.core.statistics.relayed(payloadLength);
-    if (kind === MessageKind.REQUEST) this.trackRequest(conn, target, buf.readUInt32BE(corrAt));
+    // Only the requester's hub keeps the record: it is the one that hears when the responder or its hub goes.
+    if (kind === MessageKind.REQUEST && !fromBus) this.trackRequest(conn, target, buf.readUInt32BE(corrAt));
     this.copyToMonitors(conn, target.idBytes, kind, buf, start, payloadStart, end);
   }
 
@@ -178,7 +188,8 @@ export class Router {
         `"${target.id}" is not reading fast enough: its queue holds more than ${this.queueLimit} bytes; the message was not delivered`,
       );
     }
-    if (this.core.limits.slowConsumerPolicy === 'disconnect') {
+    // A module of another hub is its own hub's to disconnect; here only the message is refused.
+    if (this.core.limits.slowConsumerPolicy === 'disconnect' && target.origin.remote === undefined) {
       this.core.statistics.totals.slowConsumerDisconnects++;
       this.core.fail(target, ErrorCode.SLOW_CONSUMER, `disconnected as a slow consumer: more than ${this.queueLimit} bytes were waiting for it`);
     }
@@ -206,6 +217,7 @@ export class Router {
   }
 }
 
-function requestKey(requester: HubConnection, correlationId: number): string {
+/** The key of a request record on its responder's connection (HubConnection.pendingRequests). */
+export function requestKey(requester: HubConnection, correlationId: number): string {
   return `${requester.serial}:${correlationId >>> 0}`;
 }

@@ -80,6 +80,8 @@ export interface ModuleInfo extends PeerIdentity {
   peer?: string;
   /** milliseconds since the Unix epoch */
   connectedAt: number;
+  /** The hub the module is connected to, when this hub is federated (docs/FEDERATION.md). */
+  hub?: string;
   stats: ModuleStats & { queuedBytes: number; messagesInPerSecond: number; messagesOutPerSecond: number };
 }
 
@@ -119,4 +121,18 @@ export interface HubSnapshot {
   monitors: ModuleInfo[];
   totals: HubTotals;
   limits: HubLimits;
+  /** Set when the hub is federated (docs/FEDERATION.md). */
+  federation?: FederationStatus;
+}
+
+export interface FederationStatus {
+  bus: string;
+  /** This hub's name on the bus. */
+  hub: string;
+  url: string;
+  connected: boolean;
+  /** "federated", or why not (NATS unreachable, connection lost: reconnecting). */
+  status: string;
+  /** The other hubs this one knows, with their module counts. */
+  hubs: Array<{ name: string; modules: number }>;
 }

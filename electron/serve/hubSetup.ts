@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import type { FlagValues } from '../cli/args';
+import { type FederationOptions, federationNameProblem } from '../hub/federation/federationOptions';
 import { tokenFromFlags } from '../cli/tokenFlags';
 import { type AccessPolicy, accessPolicy } from '../hub/accessPolicy';
 import { moduleIdProblem } from '../protocol/moduleIdRules';
@@ -27,6 +29,11 @@ export const HUB_ONLY_FLAGS = [
   'allow-uid',
   'allow-gid',
   'owner',
+  'nats',
+  'bus',
+  'hub-name',
+  'nats-creds',
+  'nats-token',
 ] as const;
 
 /** What the hub flags (`relayscope hub --help`) ask for: where to listen and how the hub behaves. */
@@ -55,6 +62,7 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
   const memoryBudget = flags.integer('memory-budget', 1024 * 1024);
   const token = tokenFromFlags(flags);
   const access = accessFromFlags(flags);
+  const federation = federationFromFlags(flags);
 
   // The frame length is a u32 that also covers the largest header, so the payload limit stays below 4 GiB by that much.
   const largestPayload = 0xffffffff - maxFrameLength(0);
@@ -77,7 +85,13 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
     throw err;
   }
 
-  return { addresses, plain, taps, mode, hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token, access } };
+  return {
+    addresses,
+    plain,
+    taps,
+    mode,
+    hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token, access, federation },
+  };
 }
 
 /** The line `hub` and `serve` print for a tap once it listens. */
@@ -114,6 +128,38 @@ function accessFromFlags(flags: FlagValues): AccessPolicy | undefined {
     owners.set(id, uid);
   }
   return accessPolicy({ allowUids: ids('allow-uid'), allowGids: ids('allow-gid'), owners });
+}
+
+/** `--nats URL [--bus NAME] [--hub-name NAME] [--nats-creds FILE | --nats-token T]`; undefined without --nats. */
+function federationFromFlags(flags: FlagValues): FederationOptions | undefined {
+  const url = flags.string('nats');
+  if (url === undefined) {
+    const stray = (['bus', 'hub-name', 'nats-creds', 'nats-token'] as const).find((name) => flags.has(name));
+    if (stray !== undefined) throw flags.usage(`--${stray} configures the bus, which needs --nats URL`);
+    return undefined;
+  }
+  if (url.trim() === '') throw flags.usage('--nats needs a NATS server URL, e.g. nats://127.0.0.1:4222');
+  const bus = flags.string('bus');
+  const hubName = flags.string('hub-name');
+  for (const [what, name] of [
+    ['bus', bus],
+    ['hub', hubName],
+  ] as const) {
+    const problem = name === undefined ? null : federationNameProblem(what, name);
+    if (problem !== null) throw flags.usage(`--${what === 'bus' ? 'bus' : 'hub-name'}: ${problem}`);
+  }
+  const credsFile = flags.string('nats-creds');
+  const token = flags.string('nats-token');
+  if (credsFile !== undefined && token !== undefined) throw flags.usage('--nats-creds and --nats-token are two ways to log in: give one');
+  let creds: Uint8Array | undefined;
+  if (credsFile !== undefined) {
+    try {
+      creds = fs.readFileSync(credsFile);
+    } catch (err) {
+      throw flags.usage(`--nats-creds: cannot read ${credsFile}: ${(err as Error).message}`);
+    }
+  }
+  return { url, bus, hubName, creds, token };
 }
 
 function hubAddresses(flags: FlagValues): SocketAddress[] {

@@ -1,0 +1,28 @@
+import { RelayClient } from '../../electron/client';
+import type { RelayHubOptions } from '../../electron/hub';
+import type { Cleanup } from '../support/cleanup';
+import { type HubUnderTest, startHub } from '../support/hubFixture';
+import { waitUntil } from '../support/waitUntil';
+
+/** Hubs in this process on one bus: short presence times so a silent hub is noticed within the test's patience. */
+export async function startBusHub(cleanup: Cleanup, url: string, hubName: string, options: RelayHubOptions = {}): Promise<HubUnderTest> {
+  return startHub(cleanup, { ...options, federation: { url, bus: 'test', hubName, heartbeatMs: 200, presenceTimeoutMs: 1500, confirmTimeoutMs: 2000, ...options.federation } });
+}
+
+export async function client(cleanup: Cleanup, hub: HubUnderTest, id: string): Promise<RelayClient> {
+  const socket = (hub.address as { path: string }).path;
+  const module = await RelayClient.connect({ id, socket, reconnect: false });
+  cleanup.add(() => module.close());
+  return module;
+}
+
+/** Waits until every hub lists every one of `ids`. */
+export async function allSee(hubs: HubUnderTest[], ids: string[], timeoutMs = 10_000): Promise<void> {
+  for (const hub of hubs) {
+    await waitUntil(() => ids.every((id) => hub.hub.modules.has(id)), `hub ${hub.hub.bus?.hubName} to list ${ids.join(', ')} (has ${hub.hub.moduleIds().join(', ')})`, timeoutMs);
+  }
+}
+
+export async function federated(hubs: HubUnderTest[], timeoutMs = 10_000): Promise<void> {
+  for (const hub of hubs) await waitUntil(() => hub.hub.snapshot().federation?.connected, `hub ${hub.hub.bus?.hubName} to be federated`, timeoutMs);
+}
