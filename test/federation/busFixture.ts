@@ -6,7 +6,7 @@ import { waitUntil } from '../support/waitUntil';
 
 /** Hubs in this process on one bus: short presence times so a silent hub is noticed within the test's patience. */
 export async function startBusHub(cleanup: Cleanup, url: string, hubName: string, options: RelayHubOptions = {}): Promise<HubUnderTest> {
-  return startHub(cleanup, { ...options, federation: { url, bus: 'test', hubName, heartbeatMs: 200, presenceTimeoutMs: 1500, confirmTimeoutMs: 2000, ...options.federation } });
+  return startHub(cleanup, { ...options, federation: { url, bus: 'test', hubName, heartbeatMs: 200, presenceTimeoutMs: 1500, confirmTimeoutMs: 2000, maxRetryMs: 1000, ...options.federation } });
 }
 
 export async function client(cleanup: Cleanup, hub: HubUnderTest, id: string): Promise<RelayClient> {

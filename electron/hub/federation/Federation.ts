@@ -56,7 +56,7 @@ export class Federation implements BusRoute {
     this.presenceTimeoutMs = options.presenceTimeoutMs ?? 5000;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 5000;
     this.nats = new KeptNatsConnection(
-      { url: options.url, name: `relayscope ${this.bus}/${this.hubName}`, creds: options.creds, token: options.token },
+      { url: options.url, name: `relayscope ${this.bus}/${this.hubName}`, creds: options.creds, token: options.token, maxRetryMs: options.maxRetryMs ?? 10_000 },
       { up: (nc) => this.up(nc), down: (reason) => this.down(reason) },
     );
     this.timer = setInterval(() => this.beat(), options.heartbeatMs ?? 1000);

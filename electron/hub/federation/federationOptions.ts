@@ -18,6 +18,8 @@ export interface FederationOptions {
   heartbeatMs?: number;
   /** A batch another hub has not confirmed within this long is answered with ERRORs (default 5000). */
   confirmTimeoutMs?: number;
+  /** The longest wait between attempts to reach NATS (default 10000; the first is 500, doubled each time). */
+  maxRetryMs?: number;
 }
 
 /** Bus and hub names become NATS subject tokens: no dots, spaces or wildcards. */

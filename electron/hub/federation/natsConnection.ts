@@ -1,8 +1,7 @@
 import type { ConnectionOptions, credsAuthenticator, NatsConnection } from '@nats-io/nats-core';
 
-/** The first retry after a failed connect or a lost connection, doubled up to MAX_BACKOFF_MS. */
+/** The first retry after a failed connect or a lost connection, doubled up to maxRetryMs. */
 const FIRST_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 10_000;
 
 export interface NatsConnectionOptions {
   url: string;
@@ -10,6 +9,7 @@ export interface NatsConnectionOptions {
   name: string;
   creds?: Uint8Array;
   token?: string;
+  maxRetryMs: number;
 }
 
 export interface NatsConnectionEvents {
@@ -49,7 +49,7 @@ export class KeptNatsConnection {
 
   private nextBackoff(): number {
     const wait = this.backoffMs;
-    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+    this.backoffMs = Math.min(this.options.maxRetryMs, this.backoffMs * 2);
     // A little jitter, so hubs that lost one server do not all come back in the same millisecond.
     return wait + Math.floor(Math.random() * (wait / 5));
   }
