@@ -18,6 +18,7 @@ import { TrafficView } from './components/TrafficView';
 import { installShortcuts } from './keyboardShortcuts';
 import { animationFrameScheduler, EventBatcher } from './state/EventBatcher';
 import { ModuleDirectory } from './state/ModuleDirectory';
+import { PayloadSearchRunner } from './state/PayloadSearchRunner';
 import { DEFAULT_PANE_LAYOUT, fitPaneLayout, loadPaneLayout, type PaneLayout, savePaneLayout } from './state/paneLayout';
 import { RateHistory } from './state/RateHistory';
 import { SequenceSettings } from './state/SequenceSettings';
@@ -40,6 +41,7 @@ export function App({ transport }: { transport: BackendTransport }) {
   const [rates] = useState(() => new RateHistory());
   const [timeDisplay] = useState(() => new TimeDisplay());
   const [sequence] = useState(() => new SequenceSettings());
+  const [searchRunner] = useState(() => new PayloadSearchRunner(transport, store));
   const [follow, setFollow] = useState<FollowRequest | null>(null);
   const followConversation = (module: string, peer: string): void => setFollow((previous) => ({ nonce: (previous?.nonce ?? 0) + 1, module, peer }));
   const [snapshot, setSnapshot] = useState<WireSnapshot | null>(null);
@@ -95,6 +97,8 @@ export function App({ transport }: { transport: BackendTransport }) {
         batcher.flush();
         if (store.endRowNumber > 0) store.appendNote(nowMicros(), 'reconnected to the backend; events from while it was unreachable were not received');
         fetchSnapshot();
+        // The backend dropped this page's search with the connection.
+        searchRunner.restart();
       } else if (state.status === 'disconnected' && wasConnected) {
         batcher.flush();
         store.appendNote(nowMicros(), `lost the connection to the backend (${state.detail})`);
@@ -121,7 +125,7 @@ export function App({ transport }: { transport: BackendTransport }) {
       stopLink();
       batcher.flush();
     };
-  }, [transport, store, directory, rates]);
+  }, [transport, store, directory, rates, searchRunner]);
 
   useEffect(
     () =>
@@ -184,6 +188,7 @@ export function App({ transport }: { transport: BackendTransport }) {
     setSeekError(null);
     batcherRef.current?.discard();
     store.clear();
+    searchRunner.restart();
     setSelectedRow(null);
     void transport.snapshot().then((next) => {
       if (next.ok) setSnapshot(next.value);
@@ -245,7 +250,7 @@ export function App({ transport }: { transport: BackendTransport }) {
       </div>
       <div className="main-row">
         <section className="traffic-section" aria-label="Traffic">
-          <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} follow={follow} />
+          <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} follow={follow} search={searchRunner} />
           <SequenceSplit settings={sequence} store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow}>
             <TrafficView store={store} timeDisplay={timeDisplay} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} onFollow={followConversation} />
           </SequenceSplit>

@@ -1,6 +1,7 @@
 import { type RefObject, useEffect, useState, useSyncExternalStore } from 'react';
 import { formatCount } from '../format/numberFormat';
 import type { ModuleDirectory } from '../state/ModuleDirectory';
+import type { PayloadSearchRunner } from '../state/PayloadSearchRunner';
 import { compileFilter, type FilterSpec, INITIAL_FILTER, type ModuleSide } from '../state/rowFilter';
 import { type RowKind, ROW_KINDS } from '../state/rowKinds';
 import type { TrafficStore } from '../state/TrafficStore';
@@ -21,9 +22,12 @@ export function FilterBar({
   directory,
   filterInputRef,
   follow = null,
+  search,
 }: {
   store: TrafficStore;
   directory: ModuleDirectory;
+  /** Runs the backend's whole-payload search for the text, regex and field terms. */
+  search: PayloadSearchRunner;
   filterInputRef: RefObject<HTMLInputElement | null>;
   follow?: FollowRequest | null;
 }) {
@@ -35,27 +39,30 @@ export function FilterBar({
   useEffect(() => {
     if (follow !== null) setSpec((previous) => ({ ...previous, module: follow.module, moduleSide: 'either', peer: follow.peer }));
   }, [follow]);
-  const [appliedText, setAppliedText] = useState({ text: '', regex: false });
+  const [appliedText, setAppliedText] = useState({ text: '', regex: false, caseSensitive: false, fields: '' });
   const [error, setError] = useState<string | null>(null);
 
+  const caseSensitive = spec.caseSensitive === true;
+  const fields = spec.fields ?? '';
   useEffect(() => {
-    const timer = setTimeout(() => setAppliedText({ text: spec.text, regex: spec.regex }), TEXT_SETTLE_MS);
+    const timer = setTimeout(() => setAppliedText({ text: spec.text, regex: spec.regex, caseSensitive, fields }), TEXT_SETTLE_MS);
     return () => clearTimeout(timer);
-  }, [spec.text, spec.regex]);
+  }, [spec.text, spec.regex, caseSensitive, fields]);
 
   const { module, moduleSide, kinds } = spec;
   const peer = spec.peer ?? '';
   useEffect(() => {
-    const result = compileFilter({ module, moduleSide, peer, kinds, text: appliedText.text, regex: appliedText.regex });
+    const result = compileFilter({ module, moduleSide, peer, kinds, ...appliedText });
     if (result.ok) {
       setError(null);
-      store.setFilter(result.filter);
+      // A new search for the payload terms cancels the one running (typing on, once it settles).
+      search.apply(result.filter);
     } else {
       // Keep the last valid filter applied while the expression is being fixed.
       setError(result.error);
     }
-    // spec.text and spec.regex reach the store through appliedText, once typing settles.
-  }, [store, module, moduleSide, peer, kinds, appliedText]);
+    // The payload terms reach the table through appliedText, once typing settles.
+  }, [search, module, moduleSide, peer, kinds, appliedText]);
 
   const update = (change: Partial<FilterSpec>): void => setSpec((previous) => ({ ...previous, ...change }));
   const toggleKind = (kind: RowKind): void => update({ kinds: spec.kinds.includes(kind) ? spec.kinds.filter((k) => k !== kind) : ROW_KINDS.filter((k) => k === kind || spec.kinds.includes(k)) });
@@ -115,13 +122,33 @@ export function FilterBar({
           spellCheck={false}
         />
       </label>
-      <label className="field checkbox" title="Treat the text as a regular expression (case-insensitive)">
+      <label className="field checkbox" title="Treat the text as a regular expression">
         <input type="checkbox" checked={spec.regex} onChange={(event) => update({ regex: event.target.checked })} data-testid="filter-regex" />
         <span>regex</span>
       </label>
-      <span className="match-count mono" data-testid="match-count" data-match-count={store.matchCount} data-row-count={store.rowCount}>
-        {formatCount(store.matchCount)} of {formatCount(store.rowCount)} rows match
-      </span>
+      <button
+        type="button"
+        className="case-toggle mono"
+        aria-pressed={caseSensitive}
+        onClick={() => update({ caseSensitive: !caseSensitive })}
+        data-testid="filter-case"
+        title={caseSensitive ? 'Text and regex compare case (click to ignore case)' : 'Text and regex ignore case (click to compare case)'}
+      >
+        Aa
+      </button>
+      <label className="field fields-filter">
+        <input
+          type="search"
+          value={fields}
+          placeholder='JSON fields: .temp > 30  .cmd == "open"'
+          onChange={(event) => update({ fields: event.target.value })}
+          aria-invalid={error?.startsWith('fields:') === true}
+          data-testid="filter-fields"
+          spellCheck={false}
+          title="Comparisons of JSON payload fields: .path OP value, OP one of == != < <= > >=, a number, quoted text, true, false or null (docs/CAPTURE.md, Filters)"
+        />
+      </label>
+      <SearchStatus store={store} />
       <span className="spacer" />
       <LiveTailControls store={store} />
       {error !== null && (
@@ -130,6 +157,49 @@ export function FilterBar({
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * How many rows match and, while a whole-payload search runs, how far it got; says so when rows were
+ * matched on their previews because the backend no longer held their payloads.
+ */
+function SearchStatus({ store }: { store: TrafficStore }) {
+  const search = store.search;
+  const searching = search !== null && search.error === null && !search.caughtUp;
+  const state = search === null ? 'none' : search.error !== null ? 'failed' : searching || store.searchPending > 0 ? 'searching' : 'done';
+  const previewTested = search === null || search.error !== null ? 0 : store.previewTestedRows;
+  return (
+    <span
+      className="match-count mono"
+      data-testid="match-count"
+      data-state={state}
+      data-match-count={store.matchCount}
+      data-row-count={store.rowCount}
+      data-scanned={search?.scanned}
+      data-total={search?.total}
+      data-preview-tested={previewTested}
+      data-search-id={search?.searchId}
+    >
+      {searching && (
+        <span data-testid="search-progress">
+          searching {formatCount(search.scanned)} of {formatCount(search.total)}… ·{' '}
+        </span>
+      )}
+      {formatCount(store.matchCount)} of {formatCount(store.rowCount)} rows match
+      {search !== null && search.error !== null && (
+        <span className="warn" data-testid="search-failed" title={search.error}>
+          {' '}
+          · whole-payload search unavailable ({search.error}): matched on the 64-byte previews
+        </span>
+      )}
+      {previewTested > 0 && (
+        <span className="warn" data-testid="preview-only" title="The backend keeps the newest payloads only (docs/CAPTURE.md, Filters); these rows were tested on the 64 bytes the table holds">
+          {' '}
+          · {formatCount(previewTested)} searched on their 64-byte preview only: payload no longer held
+        </span>
+      )}
+    </span>
   );
 }
 

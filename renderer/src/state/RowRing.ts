@@ -91,6 +91,9 @@ export class RowRing {
   destinationAt(rowNumber: number): number {
     return this.destinations[this.slotOf(rowNumber)];
   }
+  seqAt(rowNumber: number): number {
+    return this.seqs[this.slotOf(rowNumber)];
+  }
   /** The note of an error or system row, else the preview decoded as UTF-8. */
   textAt(rowNumber: number): string {
     const slot = this.slotOf(rowNumber);

@@ -1,10 +1,11 @@
-import type { WireEvent } from '@contract';
+import type { WireEvent, WireSearchProgress } from '@contract';
 import { type Conversation, ConversationIndex } from './conversations';
 import { FilterIndex } from './FilterIndex';
 import { ModuleIdInterner, NO_MODULE } from './ModuleIdInterner';
 import type { CompiledFilter, FilterSpec } from './rowFilter';
 import { ROW_KINDS } from './rowKinds';
 import { RowRing } from './RowRing';
+import type { SearchMatches } from './SearchMatches';
 import { rowFromEvent, systemRow, type RowInput, type TrafficRow } from './trafficRows';
 import { VersionedStore } from './VersionedStore';
 
@@ -26,6 +27,8 @@ export class TrafficStore extends VersionedStore {
   private readonly filterIndex: FilterIndex;
   private readonly conversations = new ConversationIndex();
   private lostEventCount = 0;
+  /** The backend's whole-payload search for the filter's payload terms, or null. */
+  private currentSearch: SearchMatches | null = null;
   /** The time of the first message stored since creation or the last clear: what "relative" time counts from. */
   private firstTime: number | null = null;
 
@@ -120,10 +123,51 @@ export class TrafficStore extends VersionedStore {
 
   // ---- filter ----
 
-  /** Applies a new filter: one pass over the stored rows; from then on each arriving row is tested once. */
-  setFilter(filter: CompiledFilter): void {
-    this.filterIndex.set(filter, this.filterModuleIndex(filter));
+  /**
+   * Applies a new filter: one pass over the stored rows; from then on each arriving row is tested
+   * once. `search` is the backend's whole-payload search for the filter's payload terms, if one runs:
+   * message rows wait for it to reach their payloads.
+   */
+  setFilter(filter: CompiledFilter, search: SearchMatches | null = null): void {
+    this.currentSearch = search;
+    this.filterIndex.set(filter, this.filterModuleIndex(filter), search);
     this.changed();
+  }
+
+  /** The filter applied now, compiled. */
+  get filter(): CompiledFilter {
+    return this.filterIndex.filter;
+  }
+
+  /** A push of the running search: the rows it now reached are decided. Pushes of other searches are ignored. */
+  applySearchProgress(progress: WireSearchProgress): void {
+    const search = this.currentSearch;
+    if (search === null || progress.searchId !== search.searchId) return;
+    search.apply(progress);
+    this.filterIndex.searchAdvanced();
+    this.changed();
+  }
+
+  /** The search could not run: its rows are decided on their previews, and the bar says why. */
+  failSearch(searchId: number, message: string): void {
+    const search = this.currentSearch;
+    if (search === null || search.searchId !== searchId) return;
+    search.fail(message);
+    this.filterIndex.searchAdvanced();
+    this.changed();
+  }
+
+  /** The running search (its progress, for the filter bar), or null. */
+  get search(): SearchMatches | null {
+    return this.currentSearch;
+  }
+  /** Stored rows the search has not reached yet: not shown until it does. */
+  get searchPending(): number {
+    return this.currentSearch === null ? 0 : this.filterIndex.pending;
+  }
+  /** Stored message rows tested on their 64-byte preview: the backend no longer held their payload (or the search failed). */
+  get previewTestedRows(): number {
+    return this.filterIndex.previewTestedRows;
   }
 
   /** The filter's module interned (filters name modules by ID, rows by index); NO_MODULE for any module. */

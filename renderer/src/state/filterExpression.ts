@@ -11,6 +11,23 @@ export function filterExpression(spec: FilterSpec): string {
   if (spec.module !== '' && (spec.peer ?? '') !== '') terms.push(`mod:${spec.module}`, `mod:${spec.peer}`);
   else if (spec.module !== '') terms.push(`${spec.moduleSide === 'source' ? 'src' : spec.moduleSide === 'destination' ? 'dst' : 'mod'}:${spec.module}`);
   if (spec.kinds.length < ROW_KINDS.length) terms.push(spec.kinds.length === 0 ? '-kind:' + ROW_KINDS.join(',') : `kind:${spec.kinds.join(',')}`);
-  if (spec.text !== '') terms.push(spec.regex ? `/${spec.text}/` : `"${spec.text.replace(/["\\]/g, '\\$&')}"`);
+  const payload = payloadExpression(spec);
+  if (payload !== '') terms.push(payload);
+  return terms.join(' ');
+}
+
+/**
+ * The text, regex and field terms alone: what the backend's whole-payload search takes. Case-sensitive
+ * text and regexes are written as regexes with the u flag, which compare case wherever the
+ * expression is read (an export, relayscope record --filter).
+ */
+export function payloadExpression(spec: FilterSpec): string {
+  const terms: string[] = [];
+  if (spec.text !== '') {
+    if (spec.caseSensitive === true) terms.push(`/${spec.regex ? spec.text : spec.text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/u`);
+    else terms.push(spec.regex ? `/${spec.text}/` : `"${spec.text.replace(/["\\]/g, '\\$&')}"`);
+  }
+  const fields = (spec.fields ?? '').trim();
+  if (fields !== '') terms.push(fields);
   return terms.join(' ');
 }
