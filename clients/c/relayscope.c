@@ -1601,24 +1601,29 @@ int rs_subscribe_presence(rs_client *c, int on, int timeout_ms) {
     return rc;
 }
 
-int rs_list(rs_client *c, char ***ids, size_t *count, int timeout_ms) {
+/* Sends a question that is only its type and a fresh correlation ID (LIST, STATS) and waits for w's answer. */
+static int ask_hub(rs_client *c, struct waiter *w, unsigned char type, int timeout_ms) {
     unsigned char frame[9];
-    struct waiter w;
     int64_t deadline = deadline_after(timeout_ms);
     int rc;
+    w->correlation_id = allocate_correlation_id(c);
+    put_u32(frame, 5);
+    frame[4] = type;
+    put_u32(frame + 5, w->correlation_id);
+    rc = send_frame(c, frame, sizeof frame, NULL, 0, earlier_deadline(deadline, send_deadline(c)));
+    if (rc != RS_OK) return rc;
+    return pump(c, w, deadline);
+}
+
+int rs_list(rs_client *c, char ***ids, size_t *count, int timeout_ms) {
+    struct waiter w;
     if (c == NULL || ids == NULL || count == NULL) return RS_EINVAL;
     if (!c->registered) return RS_ECLOSED;
     memset(&w, 0, sizeof w);
     w.kind = WAIT_LIST;
-    w.correlation_id = allocate_correlation_id(c);
     w.list_ids = ids;
     w.list_count = count;
-    put_u32(frame, 5);
-    frame[4] = FRAME_LIST;
-    put_u32(frame + 5, w.correlation_id);
-    rc = send_frame(c, frame, sizeof frame, NULL, 0, earlier_deadline(deadline, send_deadline(c)));
-    if (rc != RS_OK) return rc;
-    return pump(c, &w, deadline);
+    return ask_hub(c, &w, FRAME_LIST, timeout_ms);
 }
 
 void rs_free_list(char **ids, size_t count) {
@@ -1629,23 +1634,14 @@ void rs_free_list(char **ids, size_t count) {
 }
 
 int rs_list_modules(rs_client *c, rs_module **modules, size_t *count, int timeout_ms) {
-    unsigned char frame[9];
     struct waiter w;
-    int64_t deadline = deadline_after(timeout_ms);
-    int rc;
     if (c == NULL || modules == NULL || count == NULL) return RS_EINVAL;
     if (!c->registered) return RS_ECLOSED;
     memset(&w, 0, sizeof w);
     w.kind = WAIT_MODULES;
-    w.correlation_id = allocate_correlation_id(c);
     w.modules = modules;
     w.module_count = count;
-    put_u32(frame, 5);
-    frame[4] = FRAME_STATS;
-    put_u32(frame + 5, w.correlation_id);
-    rc = send_frame(c, frame, sizeof frame, NULL, 0, earlier_deadline(deadline, send_deadline(c)));
-    if (rc != RS_OK) return rc;
-    return pump(c, &w, deadline);
+    return ask_hub(c, &w, FRAME_STATS, timeout_ms);
 }
 
 void rs_free_modules(rs_module *modules, size_t count) {
