@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AttachedHubBackend } from '../../electron/bridge/AttachedHubBackend';
 import { BridgeService } from '../../electron/bridge/BridgeService';
 import type { WireEvent, WireSearchProgress } from '../../electron/bridge/contract';
@@ -8,20 +8,10 @@ import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
 import { OfflineBackend } from '../../electron/bridge/OfflineBackend';
 import { createCaptureWriter } from '../../electron/capture/captureFiles';
 import { RelayClient } from '../../electron/client';
-import { Cleanup } from '../support/cleanup';
-import { makeTempDir, removeTempDir } from '../support/tempDir';
+import { perTestScratch } from '../support/scratch';
 import { waitUntil } from '../support/waitUntil';
 
-let cleanup: Cleanup;
-let dir: string;
-
-beforeEach(() => {
-  cleanup = new Cleanup();
-  dir = makeTempDir();
-  cleanup.add(() => removeTempDir(dir));
-});
-
-afterEach(() => cleanup.run());
+const scratch = perTestScratch();
 
 /** 1 KiB of filler with the needle at byte 60 (i = 10), at byte 300 (i = 20), or as JSON (i = 30). */
 function payloadOf(i: number): Buffer {
@@ -41,7 +31,7 @@ function bridge(backend: HubBackend) {
     if (channel === 'hub:events') for (const event of data as WireEvent[]) if (event.type === 'message') seqs.push(event.seq);
     if (channel === 'hub:search') progress.push(data as WireSearchProgress);
   });
-  cleanup.add(unsubscribe);
+  scratch.cleanup.add(unsubscribe);
   return { service, seqs, progress };
 }
 
@@ -60,9 +50,9 @@ async function search(b: ReturnType<typeof bridge>, searchId: number, expression
 
 async function sendAll(socket: string): Promise<void> {
   const sink = await RelayClient.connect({ id: 'sink', socket, reconnect: false });
-  cleanup.add(() => sink.close());
+  scratch.cleanup.add(() => sink.close());
   const sender = await RelayClient.connect({ id: 'sensor', socket, reconnect: false });
-  cleanup.add(() => sender.close());
+  scratch.cleanup.add(() => sender.close());
   let received = 0;
   sink.on('message', () => received++);
   for (let i = 0; i < 40; i++) sender.send('sink', payloadOf(i));
@@ -80,33 +70,33 @@ async function expectFound(b: ReturnType<typeof bridge>): Promise<void> {
 
 describe('whole-payload search through the bridge', () => {
   it('searches the payloads of a hub in this process', async () => {
-    const socket = path.join(dir, 'hub.sock');
+    const socket = path.join(scratch.dir, 'hub.sock');
     const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
-    cleanup.add(() => backend.close());
+    scratch.cleanup.add(() => backend.close());
     const b = bridge(backend);
     await sendAll(socket);
     await expectFound(b);
   });
 
   it('searches the payloads an attached monitor received, in its own store', async () => {
-    const socket = path.join(dir, 'hub.sock');
+    const socket = path.join(scratch.dir, 'hub.sock');
     const hub = await LocalHubBackend.start([{ kind: 'path', path: socket }]);
-    cleanup.add(() => hub.close());
+    scratch.cleanup.add(() => hub.close());
     const backend = await AttachedHubBackend.attach({ socket });
-    cleanup.add(() => backend.close());
+    scratch.cleanup.add(() => backend.close());
     const b = bridge(backend);
     await sendAll(socket);
     await expectFound(b);
   });
 
   it('searches the loaded window of an opened recording', async () => {
-    const file = path.join(dir, 'capture.mcap');
+    const file = path.join(scratch.dir, 'capture.mcap');
     const start = 1_700_000_000_000_000;
     const writer = await createCaptureWriter(file, { hub: 'h', sockets: [], host: 'x', startTime: start, relayscopeVersion: 't', missed: 0, countersAtStart: null, countersAtEnd: null });
     for (let i = 0; i < 40; i++) writer.write({ type: 'message', time: start + i, kind: 'unicast', source: 'sensor', destination: 'sink', correlationId: 0, injected: false, payload: payloadOf(i) });
     await writer.close();
     const backend = await OfflineBackend.open(file);
-    cleanup.add(() => backend.close());
+    scratch.cleanup.add(() => backend.close());
     await expectFound(bridge(backend));
   });
 });

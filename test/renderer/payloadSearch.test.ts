@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BridgeService } from '../../electron/bridge/BridgeService';
 import { type ContractCarrier, contractApi, type WireEvent, type WireSearchProgress } from '../../electron/bridge/contract';
 import { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
@@ -9,21 +9,11 @@ import { compileFilter, type CompiledFilter, EMPTY_FILTER, type FilterSpec } fro
 import { SearchMatches } from '../../renderer/src/state/SearchMatches';
 import { TrafficStore } from '../../renderer/src/state/TrafficStore';
 import { rowText } from '../../renderer/src/state/trafficRows';
-import { Cleanup } from '../support/cleanup';
-import { makeTempDir, removeTempDir } from '../support/tempDir';
+import { perTestScratch } from '../support/scratch';
 import { waitUntil } from '../support/waitUntil';
 import { messageEvent } from './eventFixtures';
 
-let cleanup: Cleanup;
-let dir: string;
-
-beforeEach(() => {
-  cleanup = new Cleanup();
-  dir = makeTempDir();
-  cleanup.add(() => removeTempDir(dir));
-});
-
-afterEach(() => cleanup.run());
+const scratch = perTestScratch();
 
 function filterOf(spec: Partial<FilterSpec>): CompiledFilter {
   const result = compileFilter({ ...EMPTY_FILTER, ...spec });
@@ -46,14 +36,14 @@ function payloadOf(i: number): Buffer {
  * applies them, and the search runner talks to the bridge through the contract's API.
  */
 async function page(hubOptions: { payloadStoreBytes?: number } = {}) {
-  const socket = path.join(dir, 'hub.sock');
+  const socket = path.join(scratch.dir, 'hub.sock');
   const backend = await LocalHubBackend.start([{ kind: 'path', path: socket }], hubOptions);
-  cleanup.add(() => backend.close());
+  scratch.cleanup.add(() => backend.close());
   const service = new BridgeService(backend);
   const store = new TrafficStore(1000);
   const listeners = new Map<string, Set<(data: unknown) => void>>();
   const pushes: WireSearchProgress[] = [];
-  cleanup.add(
+  scratch.cleanup.add(
     service.subscribe((channel, data) => {
       if (channel === 'hub:events') store.append(data as WireEvent[]);
       if (channel === 'hub:search') pushes.push(data as WireSearchProgress);
@@ -70,15 +60,15 @@ async function page(hubOptions: { payloadStoreBytes?: number } = {}) {
     },
   };
   const runner = new PayloadSearchRunner(contractApi(carrier), store);
-  cleanup.add(() => runner.dispose());
+  scratch.cleanup.add(() => runner.dispose());
   return { socket, store, runner, pushes };
 }
 
 async function sendAll(socket: string, count: number): Promise<void> {
   const sink = await RelayClient.connect({ id: 'sink', socket, reconnect: false });
-  cleanup.add(() => sink.close());
+  scratch.cleanup.add(() => sink.close());
   const sender = await RelayClient.connect({ id: 'sensor', socket, reconnect: false });
-  cleanup.add(() => sender.close());
+  scratch.cleanup.add(() => sender.close());
   let received = 0;
   sink.on('message', () => received++);
   for (let i = 0; i < count; i++) sender.send('sink', payloadOf(i));
@@ -119,7 +109,7 @@ describe('the filter bar searches whole payloads through the backend', () => {
     await waitUntil(() => p.store.rowCount >= 10, 'the 10 rows stored');
     expect(await searchFor(p, { text: 'needle' })).toHaveLength(1);
     const late = await RelayClient.connect({ id: 'late', socket: p.socket, reconnect: false });
-    cleanup.add(() => late.close());
+    scratch.cleanup.add(() => late.close());
     const late300 = Buffer.alloc(1024, 'z');
     late300.write('needle', 300);
     late.send('sink', late300);
@@ -150,7 +140,7 @@ describe('the filter bar searches whole payloads through the backend', () => {
     const pushesBefore = p.pushes.filter((push) => push.searchId === first).length;
     // A live search pushes as new payloads are searched: the first one is cancelled, so it pushes no more.
     const late = await RelayClient.connect({ id: 'late', socket: p.socket, reconnect: false });
-    cleanup.add(() => late.close());
+    scratch.cleanup.add(() => late.close());
     late.send('sink', Buffer.from('needle filler 3'));
     await waitUntil(() => p.pushes.some((push) => push.searchId === second && push.coveredSeq > 40), 'the second search reached the late payload');
     expect(p.pushes.filter((push) => push.searchId === first).length).toBe(pushesBefore);
