@@ -161,6 +161,20 @@ describe('docs/PROTOCOL.md', () => {
     });
   });
 
+  it('names every field a federated hub adds to the STATS snapshot (section 16)', async () => {
+    // Port 1 refuses: the hub is federated but not connected, which is enough to list the fields.
+    const hub = new RelayHub({ federation: { url: 'nats://127.0.0.1:1', bus: 'doc', hubName: 'doc' } });
+    try {
+      const federation = hub.snapshot().federation;
+      expect(federation).toBeDefined();
+      const fields = ['federation', 'hub', ...Object.keys(federation ?? {})];
+      expect(fields.filter((field) => !doc.includes(`\`${field}\``))).toEqual([]);
+      expect(doc).toContain('`FederationStatus`');
+    } finally {
+      await hub.close('test finished', 0);
+    }
+  });
+
   it('shows STATS_REPLY examples whose JSON has the same fields as a real snapshot', () => {
     const hub = new RelayHub();
     const real = hub.snapshot();
