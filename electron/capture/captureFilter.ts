@@ -7,6 +7,7 @@ import type { CaptureRecord } from './captureRecord';
  * the same on a live table and on a file; text and regex ignore case there too.
  *
  *   src:A  dst:B  mod:A (either side)  kind:request  corr:7  "text"  word  /regex/  time:START..END
+ *   (START and END: +10s after the start, 12:00:01.250 a local time of day, or ISO 8601 to the µs)
  *   .temp>30  .cmd == "open"  .a.b.c != 1   (a field of a JSON payload compared with a number or string)
  *
  * A field takes alternatives separated by commas (`kind:request,reply`), and a leading `-` negates a
@@ -28,8 +29,8 @@ export class CaptureFilterError extends Error {
   }
 }
 
-/** A time bound: absolute µs since the epoch, or µs after the capture's start. */
-type TimeBound = { absolute: number } | { offset: number } | null;
+/** A time bound: absolute µs since the epoch, µs after the capture's start, or µs after local midnight of the start's day. */
+type TimeBound = { absolute: number } | { offset: number } | { timeOfDay: number } | null;
 
 export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>=';
 type JsonValue = number | string | boolean | null;
@@ -243,30 +244,56 @@ function parseRegex(text: string, position: number, caseSensitive: boolean): Reg
 
 const UNIT_MICROS: Record<string, number> = { us: 1, ms: 1000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000 };
 
-/** START..END, either side may be empty: +1.5s (after the capture's start) or an ISO 8601 time. */
+/** START..END, either side may be empty: +1.5s (after the capture's start), a time of day, or an ISO 8601 time. */
 function parseTimeRange(value: string, position: number): Term {
   const dots = value.indexOf('..');
-  if (dots < 0) throw new CaptureFilterError('time: takes START..END, for example time:+10s..+20s or time:2026-12-02T06:00:00Z..', position);
+  if (dots < 0) throw new CaptureFilterError('time: takes START..END, for example time:+10s..+20s, time:12:00:01.250.. or time:2026-12-02T06:00:00Z..', position);
   const from = parseTime(value.slice(0, dots), position);
   const to = parseTime(value.slice(dots + 2), position + dots + 2);
   if (from === null && to === null) throw new CaptureFilterError('time: needs a start or an end', position);
   return { field: 'time', from, to };
 }
 
+/** Up to six digits after a second's point, as µs: "25" is 250,000 µs. */
+function fractionMicros(digits: string | undefined): number {
+  return digits === undefined ? 0 : Number(digits.padEnd(6, '0'));
+}
+
+const TIME_OF_DAY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
+/** ISO 8601 to the second, with up to six fraction digits (Date.parse keeps three) and an optional zone. */
+const ISO_MICROS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})?$/;
+
 function parseTime(text: string, position: number): TimeBound {
   if (text === '') return null;
   const relative = /^\+(\d+(?:\.\d+)?)(us|ms|s|m|h)$/.exec(text);
   if (relative !== null) return { offset: Math.round(Number(relative[1]) * UNIT_MICROS[relative[2]]) };
-  if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
+  const clock = TIME_OF_DAY.exec(text);
+  if (clock !== null) {
+    const [hours, minutes, seconds] = [Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0)];
+    if (hours > 23 || minutes > 59 || seconds > 59) throw new CaptureFilterError(`"${text}" is not a time of day: HH:MM, HH:MM:SS or HH:MM:SS.ffffff, from 00:00 to 23:59:59.999999`, position);
+    return { timeOfDay: ((hours * 60 + minutes) * 60 + seconds) * 1_000_000 + fractionMicros(clock[4]) };
+  }
+  const iso = ISO_MICROS.exec(text);
+  if (iso !== null) {
+    const ms = Date.parse(iso[1] + (iso[3] ?? ''));
+    if (!Number.isNaN(ms)) return { absolute: ms * 1000 + fractionMicros(iso[2]) };
+  } else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
     const ms = Date.parse(text);
     if (!Number.isNaN(ms)) return { absolute: ms * 1000 };
   }
-  throw new CaptureFilterError(`"${text}" is not a time: use +N with us, ms, s, m or h (after the capture's start), or an ISO 8601 time such as 2026-12-02T06:00:00Z`, position);
+  throw new CaptureFilterError(
+    `"${text}" is not a time: use +N with us, ms, s, m or h (after the capture's start), a time of day such as 12:00:01.250 (local time, on the day the capture started), or an ISO 8601 time such as 2026-12-02T06:00:00.000250Z`,
+    position,
+  );
 }
 
 function resolve(bound: TimeBound, startTime: number): number | null {
   if (bound === null) return null;
-  return 'absolute' in bound ? bound.absolute : startTime + bound.offset;
+  if ('absolute' in bound) return bound.absolute;
+  if ('offset' in bound) return startTime + bound.offset;
+  const midnight = new Date(Math.floor(startTime / 1000));
+  midnight.setHours(0, 0, 0, 0);
+  return midnight.getTime() * 1000 + bound.timeOfDay;
 }
 
 function isPayloadTerm(term: Term): boolean {

@@ -58,6 +58,21 @@ describe('the capture filter language', () => {
     expect(matching('"\\"temp\\""')).toEqual(['aToB']);
   });
 
+  it('takes a time of day (local, on the day the capture started) and ISO 8601 times to the microsecond', () => {
+    const startDay = new Date(START / 1000);
+    const localMidnight = new Date(startDay.getFullYear(), startDay.getMonth(), startDay.getDate()).getTime() * 1000;
+    const clock = (micros: number): string => {
+      const at = new Date(Math.floor(micros / 1000));
+      const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+      return `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}.${pad(micros % 1_000_000, 6)}`;
+    };
+    expect(parseCaptureFilter('time:00:00..23:59:59.999999').timeRange(START)).toEqual({ start: localMidnight, end: localMidnight + 86_400_000_000 - 1 });
+    expect(parseCaptureFilter('time:12:00:01.25..').timeRange(START)).toEqual({ start: localMidnight + 43_201_250_000, end: undefined });
+    expect(matching(`time:${clock(START + 5_000_000)}..${clock(START + 20_000_000)}`)).toEqual(['bToA', 'broadcast']);
+    expect(parseCaptureFilter('time:2026-12-02T06:00:05.000001Z..2026-12-02T06:00:05.25Z').timeRange(START)).toEqual({ start: START + 5_000_001, end: START + 5_250_000 });
+    expect(matching('time:2026-12-02T06:00:05.000001Z..')).toEqual(['broadcast', 'injected']);
+  });
+
   it('limits time relative to the start or absolutely, both ends included, and gives the range to an indexed read', () => {
     expect(matching('time:+5s..+20s')).toEqual(['bToA', 'broadcast']);
     expect(matching('time:..+1us')).toEqual(['aToB', 'join']);
@@ -130,6 +145,8 @@ describe('the capture filter language', () => {
       ['/abc', /no closing \//, 0],
       ['time:+5x..', /"\+5x" is not a time/, 5],
       ['time:5s', /START\.\.END/, 5],
+      ['time:24:00..', /not a time of day/, 5],
+      ['time:..12:60', /not a time of day/, 7],
       ['dst:', /needs a value/, 0],
       ['kind:reply,', /empty alternative/, 0],
       ['corr:-1', /not a number/, 0],
