@@ -2,6 +2,7 @@ import { ClosedError, RelayError, TimeoutError } from '../client/errors';
 import { RelayClient } from '../client/RelayClient';
 import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../protocol/frameCodec';
 import { PendingOperations } from '../protocol/PendingOperations';
+import { tapChunkOfTraffic } from '../protocol/tapChunk';
 import { HubEventStream, type HubEventStreamOptions } from '../hub/HubEventStream';
 import { PREVIEW_BYTES, type HubEvent, type HubSnapshot } from '../hub/hubEvents';
 import type { SearchablePayloads } from '../hub/PayloadStore';
@@ -204,6 +205,7 @@ export class AttachedHubBackend implements HubBackend {
       size: traffic.payload.length,
       preview: Uint8Array.prototype.slice.call(traffic.payload, 0, PREVIEW_BYTES),
       injected,
+      tap: tapChunkOfTraffic(traffic),
     });
   }
 

@@ -54,6 +54,14 @@ export interface WireModule {
   cmdline?: string[];
   /** A program on a plain listener (--plain): the framing it speaks instead of the protocol. */
   framing?: 'id-byte' | 'line';
+  /** The name of `uid` in /etc/passwd of the machine the backend runs on; only for modules of this machine's hub. */
+  user?: string;
+  /** A side of a tapped connection (--tap): the program that connected to the tap, or the server it forwards to. */
+  tap?: 'client' | 'upstream';
+  /** For a tap's client: the module ID of the upstream its connection is passed on to. */
+  tapUpstream?: string;
+  /** The hub of the bus the module is connected to, when the hub is federated (docs/FEDERATION.md). */
+  hub?: string;
   /** ms since the Unix epoch */
   connectedAt: number;
   stats: WireModuleStats;
@@ -69,6 +77,8 @@ export interface WireTotals {
   connectionsRejected: number;
   /** Refused by the access policy (--allow-uid, --allow-gid, --owner); absent from a hub that predates it. */
   connectionsNotPermitted?: number;
+  /** Connections closed because the hub-wide memory budget was used up; absent from a hub that predates it. */
+  budgetDisconnects?: number;
   messagesPerSecond: number;
   bytesPerSecond: number;
 }
@@ -87,6 +97,27 @@ export interface WireSnapshot {
   limits: { maxConnections: number; maxPayload: number; queueLimit: number; idleTimeoutMs: number; slowConsumerPolicy: string };
   /** Set when the backend shows a recording opened from a file rather than a live hub. */
   offline?: WireOffline | null;
+  /** Set when the hub is federated through NATS: its bus and its own name there (modules[].hub of the others differ). */
+  federation?: WireFederation | null;
+}
+
+export interface WireFederation {
+  bus: string;
+  /** This hub's name on the bus. */
+  hub: string;
+  connected: boolean;
+  /** "federated", or why not. */
+  status: string;
+}
+
+/** A chunk a tap passed on between two programs (PROTOCOL.md 15.3). */
+export interface WireTapChunk {
+  /** 'to-upstream': the client wrote it; 'to-client': the upstream server wrote it. */
+  direction: 'to-upstream' | 'to-client';
+  /** Where its first byte is in that direction's stream. */
+  offset: number;
+  /** A piece of a longer message, or one the end of the stream cut off. */
+  partial: boolean;
 }
 
 /**
@@ -220,6 +251,8 @@ export type WireEvent =
       /** base64 of the first bytes (at most 64) */
       preview: string;
       injected: boolean;
+      /** Set for a chunk a tap passed on. */
+      tap?: WireTapChunk;
     }
   | { type: 'join'; time: number; id: string; role: 'module' | 'monitor'; transport: string; listener: string }
   | { type: 'leave'; time: number; id: string; role: 'module' | 'monitor'; reason: string; code: number }

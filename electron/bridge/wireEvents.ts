@@ -1,6 +1,7 @@
 import type { HubEvent, HubSnapshot, ModuleInfo } from '../hub/hubEvents';
 import type { WireEvent, WireModule, WireSnapshot } from './contract';
 import type { HubBackendDescription } from './HubBackend';
+import { cachedUserName } from './userNames';
 
 /** A hub event as the contract carries it: plain JSON, the preview in base64. */
 export function toWireEvent(event: HubEvent): WireEvent {
@@ -17,6 +18,7 @@ export function toWireEvent(event: HubEvent): WireEvent {
         size: event.size,
         preview: Buffer.from(event.preview.buffer, event.preview.byteOffset, event.preview.byteLength).toString('base64'),
         injected: event.injected,
+        ...(event.tap !== undefined && { tap: { ...event.tap } }),
       };
     case 'join':
       return { type: 'join', time: event.time, id: event.id, role: event.role, transport: event.transport, listener: event.listener };
@@ -30,20 +32,23 @@ export function toWireEvent(event: HubEvent): WireEvent {
 }
 
 export function toWireSnapshot(snapshot: HubSnapshot, description: HubBackendDescription): WireSnapshot {
+  const federation = snapshot.federation;
   return {
     startedAt: snapshot.startedAt,
     now: snapshot.now,
     listeners: [...description.listeners],
     attachedTo: description.attachedTo,
     offline: description.offline ?? null,
-    modules: snapshot.modules.map(toWireModule),
-    monitors: snapshot.monitors.map(toWireModule),
+    federation: federation === undefined ? null : { bus: federation.bus, hub: federation.hub, connected: federation.connected, status: federation.status },
+    modules: snapshot.modules.map((info) => toWireModule(info, federation?.hub)),
+    monitors: snapshot.monitors.map((info) => toWireModule(info, federation?.hub)),
     totals: { ...snapshot.totals },
     limits: { ...snapshot.limits },
   };
 }
 
-function toWireModule(info: ModuleInfo): WireModule {
+/** `localHub`: this hub's name on its bus, when federated; a module of another hub has no user name here. */
+function toWireModule(info: ModuleInfo, localHub: string | undefined): WireModule {
   const { stats } = info;
   const module: WireModule = {
     id: info.id,
@@ -70,5 +75,11 @@ function toWireModule(info: ModuleInfo): WireModule {
   if (info.exe !== undefined) module.exe = info.exe;
   if (info.cmdline !== undefined) module.cmdline = info.cmdline;
   if (info.framing !== undefined) module.framing = info.framing;
+  if (info.tap !== undefined) module.tap = info.tap;
+  if (info.tapUpstream !== undefined) module.tapUpstream = info.tapUpstream;
+  if (info.hub !== undefined) module.hub = info.hub;
+  // A uid read on another host of the bus names nobody in this machine's /etc/passwd.
+  const user = info.uid !== undefined && (info.hub === undefined || info.hub === localHub) ? cachedUserName(info.uid) : null;
+  if (user !== null) module.user = user;
   return module;
 }

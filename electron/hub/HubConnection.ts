@@ -57,6 +57,8 @@ export interface PlainOrigin {
 export interface TapOrigin {
   /** 'client': a program that connected to the tap; 'upstream': the server the tap forwards to. */
   side: 'client' | 'upstream';
+  /** For a client: the module ID of the upstream its connection is passed on to. */
+  upstream?: string;
   /** Why nothing can be sent to it: the tap passes on only what the two programs write. */
   refuses: (sourceId: Buffer, payloadLength: number) => string | null;
 }

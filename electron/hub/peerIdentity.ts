@@ -10,6 +10,8 @@ export interface PeerIdentity {
   framing?: PlainFramingName;
   /** A side of a tapped connection (electron/hub/tap/): the program that connected to the tap, or the server it forwards to. */
   tap?: 'client' | 'upstream';
+  /** For a tap's client: the module ID of the upstream it is passed on to. */
+  tapUpstream?: string;
 }
 
 /** The identity recorded at accept (listeners.ts), with only the fields that are known. */
@@ -24,6 +26,7 @@ export function peerIdentity(origin: ConnectionOrigin): PeerIdentity {
   if (found?.cmdline !== undefined) identity.cmdline = found.cmdline;
   if (origin.plain !== undefined) identity.framing = origin.plain.framing;
   if (origin.tap !== undefined) identity.tap = origin.tap.side;
+  if (origin.tap?.upstream !== undefined) identity.tapUpstream = origin.tap.upstream;
   return identity;
 }
 
@@ -64,5 +67,6 @@ export function parseJoinDetail(detail: string): PeerIdentity {
   if (Array.isArray(object.cmdline) && object.cmdline.every((arg) => typeof arg === 'string')) identity.cmdline = object.cmdline;
   if (typeof object.framing === 'string' && Object.hasOwn(PLAIN_FRAMINGS, object.framing)) identity.framing = object.framing as PlainFramingName;
   if (object.tap === 'client' || object.tap === 'upstream') identity.tap = object.tap;
+  if (typeof object.tapUpstream === 'string') identity.tapUpstream = object.tapUpstream;
   return identity;
 }

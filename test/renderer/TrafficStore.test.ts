@@ -77,6 +77,18 @@ describe('TrafficStore ring buffer', () => {
     });
   });
 
+  it("keeps a tapped chunk's direction, offset and partial flag across the ring's growth; other rows have none", () => {
+    const store = new TrafficStore(5000);
+    const chunks: WireEvent[] = Array.from({ length: 3000 }, (_, i) => ({
+      ...messageEvent({ source: i % 2 ? 'server.sock' : 'curl[7]', destination: i % 2 ? 'curl[7]' : 'server.sock', payload: 'x' }),
+      tap: { direction: i % 2 ? 'to-client' : 'to-upstream', offset: 2 ** 40 + i, partial: i % 3 === 0 },
+    }));
+    store.append([...chunks, messageEvent({ source: 'A', destination: 'B' })]);
+    expect(store.row(0)?.tap).toEqual({ direction: 'to-upstream', offset: 2 ** 40, partial: true });
+    expect(store.row(2999)?.tap).toEqual({ direction: 'to-client', offset: 2 ** 40 + 2999, partial: false });
+    expect(store.row(3000)?.tap).toBeUndefined();
+  });
+
   it('turns join, leave, error and lost events into rows that say what happened', () => {
     const store = new TrafficStore(10);
     store.append([

@@ -121,7 +121,7 @@ export async function openTap(hub: RelayHub, options: TapOptions): Promise<TapHa
       }
       let connection: TappedConnection | null = null;
       const module = new TapModule(hub, id, (reason) => connection?.destroy(`closed by the hub: ${reason}`));
-      hub.attach(module, { ...origin, tap: { side: 'client', refuses: REFUSES_SENDS } });
+      hub.attach(module, { ...origin, tap: { side: 'client', upstream: upstreamModule.id, refuses: REFUSES_SENDS } });
       const refusal = await module.registered;
       pendingIds.delete(id);
       if (refusal !== null) {

@@ -8,9 +8,12 @@ export type StoredRow = RowFields & { source: number; destination: number };
 
 const INITIAL_ALLOCATION = 1024;
 const FLAG_INJECTED = 1;
+const FLAG_TAPPED = 2;
+const FLAG_TO_CLIENT = 4;
+const FLAG_PARTIAL = 8;
 
 /**
- * The newest `capacity` traffic rows in typed-array columns (about 110 bytes a row). Rows are
+ * The newest `capacity` traffic rows in typed-array columns (about 120 bytes a row). Rows are
  * numbered from 0 since the ring was created and numbers are never reused, so a number names a row
  * across evictions and clears. The columns start small and double up to the capacity.
  */
@@ -25,6 +28,8 @@ export class RowRing {
   private destinations = new Int32Array(0);
   private correlationIds = new Uint32Array(0);
   private sizes = new Float64Array(0);
+  /** A tapped chunk's offset in its direction's stream (FLAG_TAPPED). */
+  private tapOffsets = new Float64Array(0);
   private previewLengths = new Uint8Array(0);
   private previews = new Uint8Array(0);
   private notes: (string | undefined)[] = [];
@@ -67,7 +72,8 @@ export class RowRing {
     this.seqs[slot] = row.seq;
     this.times[slot] = row.timeMicros;
     this.kindCodes[slot] = row.kindCode;
-    this.flags[slot] = row.injected ? FLAG_INJECTED : 0;
+    this.flags[slot] = (row.injected ? FLAG_INJECTED : 0) | tapFlags(row.tap);
+    this.tapOffsets[slot] = row.tap?.offset ?? 0;
     this.sources[slot] = source;
     this.destinations[slot] = destination;
     this.correlationIds[slot] = row.correlationId >>> 0;
@@ -90,6 +96,10 @@ export class RowRing {
   }
   destinationAt(rowNumber: number): number {
     return this.destinations[this.slotOf(rowNumber)];
+  }
+  /** µs since the epoch. */
+  timeAt(rowNumber: number): number {
+    return this.times[this.slotOf(rowNumber)];
   }
   seqAt(rowNumber: number): number {
     return this.seqs[this.slotOf(rowNumber)];
@@ -119,6 +129,9 @@ export class RowRing {
       injected: (this.flags[slot] & FLAG_INJECTED) !== 0,
       preview: this.previews.slice(previewStart, previewStart + this.previewLengths[slot]),
       note: this.notes[slot] ?? null,
+      ...(this.flags[slot] & FLAG_TAPPED && {
+        tap: { direction: this.flags[slot] & FLAG_TO_CLIENT ? 'to-client' : 'to-upstream', offset: this.tapOffsets[slot], partial: (this.flags[slot] & FLAG_PARTIAL) !== 0 },
+      }),
     };
   }
 
@@ -178,6 +191,7 @@ export class RowRing {
     this.destinations = copy(this.destinations, (n) => new Int32Array(n));
     this.correlationIds = copy(this.correlationIds, (n) => new Uint32Array(n));
     this.sizes = copy(this.sizes, (n) => new Float64Array(n));
+    this.tapOffsets = copy(this.tapOffsets, (n) => new Float64Array(n));
     this.previewLengths = copy(this.previewLengths, (n) => new Uint8Array(n));
     this.previews = copy(this.previews, (n) => new Uint8Array(n), PREVIEW_BYTES);
     const notes: (string | undefined)[] = new Array(size);
@@ -186,6 +200,11 @@ export class RowRing {
     this.startSlot = 0;
     this.allocated = size;
   }
+}
+
+function tapFlags(tap: RowFields['tap']): number {
+  if (tap === undefined) return 0;
+  return FLAG_TAPPED | (tap.direction === 'to-client' ? FLAG_TO_CLIENT : 0) | (tap.partial ? FLAG_PARTIAL : 0);
 }
 
 function checkedCapacity(capacity: number): number {

@@ -269,6 +269,7 @@ export class TrafficStore extends VersionedStore {
       injected: stored.injected,
       preview: stored.preview,
       note: stored.note,
+      ...(stored.tap !== undefined && { tap: stored.tap }),
     };
   }
 

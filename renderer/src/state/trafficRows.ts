@@ -1,4 +1,4 @@
-import type { WireEvent } from '@contract';
+import type { WireEvent, WireTapChunk } from '@contract';
 import { base64ToBytes } from '../format/base64';
 import { decodeUtf8 } from '../format/utf8';
 import { type RowKind, rowKindCode } from './rowKinds';
@@ -27,6 +27,8 @@ export interface TrafficRow {
   preview: Uint8Array;
   /** What an error or system row says; null for messages. */
   note: string | null;
+  /** Set for a chunk a tap passed on: its direction, its offset in that direction's stream. */
+  tap?: WireTapChunk;
 }
 
 /** A row to store: what an event says, before its module IDs are interned. */
@@ -42,6 +44,7 @@ export interface RowInput {
   injected: boolean;
   preview: Uint8Array;
   note: string | null;
+  tap?: WireTapChunk;
 }
 
 export function systemRow(timeMicros: number, source: string | null, note: string, kind: RowKind = 'system', destination: string | null = null): RowInput {
@@ -64,6 +67,7 @@ export function rowFromEvent(event: WireEvent): RowInput {
           injected: event.injected,
           preview: base64ToBytes(event.preview),
           note: null,
+          ...(event.tap !== undefined && { tap: event.tap }),
         };
       case 'join':
         return systemRow(event.time, event.id, `joined (${event.transport} ${event.listener})`);
