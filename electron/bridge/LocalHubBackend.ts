@@ -2,11 +2,18 @@ import type { HubEvent, HubSnapshot } from '../hub/hubEvents';
 import type { SearchablePayloads } from '../hub/PayloadStore';
 import { listen, reachableByOthers, type HubListener, type ListenOptions } from '../hub/listeners';
 import { listenPlain, type PlainListenerSpec } from '../hub/plain/plainListener';
-import type { TapHandle, TapSpec } from '../hub/tap';
+import { addInPlaceTap, type InPlaceTap, type InPlaceTapSpec, type TapHandle, type TapSpec } from '../hub/tap';
 import { errorName } from '../protocol/protocol';
 import { HubCommandError, HubTimeoutError, RelayHub, type InjectOptions, type InProcessReply, type RelayHubOptions } from '../hub/RelayHub';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
+
+/** What a hub listens on besides its own addresses (`--plain`, `--tap`, `--tap-in-place`). */
+export interface ExtraListeners {
+  plain?: readonly PlainListenerSpec[];
+  taps?: readonly TapSpec[];
+  inPlace?: readonly InPlaceTapSpec[];
+}
 
 /** A hub running in this process, with the listeners that feed it. */
 export class LocalHubBackend implements HubBackend {
@@ -15,6 +22,8 @@ export class LocalHubBackend implements HubBackend {
   readonly plainListeners: HubListener[] = [];
   /** `--tap` taps (electron/hub/tap/), closed with the hub. */
   readonly taps: TapHandle[] = [];
+  /** `--tap-in-place` taps: each server's socket is put back when the backend closes. */
+  readonly inPlaceTaps: InPlaceTap[] = [];
 
   constructor(
     readonly hub: RelayHub,
@@ -25,15 +34,15 @@ export class LocalHubBackend implements HubBackend {
   }
 
   /**
-   * Starts a hub listening on every address. When one cannot be bound (ListenError, e.g. a live hub
-   * already serves it) everything opened so far is closed again and the error is rethrown.
+   * Starts a hub listening on every address, with its plain listeners and taps. When one cannot be
+   * opened (ListenError, e.g. a live hub already serves it; InPlaceError for a path that cannot be
+   * taken over) everything opened so far is closed again, in-place sockets put back, and the error is rethrown.
    */
   static async start(
     addresses: readonly SocketAddress[],
     hubOptions: RelayHubOptions = {},
     listenOptions: ListenOptions = {},
-    plain: readonly PlainListenerSpec[] = [],
-    taps: readonly TapSpec[] = [],
+    { plain = [], taps = [], inPlace = [] }: ExtraListeners = {},
   ): Promise<LocalHubBackend> {
     const hub = new RelayHub(hubOptions);
     const listeners: HubListener[] = [];
@@ -44,8 +53,10 @@ export class LocalHubBackend implements HubBackend {
       const nickWaitMs = Math.min(5000, (hubOptions.handshakeTimeoutMs ?? 10_000) / 2);
       for (const spec of plain) backend.plainListeners.push(await listenPlain(hub, spec, { ...listenOptions, nickWaitMs }));
       for (const spec of taps) backend.taps.push(await hub.addTap({ ...spec, mode: listenOptions.mode, warn: listenOptions.warn }));
+      for (const spec of inPlace) backend.inPlaceTaps.push(await addInPlaceTap(hub, spec.path, spec.framing, listenOptions.warn));
     } catch (err) {
-      await new LocalHubBackend(hub, [...listeners, ...backend.plainListeners]).close();
+      backend.listeners = [...listeners];
+      await backend.close();
       throw err;
     }
     backend.listeners = [...listeners];
@@ -134,6 +145,8 @@ export class LocalHubBackend implements HubBackend {
 
   /** Says BYE to every connection and lets it drain, then stops listening and removes the socket files. */
   async close(): Promise<void> {
+    // The servers' sockets go back first, so their new clients reach them rather than a closing hub.
+    await Promise.all(this.inPlaceTaps.map((held) => held.close()));
     await this.hub.close();
     await Promise.all([...this.listeners, ...this.plainListeners].map((listener) => listener.close()));
   }

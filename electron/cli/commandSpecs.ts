@@ -47,6 +47,13 @@ const hubFlags: Record<string, FlagSpec> = {
     description:
       'pass every connection made to LISTEN on to the server at UPSTREAM, unchanged both ways, and show both directions as messages (each connection and the server a module); each a path, @name or loopback tcp://HOST:PORT; ",framing=F" at the end sets its framing; repeatable (docs/PROTOCOL.md 15)',
   },
+  'tap-in-place': {
+    type: 'string',
+    multiple: true,
+    valueName: 'PATH',
+    description:
+      'tap the live server listening on the socket file PATH where it is: its socket is moved aside beside it, the tap listens at PATH with the same owner and mode, and exit (SIGINT/SIGTERM) puts it back; after a kill, relayscope tap --restore PATH does; ",framing=F" at the end sets its framing; repeatable',
+  },
   'tap-framing': {
     type: 'string',
     valueName: 'raw|lines|u32be|http',

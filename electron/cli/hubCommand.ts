@@ -1,5 +1,5 @@
 import { LocalHubBackend } from '../bridge/LocalHubBackend';
-import { hubSetupFromFlags, tapAnnouncement } from '../serve/hubSetup';
+import { hubSetupFromFlags, inPlaceAnnouncement, tapAnnouncement } from '../serve/hubSetup';
 import { CommandError, type FlagValues } from './args';
 import { clockMillis, formatBytes } from './format';
 import type { Recording } from '../hub/RelayHub';
@@ -7,15 +7,17 @@ import { boundedLogWriter, note, untilSignal, writeOut } from './io';
 
 /** Runs a hub on every requested address until SIGINT or SIGTERM; returns the exit code. */
 export async function runHub(flags: FlagValues): Promise<number> {
-  const { addresses, plain, taps, hubOptions, mode } = hubSetupFromFlags(flags);
+  const setup = hubSetupFromFlags(flags);
+  const { addresses, plain, hubOptions, mode } = setup;
   // Registered before anything listens, so a signal during startup still closes what was opened.
   const stop = untilSignal();
   const log = boundedLogWriter();
-  const backend = await LocalHubBackend.start(addresses, { ...hubOptions, log: (line) => log(`${clockMillis()} ${line}\n`) }, { mode, warn: (line) => note(`warning: ${line}`) }, plain, taps);
+  const backend = await LocalHubBackend.start(addresses, { ...hubOptions, log: (line) => log(`${clockMillis()} ${line}\n`) }, { mode, warn: (line) => note(`warning: ${line}`) }, setup);
   // Announced only once every address is bound, so a hub that fails to start never claimed to listen.
   for (const listener of backend.describe().listeners) writeOut(`relayscope hub listening on ${listener}\n`);
   for (const [i, listener] of backend.plainListeners.entries()) writeOut(`relayscope hub listening on ${listener.description} for ${plain[i].framing} programs\n`);
   for (const tap of backend.taps) writeOut(`${tapAnnouncement(tap)}\n`);
+  for (const held of backend.inPlaceTaps) writeOut(`${inPlaceAnnouncement(held)}\n`);
   const recording = await startRecording(flags, backend);
 
   await stop;

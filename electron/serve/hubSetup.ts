@@ -7,7 +7,7 @@ import { moduleIdProblem } from '../protocol/moduleIdRules';
 import { maxFrameLength } from '../protocol/protocol';
 import { type PlainListenerSpec, parsePlainSpec } from '../hub/plain/plainListener';
 import type { RelayHubOptions } from '../hub/RelayHub';
-import { parseTapSpec, TAP_FRAMINGS, type TapHandle, type TapSpec } from '../hub/tap';
+import { type InPlaceTap, type InPlaceTapSpec, parseInPlaceSpec, parseTapSpec, TAP_FRAMINGS, type TapHandle, type TapSpec } from '../hub/tap';
 import { AddressError, defaultSocket, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { parseIdList, UnknownIdError } from '../sockets/userDatabase';
 
@@ -25,6 +25,7 @@ export const HUB_ONLY_FLAGS = [
   'slow-consumer',
   'plain',
   'tap',
+  'tap-in-place',
   'tap-framing',
   'allow-uid',
   'allow-gid',
@@ -43,6 +44,8 @@ export interface HubSetup {
   plain: PlainListenerSpec[];
   /** `--tap LISTEN=UPSTREAM`: connections to pass on to an existing server and watch (electron/hub/tap/). */
   taps: TapSpec[];
+  /** `--tap-in-place PATH`: existing servers' socket files to take over and put back on exit (electron/hub/tap/inPlace.ts). */
+  inPlace: InPlaceTapSpec[];
   hubOptions: RelayHubOptions;
   /** File mode of socket paths. */
   mode: number | undefined;
@@ -84,11 +87,19 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
     if (err instanceof AddressError) throw flags.usage(`--tap: ${err.message}`);
     throw err;
   }
+  let inPlace: InPlaceTapSpec[];
+  try {
+    inPlace = flags.strings('tap-in-place').map((text) => parseInPlaceSpec(text, tapFraming));
+  } catch (err) {
+    if (err instanceof AddressError) throw flags.usage(`--tap-in-place: ${err.message}`);
+    throw err;
+  }
 
   return {
     addresses,
     plain,
     taps,
+    inPlace,
     mode,
     hubOptions: { maxConnections, maxPayload, queueLimit, idleTimeoutMs, handshakeTimeoutMs, takeoverProbeMs, memoryBudget, slowConsumerPolicy, token, access, federation },
   };
@@ -97,6 +108,11 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
 /** The line `hub` and `serve` print for a tap once it listens. */
 export function tapAnnouncement(tap: TapHandle): string {
   return `relayscope hub tapping ${tap.upstream} (module ${tap.upstreamId}) for clients on ${tap.listen}, framing ${tap.framing}`;
+}
+
+/** The line `hub` and `serve` print for an in-place tap once it holds the path. */
+export function inPlaceAnnouncement(held: InPlaceTap): string {
+  return `relayscope hub tapping ${held.path} in place (module ${held.tap.upstreamId}), framing ${held.tap.framing}: its server's socket is at ${held.asidePath} until this hub exits`;
 }
 
 /** `--allow-uid LIST`, `--allow-gid LIST` (each repeatable, names or numbers) and `--owner ID=USER`; undefined when none is given. */

@@ -12,7 +12,7 @@ import { ListenError } from '../hub/listeners';
 import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BrowserModeServer } from './BrowserModeServer';
 import { loadPageTokenFile } from './pageTokenFile';
-import { HUB_ONLY_FLAGS, hubSetupFromFlags, tapAnnouncement } from './hubSetup';
+import { HUB_ONLY_FLAGS, hubSetupFromFlags, inPlaceAnnouncement, tapAnnouncement } from './hubSetup';
 
 /** dist/renderer, from dist/electron/serve where this file runs. */
 const RENDERER_DIR = path.resolve(__dirname, '..', '..', 'renderer');
@@ -84,9 +84,17 @@ interface StartedBackend {
 async function startHub(flags: FlagValues, log: (line: string) => void): Promise<StartedBackend | null> {
   const setup = hubSetupFromFlags(flags);
   try {
-    const backend = await LocalHubBackend.start(setup.addresses, { ...setup.hubOptions, log }, { mode: setup.mode, warn: (line) => note(`warning: ${line}`) }, setup.plain, setup.taps);
+    const backend = await LocalHubBackend.start(setup.addresses, { ...setup.hubOptions, log }, { mode: setup.mode, warn: (line) => note(`warning: ${line}`) }, setup);
     const plain = backend.plainListeners.map((listener, i) => `relayscope hub listening on ${listener.description} for ${setup.plain[i].framing} programs`);
-    return { backend, announcements: [...backend.describe().listeners.map((listener) => `relayscope hub listening on ${listener}`), ...plain, ...backend.taps.map(tapAnnouncement)] };
+    return {
+      backend,
+      announcements: [
+        ...backend.describe().listeners.map((listener) => `relayscope hub listening on ${listener}`),
+        ...plain,
+        ...backend.taps.map(tapAnnouncement),
+        ...backend.inPlaceTaps.map(inPlaceAnnouncement),
+      ],
+    };
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     const live = await firstLiveHub(setup.addresses);

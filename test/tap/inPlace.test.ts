@@ -8,69 +8,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup } from '../support/cleanup';
-import { CliProcesses, ensureFreshBuild } from '../support/cliProcess';
+import { describe, expect, it } from 'vitest';
+import { cliHarness } from '../support/cliHarness';
 import { runToCompletion } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
-import { concurrentClients, type EchoServer, lineClient, startEchoServer } from './tapPeers';
+import { escapeRegExp, exchange, expectOnly, liveServer, socketIdentity as identity } from './liveSocket';
+import { concurrentClients, lineClient } from './tapPeers';
 
-const cleanup = new Cleanup();
-const cli = new CliProcesses();
-/** An owner the test process is not (it runs as root, the only user that may give a socket another owner). */
-const OTHER = { uid: 65534, gid: 65534 };
-const asRoot = process.getuid?.() === 0;
-
-beforeAll(async () => {
-  await ensureFreshBuild();
-}, 180_000);
-
-afterEach(async () => {
-  await cli.stopAll();
-  await cleanup.run();
-});
-
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-interface Identity {
-  ino: number;
-  mode: number;
-  uid: number;
-  gid: number;
-}
-
-function identity(file: string): Identity {
-  const stat = fs.lstatSync(file);
-  expect(stat.isSocket()).toBe(true);
-  return { ino: stat.ino, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
-}
-
-/** A live echo server whose socket has mode 0660 and, when we are root, another user as owner. */
-async function liveServer(): Promise<{ dir: string; socket: string; server: EchoServer; original: Identity }> {
-  const dir = makeTempDir('rs-inplace-');
-  cleanup.add(() => removeTempDir(dir));
-  const socket = path.join(dir, 'server.sock');
-  const server = await startEchoServer(cleanup, socket);
-  fs.chmodSync(socket, 0o660);
-  if (asRoot) fs.chownSync(socket, OTHER.uid, OTHER.gid);
-  return { dir, socket, server, original: identity(socket) };
-}
-
-/** Sends `line` on an open lineClient connection and waits for its echo. */
-async function exchange(client: ReturnType<typeof lineClient>, line: string): Promise<void> {
-  client.child.stdin?.write(`${line}\n`);
-  await waitUntil(() => client.stdout().includes(`echo ${line}\n`), `the echo of "${line}"`);
-}
-
-/** The directory holds only these names (no socket left aside, no staging file). */
-function expectOnly(dir: string, names: string[]): void {
-  expect(fs.readdirSync(dir).sort()).toEqual([...names].sort());
-}
+const { cli, cleanup } = cliHarness();
 
 describe('tapping a live server in place', () => {
   it('tap --in-place: earlier clients are untouched, new ones are tapped and monitored, SIGTERM puts the socket back exactly', async () => {
-    const { dir, socket, server, original } = await liveServer();
+    const { dir, socket, server, original } = await liveServer(cleanup);
     const earlier = lineClient(cleanup, socket);
     await waitUntil(() => earlier.stdout().includes('connected\n'), 'the earlier client to connect');
     await exchange(earlier, 'before');
@@ -113,7 +63,7 @@ describe('tapping a live server in place', () => {
   });
 
   it('tap --in-place killed with SIGKILL: a new tap is refused with the restore command, which puts the socket back exactly', async () => {
-    const { dir, socket, original } = await liveServer();
+    const { dir, socket, original } = await liveServer(cleanup);
     const earlier = lineClient(cleanup, socket);
     await waitUntil(() => earlier.stdout().includes('connected\n'), 'the earlier client to connect');
 
