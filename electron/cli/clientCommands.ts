@@ -2,7 +2,7 @@ import { RelayClient, type RelayError, type ReceivedMessage, type RelayClientOpt
 import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../protocol/frameCodec';
 import { moduleIdProblem } from '../protocol/moduleId';
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
-import { PREVIEW_BYTES, type HubSnapshot, type ModuleInfo } from '../hub/hubEvents';
+import { type FederationStatus, PREVIEW_BYTES, type HubSnapshot, type ModuleInfo } from '../hub/hubEvents';
 import { AddressError, defaultSocket, formatSocketAddress, parseSocketAddress } from '../sockets/socketAddress';
 import { CommandError, type FlagValues } from './args';
 import { clockMicros, escapeBytes, formatBytes, formatDuration, formatRate, formatTable, hexBytes, isoMicros, utf8OrNull } from './format';
@@ -297,8 +297,10 @@ export async function runList(flags: FlagValues): Promise<number> {
 // From the module's side, as a user reads them: the hub's "in" counters are what the module sent,
 // its "out" counters what the module received.
 // PID, UID and COMMAND: who is behind the connection, as the hub read it at accept (blank where it could not).
-const TABLE_HEADERS = ['ID', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED', 'PID', 'UID', 'COMMAND'];
-const NUMERIC_COLUMNS = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+const TABLE_HEADERS = ['ID', 'HUB', 'TRANSPORT', 'CONNECTED', 'SENT', 'RECEIVED', 'BYTES SENT', 'BYTES RECEIVED', 'ERRORS', 'DROPS', 'QUEUED', 'MSG/S SENT/RECEIVED', 'PID', 'UID', 'COMMAND'];
+const NUMERIC_COLUMNS = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+/** The HUB column, shown only for a hub on a bus (docs/FEDERATION.md). */
+const HUB_COLUMN = 1;
 /** Characters of a command line shown in the table; --format json has all the hub kept. */
 const COMMAND_COLUMN_CHARS = 60;
 
@@ -309,6 +311,7 @@ function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
     const { stats } = info;
     return [
       info.role === 'monitor' ? `${info.id} (monitor)` : info.id,
+      info.hub ?? snapshot.federation?.hub ?? '',
       info.framing === undefined ? info.transport : `${info.transport} (${info.framing})`,
       formatDuration(snapshot.now - info.connectedAt),
       String(stats.messagesIn),
@@ -324,13 +327,25 @@ function snapshotTable(snapshot: HubSnapshot, selfId: string): string[] {
       commandCell(info),
     ];
   };
-  const rows = [...snapshot.modules, ...monitors].map(row);
+  const federated = snapshot.federation !== undefined;
+  const columns = (cells: string[]): string[] => (federated ? cells : cells.filter((_, i) => i !== HUB_COLUMN));
+  const numeric = new Set([...NUMERIC_COLUMNS].map((i) => (federated ? i : i - 1)));
+  const rows = [...snapshot.modules, ...monitors].map((info) => columns(row(info)));
   const { totals } = snapshot;
   const summary =
     `total: ${plural(snapshot.modules.length, 'module')}, ${plural(monitors.length, 'other monitor')}; ` +
     `${plural(totals.messages, 'message')} (${formatBytes(totals.bytes)}) relayed, ${plural(totals.errors, 'error')}, ${plural(totals.drops, 'drop')}, ` +
     `${formatRate(totals.messagesPerSecond)} msg/s; hub up ${formatDuration(snapshot.now - snapshot.startedAt)}`;
-  return [...(rows.length === 0 ? ['no modules are connected'] : formatTable(TABLE_HEADERS, rows, NUMERIC_COLUMNS)), summary];
+  const table = rows.length === 0 ? ['no modules are connected'] : formatTable(columns(TABLE_HEADERS), rows, numeric);
+  return [...table, summary, ...(snapshot.federation === undefined ? [] : [busLine(snapshot.federation)])];
+}
+
+/** Whether the hub is on its bus now, and which other hubs it hears. */
+function busLine(federation: FederationStatus): string {
+  const others = federation.hubs.length === 0 ? 'no other hubs' : `other hubs: ${federation.hubs.map((hub) => `${hub.name} (${plural(hub.modules, 'module')})`).join(', ')}`;
+  return federation.connected
+    ? `bus ${federation.bus}: hub ${federation.hub}, federated via NATS at ${federation.url}; ${others}`
+    : `bus ${federation.bus}: hub ${federation.hub} is NOT federated: ${federation.status}; only its own modules are listed`;
 }
 
 /** The peer's command line (or executable), escaped onto one line and cut to COMMAND_COLUMN_CHARS. */

@@ -5,16 +5,9 @@ import { Cleanup } from '../support/cleanup';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
 import { allSee, client, federated, startBusHub } from './busFixture';
-import { NATS_SERVER, startNatsServer } from './natsServer';
+import { freedPort, NATS_SERVER, startNatsServer } from './natsServer';
 
 const describeWithNats = NATS_SERVER === null ? describe.skip : describe;
-
-/** A port nothing listens on: a server started there and stopped again. */
-async function freedPort(dir: string): Promise<number> {
-  const server = await startNatsServer({ dir });
-  await server.stop();
-  return server.port;
-}
 
 describeWithNats(NATS_SERVER === null ? 'bus faults — skipped: needs nats-server' : 'bus faults with a real nats-server', () => {
   let dir = '';

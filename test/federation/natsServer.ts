@@ -74,3 +74,10 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     },
   };
 }
+
+/** A port nothing listens on: a server started there and stopped again (to start one there later). */
+export async function freedPort(dir: string): Promise<number> {
+  const server = await startNatsServer({ dir });
+  await server.stop();
+  return server.port;
+}

@@ -97,9 +97,10 @@ export class Federation implements BusRoute {
         },
       });
     }
+    const changed = !this.connected;
     this.connected = true;
     this.statusText = 'federated';
-    this.hub.log(`federated: hub ${this.hubName} on bus ${this.bus} via NATS at ${this.options.url}`);
+    if (changed) this.statusChanged();
     this.publishPresence({ op: 'hello', hub: this.hubName, epoch: this.epoch });
     this.announce();
   }
@@ -109,8 +110,13 @@ export class Federation implements BusRoute {
     const wasConnected = this.connected;
     this.connected = false;
     this.statusText = reason;
-    this.hub.log(`NOT federated: ${reason}; modules of this hub are served, other hubs cannot be reached`);
+    this.statusChanged();
     if (wasConnected) for (const remote of [...this.hubs.values()]) this.dropHub(remote, `this hub lost its NATS connection: ${reason}`);
+  }
+
+  /** One line on the hub's log for each change of state (not for each retry: the reason rarely changes between them). */
+  private statusChanged(): void {
+    this.hub.log(this.connected ? `federated: hub ${this.hubName} on bus ${this.bus} via NATS at ${this.options.url}` : `not federated: ${this.statusText}; local modules are served, retrying`);
   }
 
   /** A callback of the NATS client must not throw into it: what fails is logged, the hub carries on. */
