@@ -1,7 +1,9 @@
 /**
- * The real programs the tap tests put a tap between: a python3 echo server on a Unix socket and
- * python3 clients, each a separate process that reports what it saw on standard output, one line per event.
+ * The real programs the tap tests put a tap between: a python3 echo server and a python3 HTTP server
+ * on Unix sockets, and python3 clients, each a separate process that reports what it saw on standard
+ * output, one line per event.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Cleanup } from '../support/cleanup';
 import { spawnTracked, type TrackedChild } from '../support/processes';
@@ -162,4 +164,63 @@ s.close()
 
 export function lineClient(cleanup: Cleanup, socketPath: string): TrackedChild {
   return spawnTracked(cleanup, 'python3', ['-c', LINE_CLIENT, socketPath]);
+}
+
+/** Bytes of every HTTP response body: more than one read, so the cutter must join them into one message. */
+const HTTP_BODY_BYTES = 300_000;
+
+/**
+ * An HTTP server on a Unix socket, from python3's standard library (socketserver.UnixStreamServer and
+ * http.server.BaseHTTPRequestHandler), answering every GET with httpBody(path) and Content-Length.
+ * `protocol` is the version it answers with: HTTP/1.0 closes each connection after one response,
+ * HTTP/1.1 keeps it open. Prints "listening", then "served CONNECTION REQUEST-LINE" per request.
+ */
+const HTTP_SERVER = `
+import hashlib, socketserver, sys
+from http.server import BaseHTTPRequestHandler
+def body_for(path):
+    out, block = b"", path.encode()
+    while len(out) < ${HTTP_BODY_BYTES}:
+        block = hashlib.sha256(block).digest(); out += block
+    return out[:${HTTP_BODY_BYTES}]
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = sys.argv[2]
+    connections = 0
+    def setup(self):
+        super().setup()
+        Handler.connections += 1
+        self.number = Handler.connections
+    def do_GET(self):
+        body = body_for(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        print("served %d %s" % (self.number, self.requestline), flush=True)
+    def log_message(self, *args):
+        pass
+server = socketserver.UnixStreamServer(sys.argv[1], Handler)
+print("listening", flush=True)
+server.serve_forever()
+`;
+
+/** What the HTTP server answers to a GET of `path`: a SHA-256 chain from the path, binary bytes of every value. */
+export function httpBody(path: string): Buffer {
+  const blocks: Buffer[] = [];
+  let block = Buffer.from(path);
+  for (let length = 0; length < HTTP_BODY_BYTES; length += block.length) {
+    block = createHash('sha256').update(block).digest();
+    blocks.push(block);
+  }
+  return Buffer.concat(blocks).subarray(0, HTTP_BODY_BYTES);
+}
+
+export async function startHttpServer(cleanup: Cleanup, socketPath: string, protocol: 'HTTP/1.0' | 'HTTP/1.1'): Promise<TrackedChild> {
+  const child = spawnTracked(cleanup, 'python3', ['-c', HTTP_SERVER, socketPath, protocol]);
+  cleanup.add(() => fs.rmSync(socketPath, { force: true }));
+  await waitUntil(() => child.stdout().includes('listening\n') || child.child.exitCode !== null, 'the python HTTP server to listen');
+  if (!child.stdout().includes('listening\n')) throw new Error(`python HTTP server failed: ${child.stderr()}`);
+  return child;
 }
