@@ -2,6 +2,7 @@ import { RelayClient, type RelayError, type ReceivedMessage, type RelayClientOpt
 import { monitorDroppedCount, type EventFrame, type TrafficFrame } from '../protocol/frameCodec';
 import { moduleIdProblem } from '../protocol/moduleId';
 import { errorName, HubEventCode, MESSAGE_KIND_NAMES, MessageKind } from '../protocol/protocol';
+import { tapChunkOfTraffic } from '../protocol/tapChunk';
 import { type FederationStatus, PREVIEW_BYTES, type HubSnapshot, type ModuleInfo } from '../hub/hubEvents';
 import { AddressError, defaultSocket, formatSocketAddress, parseSocketAddress } from '../sockets/socketAddress';
 import { CommandError, type FlagValues } from './args';
@@ -207,11 +208,18 @@ function kindLabel(kind: number, correlationId: number): string {
   return kind === MessageKind.REQUEST || kind === MessageKind.REPLY ? `${name}#${correlationId}` : name;
 }
 
-/** "12:00:01.123456 A -> B unicast 5B hello" */
+/**
+ * "12:00:01.123456 A -> B unicast 5B hello"; a chunk a tap passed on says its direction and where it
+ * starts in that direction's stream instead of a kind: "curl[4123] -> api.sock to-upstream offset 0 78B GET / HTTP/1.1…",
+ * with "partial" after the size for a piece of a message.
+ */
 function trafficLine(traffic: TrafficFrame): string {
   const preview = escapeBytes(traffic.payload.subarray(0, PREVIEW_BYTES)) + (traffic.payload.length > PREVIEW_BYTES ? '…' : '');
   const destination = traffic.destination === '' ? '*' : traffic.destination;
-  return `${clockMicros(traffic.timestampMicros)} ${traffic.source} -> ${destination} ${kindLabel(traffic.kind, traffic.correlationId)} ${traffic.payload.length}B ${preview}`.trimEnd();
+  const tap = tapChunkOfTraffic(traffic);
+  const what = tap === undefined ? kindLabel(traffic.kind, traffic.correlationId) : `${tap.direction} offset ${tap.offset}`;
+  const size = `${traffic.payload.length}B${tap?.partial ? ' partial' : ''}`;
+  return `${clockMicros(traffic.timestampMicros)} ${traffic.source} -> ${destination} ${what} ${size} ${preview}`.trimEnd();
 }
 
 function trafficJson(traffic: TrafficFrame): string {
@@ -223,6 +231,7 @@ function trafficJson(traffic: TrafficFrame): string {
     source: traffic.source,
     destination: traffic.destination === '' ? null : traffic.destination,
     correlationId: traffic.correlationId,
+    tap: tapChunkOfTraffic(traffic),
     size: traffic.payload.length,
     text: utf8OrNull(traffic.payload),
     base64: traffic.payload.toString('base64'),

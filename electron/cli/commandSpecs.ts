@@ -151,7 +151,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'print every message relayed and every hub event',
     synopsis: '[--format text|json]',
     flags: {
-      format: { type: 'string', valueName: 'text|json', description: 'text: "TIME SRC -> DST kind size preview" (* is a broadcast); json: one object per line' },
+      format: {
+        type: 'string',
+        valueName: 'text|json',
+        description:
+          'text: "TIME SRC -> DST kind size preview" (* is a broadcast; a tapped chunk has "to-upstream offset N" or "to-client offset N" for its kind, and "partial" after the size of a piece); json: one object per line, a tapped chunk\'s with tap: {direction, offset, partial}',
+      },
       socket: socketFlag,
       token: tokenFlag,
       'token-file': tokenFileFlag,
