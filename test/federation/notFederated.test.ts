@@ -55,5 +55,12 @@ describeWithNats(NATS_SERVER === null ? 'the not-federated line — skipped: nee
     // The client's reconnection attempts go on; the line is not repeated for them.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(notFederatedLines(hub.stdout)).toHaveLength(2);
+
+    // Ctrl-C while NATS is away: the hub's goodbye has no server to be flushed to, and the hub must
+    // not wait for one (it took 11 s, the client's reconnection, before close stopped waiting).
+    hub.signal('SIGINT');
+    const exit = await hub.waitForExit(5000);
+    expect(exit.code).toBe(0);
+    expect(hub.stdout).toContain('relayscope hub stopped');
   }, 90_000);
 });

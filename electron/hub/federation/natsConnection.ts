@@ -2,6 +2,8 @@ import type { ConnectionOptions, credsAuthenticator, NatsConnection } from '@nat
 
 /** The first retry after a failed connect or a lost connection, doubled up to maxRetryMs. */
 const FIRST_BACKOFF_MS = 500;
+/** How long closing waits for what was published to reach a server that is there; a hub's shutdown must not wait longer. */
+const CLOSE_FLUSH_MS = 1000;
 
 export interface NatsConnectionOptions {
   url: string;
@@ -29,6 +31,8 @@ type NatsModule = typeof import('@nats-io/transport-node') & { credsAuthenticato
  */
 export class KeptNatsConnection {
   private nc: NatsConnection | null = null;
+  /** Connected now (not between a loss and the reconnection). */
+  private up = false;
   private closed = false;
   private backoffMs = FIRST_BACKOFF_MS;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -91,11 +95,13 @@ export class KeptNatsConnection {
       }
       this.nc = nc;
       this.backoffMs = FIRST_BACKOFF_MS;
+      this.up = true;
       this.events.up(nc);
       const watching = this.watch(nc);
       const error = await nc.closed();
       await watching;
       this.nc = null;
+      this.up = false;
       if (this.closed) return;
       // The client gave up (e.g. refused credentials): start over with a new one.
       this.events.down(`the NATS connection closed${error ? `: ${error.message}` : ''}`);
@@ -106,10 +112,12 @@ export class KeptNatsConnection {
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
       if (this.closed) return;
+      if (status.type === 'disconnect' || status.type === 'staleConnection') this.up = false;
       if (status.type === 'disconnect') this.events.down(`lost the NATS connection to ${status.server}; reconnecting`);
       else if (status.type === 'staleConnection') this.events.down(`the NATS server at ${this.options.url} stopped answering; reconnecting`);
       else if (status.type === 'reconnect') {
         this.backoffMs = FIRST_BACKOFF_MS;
+        this.up = true;
         this.events.up(nc);
       }
     }
@@ -123,7 +131,11 @@ export class KeptNatsConnection {
     });
   }
 
-  /** Flushes what was published (so a last message reaches the server) and closes. */
+  /**
+   * Flushes what was published (so a last message, the hub's bye, reaches the server) and closes.
+   * Without a server there is nothing to flush to: the client would wait for a reconnection, and
+   * the hub's shutdown with it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
@@ -131,8 +143,15 @@ export class KeptNatsConnection {
     const nc = this.nc;
     this.nc = null;
     if (nc !== null && !nc.isClosed()) {
-      await nc.flush().catch(() => {});
-      await nc.close().catch(() => {});
+      if (this.up) await withinMs(nc.flush(), CLOSE_FLUSH_MS);
+      await withinMs(nc.close(), CLOSE_FLUSH_MS);
     }
   }
+}
+
+/** Waits for `promise` (its failure ignored) but no longer than `ms`. */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
