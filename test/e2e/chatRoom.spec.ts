@@ -35,8 +35,9 @@ test('three TCP users chat through --plain line, a fourth hears "too many users"
     const users = { alice: join('alice'), bob: join('bob'), dave: join('dave') };
 
     for (const [name, user] of Object.entries(users)) {
-      // The pid is the socat process's own: found from /proc/net/tcp and its descriptors, shown after the transport.
-      await expect(ui.moduleRow(name).locator('td').nth(1)).toHaveText(new RegExp(`^tcp 127\\.0\\.0\\.1:\\d+ ${user.child.pid}$`));
+      // The pid is the socat process's own, found from /proc/net/tcp and its descriptors: the process column names it, the transport column has the peer's address.
+      await expect(ui.moduleRow(name).locator('td').nth(1)).toHaveText(new RegExp(`^socat ${user.child.pid} · `));
+      await expect(ui.moduleRow(name).locator('td').nth(2)).toHaveText(/^tcp 127\.0\.0\.1:\d+$/);
     }
 
     for (const [name, user] of Object.entries(users)) user.child.stdin?.write(`hello from ${name}\n`);

@@ -14,6 +14,7 @@ import { ConversationFacts } from './ConversationFacts';
 import { CopyAsControl } from './CopyAsControl';
 import type { ComposerDraft } from './InjectComposer';
 import { conversationPeers } from './RowMenu';
+import { TapFacts } from './TapFacts';
 
 // What the views render of a large payload; copying always takes all of it.
 const HEX_DISPLAY_BYTES = 64 * 1024;
@@ -132,6 +133,7 @@ export function DetailPane({
               {row.injected ? ' · injected' : ''}
             </dd>
             <ConversationFacts store={store} row={row} onSelect={onSelect} />
+            <TapFacts row={row} bytes={bytes} />
           </>
         )}
       </dl>

@@ -1,16 +1,7 @@
 import type { WireModule } from '@contract';
 import { formatDuration } from '../format/timeFormat';
 import { ConfirmDialog } from './ConfirmDialog';
-
-/** Who the module is, as far as the hub knows: transport, peer address, the process's pid and uid. */
-export function describeModuleProcess(module: WireModule | null): string {
-  if (module === null) return 'no details from the hub yet';
-  const parts = [module.transport];
-  if (module.peer !== undefined) parts.push(module.peer);
-  if (module.pid !== undefined) parts.push(`pid ${module.pid}`);
-  if (module.uid !== undefined) parts.push(`uid ${module.uid}`);
-  return parts.join(', ');
-}
+import { describeModuleProcess } from './ModuleIdentity';
 
 /** The one question before a kick, naming the module and the process behind it. */
 export function KickConfirmation({ id, module, now, onConfirm, onCancel }: { id: string; module: WireModule | null; now: number; onConfirm: () => void; onCancel: () => void }) {

@@ -6,14 +6,20 @@ import type { ModuleDirectory, ModuleEntry } from '../state/ModuleDirectory';
 import { moduleColor } from '../state/moduleColors';
 import type { BackendTransport } from '../transport/BackendTransport';
 import { EmptyState } from './EmptyState';
-import { describeModuleProcess, KickConfirmation } from './KickConfirmation';
+import { KickConfirmation } from './KickConfirmation';
+import { FramingBadge, HubCell, isRemote, ModuleDetail, ModuleProcess } from './ModuleIdentity';
+import { RefusalCounts } from './RefusalCounts';
+import './modules.css';
 
 interface KickState {
   busy: boolean;
   error: string | null;
 }
 
-const COLUMN_COUNT = 10;
+/** Without the hub column, shown only on a federated bus. */
+const BASE_COLUMN_COUNT = 11;
+/** A departed module's reason takes the place of its live columns: rates, queue, drops, errors and kick. */
+const DEPARTURE_SPAN = 5;
 
 // The hub counts from its side ("in" = what it read from the module); people read a module's row from the module's side.
 const SENT_TITLE = "Messages and payload bytes this module sent to the hub (the hub's 'in' counters)";
@@ -36,7 +42,12 @@ export function ModulesPanel({
   useSyncExternalStore(directory.subscribe, directory.getVersion);
   const [kicks, setKicks] = useState<ReadonlyMap<string, KickState>>(new Map());
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [opened, setOpened] = useState<string | null>(null);
   const entries = directory.entries();
+  const localHub = snapshot?.federation?.hub ?? null;
+  // The hub column is for a bus: a hub alone, or federated with no other hub's modules yet, has one hub.
+  const showHub = entries.some((entry) => isRemote(entry.module, localHub));
+  const columns = BASE_COLUMN_COUNT + (showHub ? 1 : 0);
   const connectedCount = entries.filter((entry) => entry.departure === null).length;
   const hubDown = hubLink?.status === 'down';
 
@@ -60,6 +71,7 @@ export function ModulesPanel({
             hub unreachable since {formatClock(hubLink.since)}
           </span>
         )}
+        {snapshot !== null && snapshot.offline == null && <RefusalCounts totals={snapshot.totals} />}
         <span className="spacer" />
         <button type="button" disabled={directory.departedCount === 0} onClick={() => directory.clearDeparted()}>
           clear departed{directory.departedCount > 0 ? ` (${directory.departedCount})` : ''}
@@ -75,8 +87,10 @@ export function ModulesPanel({
               <table className="data-table modules-table">
                 <thead>
                   <tr>
-                    <th>ID</th>
+                    <th title="Click an ID for everything the hub knows of the module">ID</th>
+                    <th title="The process behind the connection, as the kernel told the hub at accept (SO_PEERCRED, /proc): executable, pid, user">process</th>
                     <th>transport</th>
+                    {showHub && <th title="The hub of the bus the module is connected to">hub</th>}
                     <th>connected</th>
                     <th className="num" title={SENT_TITLE}>
                       sent
@@ -101,7 +115,17 @@ export function ModulesPanel({
                 </thead>
                 <tbody>
                   {entries.map((entry) => (
-                    <ModuleRow key={entry.id} entry={entry} now={snapshot.now} kick={kicks.get(entry.id)} hubDown={hubDown} onKick={() => setConfirming(entry.id)} />
+                    <ModuleRow
+                      key={entry.id}
+                      entry={entry}
+                      now={snapshot.now}
+                      layout={{ columns, showHub, localHub }}
+                      opened={opened === entry.id}
+                      onOpen={() => setOpened((previous) => (previous === entry.id ? null : entry.id))}
+                      kick={kicks.get(entry.id)}
+                      hubDown={hubDown}
+                      onKick={() => setConfirming(entry.id)}
+                    />
                   ))}
                 </tbody>
               </table>
@@ -133,23 +157,58 @@ function countAndBytes(messages: number, bytes: number): string {
   return `${formatCount(messages)} · ${formatBytes(bytes)}`;
 }
 
-function ModuleRow({ entry, now, kick, hubDown, onKick }: { entry: ModuleEntry; now: number; kick: KickState | undefined; hubDown: boolean; onKick: () => void }) {
+interface RowLayout {
+  columns: number;
+  showHub: boolean;
+  /** This hub's name on its bus; null when not federated. */
+  localHub: string | null;
+}
+
+function ModuleRow({
+  entry,
+  now,
+  layout,
+  opened,
+  onOpen,
+  kick,
+  hubDown,
+  onKick,
+}: {
+  entry: ModuleEntry;
+  now: number;
+  layout: RowLayout;
+  opened: boolean;
+  onOpen: () => void;
+  kick: KickState | undefined;
+  hubDown: boolean;
+  onKick: () => void;
+}) {
   const module: WireModule | null = entry.module;
   const departure = entry.departure;
+  const remote = isRemote(module, layout.localHub);
+  const rowClass = `module-row${departure ? ' departed' : ''}${remote ? ' remote' : ''}`;
   const transport = module ? `${module.transport}${module.peer ? ` ${module.peer}` : ''}` : (entry.arrival?.transport ?? '—');
   const connectedAt = module?.connectedAt ?? entry.arrival?.joinedAt ?? null;
   const stats = module?.stats ?? null;
   return (
     <>
-      <tr className={departure ? 'module-row departed' : 'module-row'} data-testid="module-row" data-module-id={entry.id} data-connected={departure ? 'false' : 'true'}>
-        <td className="mono strong" title={module?.listener}>
-          <span className="module-swatch" style={{ background: moduleColor(entry.id) }} aria-hidden="true" />
-          {entry.id}
+      <tr className={rowClass} data-testid="module-row" data-module-id={entry.id} data-connected={departure ? 'false' : 'true'} data-remote={remote}>
+        <td className="mono strong module-id" title={module !== null ? `${module.listener} · click for details` : undefined}>
+          <button type="button" className="module-open" aria-expanded={opened} onClick={onOpen} disabled={module === null} data-testid="module-open">
+            <span className="module-swatch" style={{ background: moduleColor(entry.id) }} aria-hidden="true" />
+            {entry.id}
+          </button>
+          <FramingBadge module={module} />
         </td>
-        <td className="mono" title={describeModuleProcess(module)}>
-          {transport}
-          {module?.pid !== undefined && <span className="muted"> {module.pid}</span>}
+        <td className="mono">
+          <ModuleProcess module={module} localHub={layout.localHub} />
         </td>
+        <td className="mono">{transport}</td>
+        {layout.showHub && (
+          <td className="mono">
+            <HubCell module={module} localHub={layout.localHub} />
+          </td>
+        )}
         <td className="mono" title={connectedAt !== null ? `since ${new Date(connectedAt).toLocaleString()}` : undefined}>
           {connectedAt !== null ? formatDuration((departure?.leftAt ?? now) - connectedAt) : '—'}
         </td>
@@ -160,7 +219,7 @@ function ModuleRow({ entry, now, kick, hubDown, onKick }: { entry: ModuleEntry; 
           {stats ? countAndBytes(stats.messagesOut, stats.bytesOut) : '—'}
         </td>
         {departure !== null ? (
-          <td colSpan={COLUMN_COUNT - 5} className="mono departure" title={departure.reason}>
+          <td colSpan={DEPARTURE_SPAN} className="mono departure" title={departure.reason}>
             left {formatClock(departure.leftAt)}: {departure.reason}
             {departure.code !== 0 ? ` (code ${departure.code})` : ''}
           </td>
@@ -187,9 +246,16 @@ function ModuleRow({ entry, now, kick, hubDown, onKick }: { entry: ModuleEntry; 
           </>
         )}
       </tr>
+      {opened && module !== null && (
+        <tr className="module-detail-row">
+          <td colSpan={layout.columns}>
+            <ModuleDetail module={module} localHub={layout.localHub} now={departure?.leftAt ?? now} />
+          </td>
+        </tr>
+      )}
       {kick?.error && departure === null && (
         <tr className="module-kick-error">
-          <td colSpan={COLUMN_COUNT} className="inline-error">
+          <td colSpan={layout.columns} className="inline-error">
             kick failed: {kick.error}
           </td>
         </tr>
