@@ -2,10 +2,17 @@ import { type RefObject, useEffect, useState, useSyncExternalStore } from 'react
 import { formatCount } from '../format/numberFormat';
 import type { ModuleDirectory } from '../state/ModuleDirectory';
 import type { PayloadSearchRunner } from '../state/PayloadSearchRunner';
+import { timeBoundText, withTimeBound } from '../state/filterExpression';
 import { compileFilter, type FilterSpec, INITIAL_FILTER, type ModuleSide } from '../state/rowFilter';
 import { type RowKind, ROW_KINDS } from '../state/rowKinds';
 import type { TrafficStore } from '../state/TrafficStore';
+import type { TrafficRow } from '../state/trafficRows';
+import { pageColourRules } from '../state/colourRules';
+import { SavedFilters } from '../state/savedFilters';
+import { ColourRulesDialog } from './ColourRulesDialog';
 import { ConfirmDialog } from './ConfirmDialog';
+import { SavedFiltersDialog } from './SavedFiltersDialog';
+import './filters.css';
 
 // Applying a filter rescans every stored row once; waiting for a pause in typing avoids one rescan per keystroke.
 const TEXT_SETTLE_MS = 120;
@@ -23,6 +30,7 @@ export function FilterBar({
   filterInputRef,
   follow = null,
   search,
+  selectedRow,
 }: {
   store: TrafficStore;
   directory: ModuleDirectory;
@@ -30,29 +38,35 @@ export function FilterBar({
   search: PayloadSearchRunner;
   filterInputRef: RefObject<HTMLInputElement | null>;
   follow?: FollowRequest | null;
+  /** The row the time range's "from row" and "to row" take their time from. */
+  selectedRow: TrafficRow | null;
 }) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   useSyncExternalStore(directory.subscribe, directory.getVersion);
   const [spec, setSpec] = useState<FilterSpec>(INITIAL_FILTER);
+  const [saved] = useState(() => new SavedFilters());
+  const [dialog, setDialog] = useState<'saved' | 'colours' | null>(null);
 
   // Following a conversation (from the detail pane or a row's menu): the two modules, either way.
   useEffect(() => {
     if (follow !== null) setSpec((previous) => ({ ...previous, module: follow.module, moduleSide: 'either', peer: follow.peer }));
   }, [follow]);
-  const [appliedText, setAppliedText] = useState({ text: '', regex: false, caseSensitive: false, fields: '' });
+  const [appliedText, setAppliedText] = useState({ text: '', regex: false, caseSensitive: false, fields: '', time: '' });
   const [error, setError] = useState<string | null>(null);
 
   const caseSensitive = spec.caseSensitive === true;
   const fields = spec.fields ?? '';
+  const time = spec.time ?? '';
   useEffect(() => {
-    const timer = setTimeout(() => setAppliedText({ text: spec.text, regex: spec.regex, caseSensitive, fields }), TEXT_SETTLE_MS);
+    const timer = setTimeout(() => setAppliedText({ text: spec.text, regex: spec.regex, caseSensitive, fields, time }), TEXT_SETTLE_MS);
     return () => clearTimeout(timer);
-  }, [spec.text, spec.regex, caseSensitive, fields]);
+  }, [spec.text, spec.regex, caseSensitive, fields, time]);
 
   const { module, moduleSide, kinds } = spec;
   const peer = spec.peer ?? '';
   useEffect(() => {
-    const result = compileFilter({ module, moduleSide, peer, kinds, ...appliedText });
+    // +N times and times of day count from the first message held (before any: from now).
+    const result = compileFilter({ module, moduleSide, peer, kinds, ...appliedText }, store.firstTimeMicros ?? Date.now() * 1000);
     if (result.ok) {
       setError(null);
       // A new search for the payload terms cancels the one running (typing on, once it settles).
@@ -62,10 +76,16 @@ export function FilterBar({
       setError(result.error);
     }
     // The payload terms reach the table through appliedText, once typing settles.
-  }, [search, module, moduleSide, peer, kinds, appliedText]);
+  }, [search, store, module, moduleSide, peer, kinds, appliedText]);
 
   const update = (change: Partial<FilterSpec>): void => setSpec((previous) => ({ ...previous, ...change }));
   const toggleKind = (kind: RowKind): void => update({ kinds: spec.kinds.includes(kind) ? spec.kinds.filter((k) => k !== kind) : ROW_KINDS.filter((k) => k === kind || spec.kinds.includes(k)) });
+
+  const setBound = (end: 'from' | 'to'): void => {
+    if (selectedRow === null) return;
+    const bound = timeBoundText(selectedRow.timeMicros, store.firstTimeMicros ?? selectedRow.timeMicros);
+    setSpec((previous) => ({ ...previous, time: withTimeBound(previous.time ?? '', end, bound) }));
+  };
 
   const moduleIds = directory.entries().map((entry) => entry.id);
   if (spec.module !== '' && !moduleIds.includes(spec.module)) moduleIds.push(spec.module);
@@ -140,7 +160,7 @@ export function FilterBar({
         <input
           type="search"
           value={fields}
-          placeholder='JSON fields: .temp > 30  .cmd == "open"'
+          placeholder='fields: .temp > 30 .cmd == "open"'
           onChange={(event) => update({ fields: event.target.value })}
           aria-invalid={error?.startsWith('fields:') === true}
           data-testid="filter-fields"
@@ -148,6 +168,42 @@ export function FilterBar({
           title="Comparisons of JSON payload fields: .path OP value, OP one of == != < <= > >=, a number, quoted text, true, false or null (docs/CAPTURE.md, Filters)"
         />
       </label>
+      <div className="field time-filter">
+        <input
+          type="search"
+          value={time}
+          placeholder="time: from..to"
+          onChange={(event) => update({ time: event.target.value })}
+          aria-invalid={error?.startsWith('time:') === true}
+          data-testid="filter-time"
+          spellCheck={false}
+          title="Rows from START to END, both included, either left out: a time of day as the table shows it (12:00:01.250..12:00:02), +N after the first message (+5s..+10s) or ISO 8601 (docs/CAPTURE.md, Filters)"
+        />
+        <button type="button" className="small" disabled={selectedRow === null} onClick={() => setBound('from')} data-testid="time-from-row" title="Start the time range at the selected row">
+          ⇤row
+        </button>
+        <button type="button" className="small" disabled={selectedRow === null} onClick={() => setBound('to')} data-testid="time-to-row" title="End the time range at the selected row">
+          row⇥
+        </button>
+      </div>
+      <button type="button" className="small" onClick={() => setDialog('saved')} data-testid="saved-filters-button" title="Save the current filter under a name; apply, rename or delete saved ones">
+        saved…
+      </button>
+      <button type="button" className="small" onClick={() => setDialog('colours')} data-testid="colour-rules-button" title="Colouring rules: rows matching a filter get a background colour">
+        colours…
+      </button>
+      {dialog === 'colours' && <ColourRulesDialog rules={pageColourRules} onClose={() => setDialog(null)} />}
+      {dialog === 'saved' && (
+        <SavedFiltersDialog
+          saved={saved}
+          current={spec}
+          onClose={() => setDialog(null)}
+          onApply={(chosen) => {
+            setSpec(chosen);
+            setDialog(null);
+          }}
+        />
+      )}
       <SearchStatus store={store} />
       <span className="spacer" />
       <LiveTailControls store={store} />

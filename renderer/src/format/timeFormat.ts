@@ -10,6 +10,12 @@ export function formatMicros(micros: number): string {
   return `${pad(date.getHours(), 2)}:${pad(date.getMinutes(), 2)}:${pad(date.getSeconds(), 2)}.${pad(fraction, 6)}`;
 }
 
+/** µs since the Unix epoch → ISO 8601 in UTC with six fraction digits: 2026-12-02T06:00:05.000250Z. */
+export function isoMicros(micros: number): string {
+  const wholeMillis = Math.floor(micros / 1000);
+  return `${new Date(wholeMillis).toISOString().slice(0, -1)}${pad(micros - wholeMillis * 1000, 3)}Z`;
+}
+
 /** ms since the Unix epoch → HH:MM:SS in local time. */
 export function formatClock(millis: number): string {
   const date = new Date(millis);

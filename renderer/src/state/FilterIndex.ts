@@ -10,6 +10,8 @@ export interface FilterableRows {
   sourceAt(rowNumber: number): number;
   destinationAt(rowNumber: number): number;
   textAt(rowNumber: number): string;
+  /** µs since the epoch. */
+  timeAt(rowNumber: number): number;
   /** The backend's seq of a message row; 0 for error and system rows. */
   seqAt(rowNumber: number): number;
 }
@@ -179,6 +181,10 @@ export class FilterIndex {
   private verdict(rowNumber: number): PayloadVerdict {
     const filter = this.current;
     if ((filter.kindMask & (1 << this.rows.kindCodeAt(rowNumber))) === 0) return PayloadVerdict.NoMatch;
+    if (filter.timeStart !== null || filter.timeEnd !== null) {
+      const time = this.rows.timeAt(rowNumber);
+      if ((filter.timeStart !== null && time < filter.timeStart) || (filter.timeEnd !== null && time > filter.timeEnd)) return PayloadVerdict.NoMatch;
+    }
     if (this.peerIndex !== NO_MODULE) {
       // A followed conversation: the rows between the two modules, either way.
       const source = this.rows.sourceAt(rowNumber);

@@ -1,3 +1,4 @@
+import { formatMicros, isoMicros } from '../format/timeFormat';
 import type { FilterSpec } from './rowFilter';
 import { ROW_KINDS } from './rowKinds';
 
@@ -11,6 +12,8 @@ export function filterExpression(spec: FilterSpec): string {
   if (spec.module !== '' && (spec.peer ?? '') !== '') terms.push(`mod:${spec.module}`, `mod:${spec.peer}`);
   else if (spec.module !== '') terms.push(`${spec.moduleSide === 'source' ? 'src' : spec.moduleSide === 'destination' ? 'dst' : 'mod'}:${spec.module}`);
   if (spec.kinds.length < ROW_KINDS.length) terms.push(spec.kinds.length === 0 ? '-kind:' + ROW_KINDS.join(',') : `kind:${spec.kinds.join(',')}`);
+  // The compiled spec (TrafficStore.filterSpec) holds the range resolved to ISO 8601, which a file reads the same.
+  if ((spec.time ?? '') !== '') terms.push(`time:${spec.time}`);
   const payload = payloadExpression(spec);
   if (payload !== '') terms.push(payload);
   return terms.join(' ');
@@ -30,4 +33,19 @@ export function payloadExpression(spec: FilterSpec): string {
   const fields = (spec.fields ?? '').trim();
   if (fields !== '') terms.push(fields);
   return terms.join(' ');
+}
+
+/**
+ * A row's time as a bound of a `time:` range: the time of day the table shows (HH:MM:SS.uuuuuu)
+ * when it falls on the anchor's day, which is what a time of day is read against, else ISO 8601.
+ */
+export function timeBoundText(micros: number, anchorMicros: number): string {
+  return new Date(micros / 1000).toDateString() === new Date(anchorMicros / 1000).toDateString() ? formatMicros(micros) : isoMicros(micros);
+}
+
+/** The typed range with one end replaced: "from" sets START, "to" sets END. */
+export function withTimeBound(range: string, end: 'from' | 'to', bound: string): string {
+  const dots = range.indexOf('..');
+  const [from, to] = dots < 0 ? [range.trim(), ''] : [range.slice(0, dots).trim(), range.slice(dots + 2).trim()];
+  return end === 'from' ? `${bound}..${to}` : `${from}..${bound}`;
 }
