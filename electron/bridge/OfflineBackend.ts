@@ -9,7 +9,7 @@ import { MAX_OFFLINE_MODULES, type WireOffline, type WireOfflineModule } from '.
 import { BackendError, type BackendRecording, type HubBackend, type HubBackendDescription } from './HubBackend';
 
 export interface OfflineOptions {
-  /** Messages loaded into the view at once, from the moment sought (default 100,000). */
+  /** Messages loaded into the view at once, about half of them before the moment sought (default 100,000). */
   windowMessages?: number;
   /** Events per pushed batch (default 2000) and the pause between batches, so a page keeps up. */
   batchEvents?: number;
@@ -30,7 +30,7 @@ interface Subscriber {
 
 /**
  * A recording opened from a file, served to the UI as a hub that does not run: the table gets a
- * window of the file (at most `windowMessages` messages from the moment sought, read through the
+ * window of the file (at most `windowMessages` messages around the moment sought, read through the
  * MCAP index by time range), so a file of millions of messages never sits in memory; a scan of the
  * whole file in the background counts its messages, finds its modules (joined, left) and builds the
  * rate over its time for the timeline.
@@ -153,11 +153,12 @@ export class OfflineBackend implements HubBackend {
   }
 
   /**
-   * Loads the window from `time` instead: every subscriber's stream stops at once (before the call
-   * is answered, so the UI can clear its rows on the answer) and starts again from there.
+   * Loads the window around `time` instead, about half of it before: every subscriber's stream
+   * stops at once (before the call is answered, so the UI can clear its rows on the answer) and
+   * starts again from there.
    */
   seek(time: number): void {
-    this.windowStart = Math.max(this.info.startTime, time);
+    this.windowStart = this.startBefore(Math.max(this.info.startTime, time));
     for (const subscriber of [...this.subscribers]) {
       subscriber.active = false;
       this.subscribers.delete(subscriber);
@@ -275,6 +276,29 @@ export class OfflineBackend implements HubBackend {
 
   private keep(seq: number, message: CapturedMessage): void {
     this.loaded.add(seq, message);
+  }
+
+  /**
+   * Where a window holding about half its messages before `time` starts, from the scan's rate
+   * histogram (messages taken as evenly spread within a bucket), so the rows before a moment can be
+   * scrolled to as well as those after it; `time` itself where the scan has not got to yet.
+   */
+  private startBefore(time: number): number {
+    const origin = this.info.startTime;
+    const width = this.bucketMicros;
+    let index = Math.floor((time - origin) / width);
+    if (index >= this.buckets.length) return time;
+    let needed = this.windowMessages / 2;
+    let end = time;
+    for (; index >= 0; index--) {
+      const bucketStart = origin + index * width;
+      const count = this.buckets[index];
+      const before = count * ((end - bucketStart) / width);
+      if (before >= needed) return Math.floor(end - (needed / count) * width);
+      needed -= before;
+      end = bucketStart;
+    }
+    return origin;
   }
 
   // ---------------------------------------------------------------- the scan

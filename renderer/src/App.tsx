@@ -1,4 +1,4 @@
-import { type CSSProperties, useEffect, useRef, useState } from 'react';
+import { type CSSProperties, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { WireHubLink, WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
 import { FilterBar, type FollowRequest } from './components/FilterBar';
@@ -21,6 +21,7 @@ import { ModuleDirectory } from './state/ModuleDirectory';
 import { PayloadSearchRunner } from './state/PayloadSearchRunner';
 import { DEFAULT_PANE_LAYOUT, fitPaneLayout, loadPaneLayout, type PaneLayout, savePaneLayout } from './state/paneLayout';
 import { RateHistory } from './state/RateHistory';
+import { markRows, NO_MARKS, type RowMarks, type SelectHow, selectedSeqs } from './state/rowSelection';
 import { SequenceSettings } from './state/SequenceSettings';
 import { initialRowCapacity } from './state/rowCapacitySetting';
 import { TimeDisplay } from './state/TimeDisplay';
@@ -55,6 +56,19 @@ export function App({ transport }: { transport: BackendTransport }) {
   const [hubLink, setHubLink] = useState<WireHubLink | null>(null);
   const selectedRowRef = useRef<TrafficRow | null>(null);
   selectedRowRef.current = selectedRow;
+  const [marks, setMarks] = useState<RowMarks>(NO_MARKS);
+  /** A plain selection (a click, the keys, go to reply) drops the rows marked with Ctrl/⌘- or Shift-click. */
+  const selectRow = useCallback(
+    (row: TrafficRow | null, how?: SelectHow): void => {
+      const current = selectedRowRef.current?.rowNumber ?? null;
+      setMarks((previous) => (row === null || how === undefined ? NO_MARKS : markRows(store, previous, current, row.rowNumber, how)));
+      setSelectedRow(row);
+    },
+    [store],
+  );
+  /** After a seek: the moment whose first message row is selected once it arrives, so the table shows it (the window starts before it). */
+  const soughtRef = useRef<number | null>(null);
+  const replaySeqs = useMemo(() => selectedSeqs(store, marks, selectedRow?.seq ?? null), [store, marks, selectedRow]);
   const appRef = useRef<HTMLDivElement>(null);
   const sideRef = useRef<HTMLElement>(null);
   const topRef = useRef<HTMLDivElement>(null);
@@ -65,9 +79,19 @@ export function App({ transport }: { transport: BackendTransport }) {
 
   useEffect(() => {
     const batcher = new EventBatcher((events) => {
+      const end = store.endRowNumber;
       store.append(events);
       directory.applyEvents(events);
       rates.countEvents(events);
+      const sought = soughtRef.current;
+      if (sought === null) return;
+      for (let rowNumber = Math.max(end, store.firstRowNumber); rowNumber < store.endRowNumber; rowNumber++) {
+        const row = store.row(rowNumber);
+        if (row === null || row.seq === null || row.timeMicros < sought) continue;
+        soughtRef.current = null;
+        selectRow(row);
+        break;
+      }
     }, animationFrameScheduler);
     batcherRef.current = batcher;
 
@@ -125,14 +149,14 @@ export function App({ transport }: { transport: BackendTransport }) {
       stopLink();
       batcher.flush();
     };
-  }, [transport, store, directory, rates, searchRunner]);
+  }, [transport, store, directory, rates, searchRunner, selectRow]);
 
   useEffect(
     () =>
       installShortcuts({
         store,
         selected: () => selectedRowRef.current,
-        select: setSelectedRow,
+        select: selectRow,
         focusFilter: () => {
           filterInputRef.current?.focus();
           filterInputRef.current?.select();
@@ -140,7 +164,7 @@ export function App({ transport }: { transport: BackendTransport }) {
         openDetail: () => document.querySelector<HTMLElement>('[data-testid="detail-pane"]')?.scrollIntoView({ block: 'nearest' }),
         toggleSequence: () => sequence.toggle(),
       }),
-    [store, sequence],
+    [store, sequence, selectRow],
   );
 
   // A layout saved in a larger window is fitted again whenever the window changes size.
@@ -189,7 +213,8 @@ export function App({ transport }: { transport: BackendTransport }) {
     batcherRef.current?.discard();
     store.clear();
     searchRunner.restart();
-    setSelectedRow(null);
+    selectRow(null);
+    soughtRef.current = time;
     void transport.snapshot().then((next) => {
       if (next.ok) setSnapshot(next.value);
     });
@@ -200,7 +225,7 @@ export function App({ transport }: { transport: BackendTransport }) {
       <div className="top-row" ref={topRef}>
         {offline !== null ? <OfflineModules offline={offline} /> : <ModulesPanel directory={directory} snapshot={snapshot} snapshotError={snapshotError} hubLink={hubLink} transport={transport} />}
         {sideSplitter('splitter-top-side')}
-        {offline !== null ? <Timeline offline={offline} onSeek={(time) => void seek(time)} /> : <RateChart history={rates} snapshot={snapshot} />}
+        {offline !== null ? <Timeline offline={offline} store={store} onSeek={(time) => void seek(time)} /> : <RateChart history={rates} snapshot={snapshot} />}
       </div>
       <PaneSplitter
         orientation="horizontal"
@@ -250,9 +275,9 @@ export function App({ transport }: { transport: BackendTransport }) {
       </div>
       <div className="main-row">
         <section className="traffic-section" aria-label="Traffic">
-          <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} follow={follow} search={searchRunner} />
-          <SequenceSplit settings={sequence} store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow}>
-            <TrafficView store={store} timeDisplay={timeDisplay} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={setSelectedRow} onFollow={followConversation} />
+          <FilterBar store={store} directory={directory} filterInputRef={filterInputRef} follow={follow} search={searchRunner} selectedRow={selectedRow} />
+          <SequenceSplit settings={sequence} store={store} selectedRowNumber={selectedRow?.rowNumber ?? null} onSelect={selectRow}>
+            <TrafficView store={store} timeDisplay={timeDisplay} selectedRowNumber={selectedRow?.rowNumber ?? null} marks={marks} onSelect={selectRow} onFollow={followConversation} />
           </SequenceSplit>
         </section>
         {sideSplitter('splitter-side')}
@@ -262,12 +287,12 @@ export function App({ transport }: { transport: BackendTransport }) {
             transport={transport}
             store={store}
             timeDisplay={timeDisplay}
-            onSelect={setSelectedRow}
+            onSelect={selectRow}
             onFollow={followConversation}
             onInjectAgain={offline === null ? setComposerDraft : undefined}
-            onClose={() => setSelectedRow(null)}
+            onClose={() => selectRow(null)}
           />
-          {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedRow={selectedRow} />}
+          {offline === null ? <InjectComposer transport={transport} snapshot={snapshot} draft={composerDraft} /> : <ReplayPanel transport={transport} store={store} selectedSeqs={replaySeqs} />}
         </aside>
       </div>
       <StatusBar snapshot={snapshot} connection={connection} hubLink={hubLink} store={store} transport={transport} />

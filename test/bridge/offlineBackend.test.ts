@@ -75,17 +75,25 @@ describe.each(['capture.mcap', 'capture.jsonl', 'capture.pcapng'])('OfflineBacke
     expect(offline?.histogram.counts.reduce((a, b) => a + b, 0)).toBe(250);
   });
 
-  it('seek loads the window from that moment instead', async () => {
+  it('seek loads the window around that moment instead, half of it before (from the scanned rate), so both ways can be scrolled to', async () => {
     const backend = await OfflineBackend.open(await writeFile(name), { windowMessages: 50, batchEvents: 1000, batchPauseMs: 1 });
     cleanup.add(() => backend.close());
     const { messages: first, stop } = await messages(backend, 50);
     stop();
     expect(first).toHaveLength(50);
+    await backend.scanned();
 
+    // m199 is the first message at START + 200 ms: 25 before it and 25 from it.
     const later = messages(backend, 50);
     backend.seek(START + 200_000);
     const { messages: second } = await later;
-    expect(second.map((m) => Buffer.from(m.preview).toString())).toEqual(Array.from({ length: 50 }, (_, i) => `m${199 + i}`));
+    expect(second.map((m) => Buffer.from(m.preview).toString())).toEqual(Array.from({ length: 50 }, (_, i) => `m${174 + i}`));
+    expect(backend.describe().offline?.windowStart).toBe(START + 175_000);
+
+    // Near the start there are fewer than 25 before: the window starts with the file.
+    const early = messages(backend, 50);
+    backend.seek(START + 10_000);
+    expect((await early).messages.map((m) => Buffer.from(m.preview).toString())[0]).toBe('m0');
   });
 
   it("gives the view a tapped chunk's direction, offset and partial flag, and a join's peer identity", async () => {

@@ -130,16 +130,69 @@ test('serve --open shows the recording: its rows, the modules with when they joi
     await page.setViewportSize({ width: 1024, height: 640 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'offline-1024.png') });
 
-    // 60 % of the recording's 60 s is 36 s: A's messages (1-5 s) are before it, C's (40-58 s) after.
+    // 60 % of the recording's 60 s is 36 s: the window around it holds the whole small file, and the
+    // first message from that moment (late 0, at 40 s) is selected, so the table shows it.
     const timeline = page.getByTestId('timeline');
     const box = await timeline.boundingBox();
     if (box === null) throw new Error('the timeline is not laid out');
     await timeline.click({ position: { x: box.width * 0.6, y: box.height / 2 } });
-    await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(0);
-    await expect(ui.trafficRowsFrom('C', 'B')).toHaveCount(7);
+    await expect(ui.detailPane.getByTestId('detail-text')).toContainText('late 0');
+    await expect(ui.trafficRows.filter({ hasText: 'late 0' })).toHaveAttribute('aria-selected', 'true');
+    await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(5);
+    await expect(page.getByTestId('timeline-later')).toBeDisabled();
+    await expect(page.getByTestId('timeline-earlier')).toBeDisabled();
 
     await timeline.press('Home');
-    await expect(ui.trafficRowsFrom('A', 'B')).toHaveCount(5);
+    await expect(ui.detailPane.getByTestId('detail-text')).toContainText('early 0');
+  } finally {
+    await session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a recording larger than the 100,000-row window: later and earlier move the window on around its last and first rows, which stay selected', async ({ page }) => {
+  test.setTimeout(120_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-rec-'));
+  const file = path.join(dir, 'large.mcap');
+  const start = (Date.now() - 600_000) * 1000;
+  const writer = await createCaptureWriter(file, { hub: 'large', sockets: [], host: 'test-host', startTime: start, relayscopeVersion: 'test', missed: 0, countersAtStart: null, countersAtEnd: null });
+  // 150,000 messages 1 ms apart: m0 … m149999.
+  for (let i = 0; i < 150_000; i++) {
+    writer.write({ type: 'message', time: start + (i + 1) * 1000, kind: 'unicast', source: 'A', destination: 'B', correlationId: 0, injected: false, payload: Buffer.from(`m${i}`) });
+    if (writer.pending > 10_000) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await writer.close();
+  const session = await ServeSession.start(() => ['--open', file]);
+  try {
+    await page.goto(session.url.href);
+    const ui = new MonitorUi(page);
+    const matchCount = page.getByTestId('match-count');
+    await expect(matchCount).toHaveAttribute('data-row-count', '100000', { timeout: 60_000 });
+    await expect(page.getByTestId('timeline-summary')).toHaveAttribute('data-messages', '150000', { timeout: 60_000 });
+    await expect(page.getByTestId('timeline-earlier')).toBeDisabled();
+
+    // The window held m0 … m99999; later loads the one around m99999 (50,000 before it), which is
+    // selected and scrolled to.
+    await page.getByTestId('timeline-later').click();
+    await expect(ui.detailPane.getByTestId('detail-text')).toContainText(/\bm99999\b/);
+    await expect(matchCount).toHaveAttribute('data-row-count', '100000', { timeout: 60_000 });
+    await expect(ui.trafficRows.filter({ hasText: 'm99999' })).toHaveAttribute('aria-selected', 'true');
+    await expect(ui.trafficRows.filter({ hasText: 'm49999' })).toHaveCount(0);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'offline-window-later.png') });
+
+    // That window ends at m149998; later again reaches the end of the file.
+    await page.getByTestId('timeline-later').click();
+    await expect(ui.detailPane.getByTestId('detail-text')).toContainText(/\bm149998\b/);
+    await expect(matchCount).toHaveAttribute('data-row-count', '50002', { timeout: 60_000 });
+    await expect(page.getByTestId('timeline-later')).toBeDisabled();
+
+    // Earlier loads the window around its first row, m99998.
+    await page.getByTestId('timeline-earlier').click();
+    await expect(ui.detailPane.getByTestId('detail-text')).toContainText(/\bm99998\b/);
+    await expect(matchCount).toHaveAttribute('data-row-count', '100000', { timeout: 60_000 });
+    await expect(page.getByTestId('timeline-earlier')).toBeEnabled();
+    await expect(page.getByTestId('timeline-later')).toBeEnabled();
   } finally {
     await session.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -207,6 +260,50 @@ test('replay into a live hub from the offline view: failures by reason when nobo
     await page.getByTestId('replay-start').click();
     await expect(result).toHaveAttribute('data-delivered', '1');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'offline-replay.png') });
+  } finally {
+    await live.close();
+    await session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rows selected with Shift- and Ctrl-click in the offline table replay into a live hub: exactly those messages, in order', async ({ page }) => {
+  const { session, ui, dir } = await openRecording(page);
+  const live = await ServeSession.start();
+  try {
+    await expect(ui.trafficRows).toHaveCount(12);
+    const listener = await live.listen('B');
+    const rowWith = (text: string) => ui.trafficRows.filter({ hasText: text });
+    // early 1 … late 1 by Shift: early 1-4, late 0 and late 1.
+    await rowWith('early 1').click();
+    await rowWith('late 1').click({ modifiers: ['Shift'] });
+    await expect(page.locator('[data-testid="traffic-row"][aria-selected="true"]')).toHaveCount(6);
+    await expect(page.getByTestId('replay-selected-option')).toHaveText('the 6 selected messages');
+    // Ctrl-click adds late 5 and takes early 1 out again.
+    await rowWith('late 5').click({ modifiers: ['Control'] });
+    await rowWith('early 1').click({ modifiers: ['Control'] });
+    await expect(page.getByTestId('replay-selected-option')).toHaveText('the 6 selected messages');
+    await expect(rowWith('early 1')).toHaveAttribute('aria-selected', 'false');
+    await expect(rowWith('late 5')).toHaveAttribute('aria-selected', 'true');
+
+    await page.getByTestId('replay-socket').fill(live.socket);
+    await page.getByTestId('replay-speed').selectOption('fast');
+    await page.getByTestId('replay-scope').selectOption('selected');
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'offline-replay-selected.png') });
+    await page.getByTestId('replay-start').click();
+    const result = page.getByTestId('replay-result');
+    await expect(result).toHaveAttribute('data-running', 'false');
+    await expect(result).toHaveAttribute('data-delivered', '6');
+    await expect(result).toHaveAttribute('data-failed', '0');
+    await listener.waitForStdout(/late 5/, 10_000);
+    const received = listener.stdout.split('\n').filter((line) => /(early|late) \d/.test(line));
+    expect(received.map((line) => /(early|late) \d/.exec(line)?.[0])).toEqual(['early 2', 'early 3', 'early 4', 'late 0', 'late 1', 'late 5']);
+
+    // A plain click selects one row again.
+    await rowWith('late 3').click();
+    await expect(page.locator('[data-testid="traffic-row"][aria-selected="true"]')).toHaveCount(1);
+    await expect(page.getByTestId('replay-selected-option')).toHaveText('the selected message');
   } finally {
     await live.close();
     await session.close();

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import type { WireReplayStatus } from '@contract';
 import { formatCount } from '../format/numberFormat';
 import { filterExpression } from '../state/filterExpression';
-import type { TrafficRow } from '../state/trafficRows';
 import type { TrafficStore } from '../state/TrafficStore';
 import type { BackendTransport } from '../transport/BackendTransport';
 
@@ -16,16 +15,16 @@ const SPEEDS = [
 
 /**
  * The offline view's stand-in for the inject composer: replays the opened recording (what the filter
- * shows, or the selected row) into a live hub and reports every message delivered or failed.
+ * shows, or the messages selected in the table: a row, or rows taken with Ctrl/⌘- and Shift-click)
+ * into a live hub and reports every message delivered or failed.
  */
-export function ReplayPanel({ transport, store, selectedRow }: { transport: BackendTransport; store: TrafficStore; selectedRow: TrafficRow | null }) {
+export function ReplayPanel({ transport, store, selectedSeqs }: { transport: BackendTransport; store: TrafficStore; selectedSeqs: number[] }) {
   const [socket, setSocket] = useState('');
   const [speed, setSpeed] = useState('fast');
   const [scope, setScope] = useState<'filter' | 'selected'>('filter');
   const [status, setStatus] = useState<WireReplayStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const running = status?.running === true;
-  const selectedSeq = selectedRow?.seq ?? null;
 
   useEffect(() => {
     if (!running) return;
@@ -39,7 +38,7 @@ export function ReplayPanel({ transport, store, selectedRow }: { transport: Back
 
   const start = async (): Promise<void> => {
     setError(null);
-    const seqs = scope === 'selected' && selectedSeq !== null ? [selectedSeq] : null;
+    const seqs = scope === 'selected' && selectedSeqs.length > 0 ? selectedSeqs : null;
     const result = await transport.replay({ socket, speed: speed === 'fast' ? null : Number(speed), seqs, filter: seqs === null ? filterExpression(store.filterSpec) : '' });
     if (result.ok) setStatus(result.value);
     else setError(`${result.error.code}: ${result.error.message}`);
@@ -74,16 +73,21 @@ export function ReplayPanel({ transport, store, selectedRow }: { transport: Back
           </label>
           <label className="field">
             <span>what</span>
-            <select value={scope} onChange={(event) => setScope(event.target.value as 'filter' | 'selected')} data-testid="replay-scope">
+            <select
+              value={scope}
+              onChange={(event) => setScope(event.target.value as 'filter' | 'selected')}
+              data-testid="replay-scope"
+              title="Select rows in the table: click one, Ctrl/⌘-click to add or remove a row, Shift-click for a range"
+            >
               <option value="filter">the file, through the filter</option>
-              <option value="selected" disabled={selectedSeq === null}>
-                the selected row
+              <option value="selected" disabled={selectedSeqs.length === 0} data-testid="replay-selected-option">
+                {selectedSeqs.length === 1 ? 'the selected message' : `the ${formatCount(selectedSeqs.length)} selected messages`}
               </option>
             </select>
           </label>
         </div>
         <div className="composer-actions">
-          <button type="submit" disabled={running || socket.trim() === ''} data-testid="replay-start">
+          <button type="submit" disabled={running || socket.trim() === '' || (scope === 'selected' && selectedSeqs.length === 0)} data-testid="replay-start">
             {running ? 'replaying…' : 'replay'}
           </button>
         </div>

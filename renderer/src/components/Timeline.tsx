@@ -1,12 +1,19 @@
+import { useSyncExternalStore } from 'react';
 import type { WireOffline } from '@contract';
 import { formatCount } from '../format/numberFormat';
 import { formatDuration, formatMicros } from '../format/timeFormat';
+import type { TrafficStore } from '../state/TrafficStore';
 
 /**
  * The opened recording's message rate over its whole time, one bar per bucket; a click loads the
- * rows from that moment (the backend reads that time range through the file's index).
+ * rows around that moment (the backend reads that time range through the file's index). Earlier
+ * and later move the loaded window on: around its first or its last row, so the rows already in
+ * view stay in the table with the next half-window beside them.
  */
-export function Timeline({ offline, onSeek }: { offline: WireOffline; onSeek: (time: number) => void }) {
+export function Timeline({ offline, store, onSeek }: { offline: WireOffline; store: TrafficStore; onSeek: (time: number) => void }) {
+  useSyncExternalStore(store.subscribe, store.getVersion);
+  const firstLoaded = store.rowCount === 0 ? null : (store.row(store.firstRowNumber)?.timeMicros ?? null);
+  const lastLoaded = store.rowCount === 0 ? null : (store.row(store.endRowNumber - 1)?.timeMicros ?? null);
   const { counts, bucketMicros } = offline.histogram;
   const peak = Math.max(1, ...counts);
   const span = Math.max(1, offline.endTime - offline.startTime);
@@ -36,6 +43,26 @@ export function Timeline({ offline, onSeek }: { offline: WireOffline; onSeek: (t
           {formatCount(offline.messages)} msgs · {formatDuration(span / 1000)} · peak {formatCount(Math.round(peak / (bucketMicros / 1e6)))} msg/s
           {offline.missed > 0 && <span className="warn"> · recorder missed {formatCount(offline.missed)}</span>}
         </span>
+        <span className="timeline-paging">
+          <button
+            type="button"
+            disabled={firstLoaded === null || offline.windowStart <= offline.startTime}
+            onClick={() => firstLoaded !== null && onSeek(firstLoaded)}
+            data-testid="timeline-earlier"
+            title="Load the rows before the first one loaded"
+          >
+            ◂ earlier
+          </button>
+          <button
+            type="button"
+            disabled={lastLoaded === null || lastLoaded >= offline.endTime}
+            onClick={() => lastLoaded !== null && onSeek(lastLoaded)}
+            data-testid="timeline-later"
+            title="Load the rows after the last one loaded"
+          >
+            later ▸
+          </button>
+        </span>
       </header>
       <div
         className="timeline-bars"
@@ -48,7 +75,7 @@ export function Timeline({ offline, onSeek }: { offline: WireOffline; onSeek: (t
         onClick={seekAt}
         onKeyDown={stepWith}
         data-testid="timeline"
-        title="Click (or use the arrow keys) to show the rows from this moment"
+        title="Click (or use the arrow keys) to show the rows around this moment"
       >
         {counts.map((count, index) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: a bucket is its position

@@ -1,12 +1,15 @@
-import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { type CSSProperties, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { formatCount } from '../format/numberFormat';
 import { previewText } from '../format/previewText';
 import { displayTime, TIME_MODE_LABELS, TIME_MODES, type TimeMode } from '../format/timeDisplay';
+import { pageColourRules } from '../state/colourRules';
 import { roundTripLabel } from '../state/conversations';
 import type { TimeDisplay } from '../state/TimeDisplay';
 import type { TrafficStore } from '../state/TrafficStore';
 import type { TrafficRow } from '../state/trafficRows';
+import { isMarked, type RowMarks, type SelectHow, selectHowOf } from '../state/rowSelection';
 import { RowMenu, type RowMenuRequest } from './RowMenu';
+import { TapKind, TapPreview } from './TapCells';
 import { scrollGeometry, scrollTopFor, virtualTopFor } from './virtualScroll';
 import './conversations.css';
 
@@ -30,18 +33,22 @@ export function TrafficView({
   store,
   timeDisplay,
   selectedRowNumber,
+  marks,
   onSelect,
   onFollow,
 }: {
   store: TrafficStore;
   timeDisplay: TimeDisplay;
   selectedRowNumber: number | null;
-  onSelect: (row: TrafficRow) => void;
+  /** Rows selected with Ctrl/⌘- and Shift-click, besides the one the detail pane shows. */
+  marks: RowMarks;
+  onSelect: (row: TrafficRow, how?: SelectHow) => void;
   /** Follow the conversation between the two modules of a row. */
   onFollow: (module: string, peer: string) => void;
 }) {
   useSyncExternalStore(store.subscribe, store.getVersion);
   useSyncExternalStore(timeDisplay.subscribe, timeDisplay.getVersion);
+  useSyncExternalStore(pageColourRules.subscribe, pageColourRules.getVersion);
   const [menu, setMenu] = useState<RowMenuRequest | null>(null);
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState<Viewport>({ scrollTop: 0, height: 400 });
@@ -78,6 +85,8 @@ export function TrafficView({
   // follow button counts the rows that come below); one made elsewhere (go to reply, the arrow keys)
   // is scrolled into view once.
   const revealedRef = useRef<number | null>(selectedRowNumber);
+  /** Set when the selection was just scrolled to, so the live tail does not take the table back to the end in the same pass. */
+  const justRevealedRef = useRef(false);
   useLayoutEffect(() => {
     const scroller = scrollerRef.current;
     if (scroller === null || selectedRowNumber === null || revealedRef.current === selectedRowNumber) return;
@@ -88,6 +97,7 @@ export function TrafficView({
     const top = index * ROW_HEIGHT;
     if (top >= virtualTop && top + ROW_HEIGHT <= virtualTop + viewport.height) return;
     scroller.scrollTop = scrollTopFor(Math.max(0, top - viewport.height / 2), shape);
+    justRevealedRef.current = true;
     setViewport((previous) => ({ ...previous, scrollTop: scroller.scrollTop }));
   });
   // Rows wholly below the view: a selection that stopped following with every row in sight has none.
@@ -101,6 +111,12 @@ export function TrafficView({
     wasPausedRef.current = store.paused;
     const rowsChanged = anchoredVersionRef.current !== store.getVersion();
     anchoredVersionRef.current = store.getVersion();
+    if (justRevealedRef.current) {
+      // This pass's rows in view are from before the scroll: the next pass takes its anchor.
+      justRevealedRef.current = false;
+      anchorRef.current = null;
+      return;
+    }
     if (following) {
       if (Math.abs(scroller.scrollTop - shape.maxScrollTop) >= 1) scroller.scrollTop = shape.maxScrollTop;
     } else if (rowsChanged && anchorRef.current !== null) {
@@ -168,7 +184,8 @@ export function TrafficView({
                 time={times[i]}
                 isReference={reference?.rowNumber === row.rowNumber}
                 roundTrip={roundTripOf(store, row)}
-                selected={row.rowNumber === selectedRowNumber}
+                colourRule={pageColourRules.ruleOf(row, store.firstTimeMicros ?? row.timeMicros)}
+                selected={isMarked(marks, selectedRowNumber, row.rowNumber)}
                 onSelect={onSelect}
                 onMenu={(x, y) => setMenu({ row, x, y })}
               />
@@ -205,6 +222,7 @@ function TrafficRowView({
   time,
   isReference,
   roundTrip,
+  colourRule,
   selected,
   onSelect,
   onMenu,
@@ -213,8 +231,10 @@ function TrafficRowView({
   time: string;
   isReference: boolean;
   roundTrip: { text: string; state: string; title: string } | null;
+  /** The first colouring rule the row matches, -1 for none. */
+  colourRule: number;
   selected: boolean;
-  onSelect: (row: TrafficRow) => void;
+  onSelect: (row: TrafficRow, how?: SelectHow) => void;
   onMenu: (x: number, y: number) => void;
 }) {
   const isMessage = row.note === null;
@@ -222,14 +242,20 @@ function TrafficRowView({
     // biome-ignore lint/a11y/useFocusableInteractive: rows are selected with the mouse; the keyboard has no row selection yet.
     // biome-ignore lint/a11y/useKeyWithClickEvents: as above.
     <div
-      className={`traffic-row traffic-grid kind-${row.kind}${selected ? ' selected' : ''}`}
+      className={`traffic-row traffic-grid kind-${row.kind}${selected ? ' selected' : ''}${colourRule >= 0 ? ' coloured' : ''}`}
+      style={colourRule >= 0 ? ({ '--rule-colour': pageColourRules.colourAt(colourRule) } as CSSProperties) : undefined}
+      data-colour-rule={colourRule}
       data-testid="traffic-row"
       data-source={row.source}
       data-destination={row.destination ?? ''}
       data-kind={row.kind}
       role="row"
       aria-selected={selected}
-      onClick={() => onSelect(row)}
+      // Shift-click extends the row selection, not the page's text selection.
+      onMouseDown={(event) => {
+        if (event.shiftKey) event.preventDefault();
+      }}
+      onClick={(event) => onSelect(row, selectHowOf(event))}
       onContextMenu={(event) => {
         event.preventDefault();
         onSelect(row);
@@ -243,7 +269,7 @@ function TrafficRowView({
         {routeOf(row)}
       </span>
       <span className={`kind kind-${row.kind}`}>
-        {row.kind}
+        {row.tap !== undefined ? <TapKind tap={row.tap} /> : row.kind}
         {row.injected ? (
           <span className="muted" title="injected by a monitor">
             {' '}
@@ -256,7 +282,7 @@ function TrafficRowView({
         {roundTrip?.text ?? ''}
       </span>
       <span className="mono preview">
-        {isMessage ? previewText(row.preview) : row.note}
+        {row.tap !== undefined ? <TapPreview row={row} tap={row.tap} /> : isMessage ? previewText(row.preview) : row.note}
         {isMessage && row.size > row.preview.length ? <span className="muted">…</span> : null}
       </span>
     </div>
