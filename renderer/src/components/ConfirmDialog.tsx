@@ -1,10 +1,9 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useRef } from 'react';
+import { ModalDialog } from './ModalDialog';
 
 /**
- * One question before a destructive action, in a modal dialog: what is behind it is inert while it
- * is open, so a double click on the button that opened it does nothing more. Cancel has the focus, so
- * Enter or a stray key press confirms nothing; Esc cancels; clicking outside does not close it (a
- * double click would open and shut it unseen).
+ * One question before a destructive action, in a modal dialog. Cancel has the focus, so Enter or a
+ * stray key press confirms nothing; Esc cancels.
  */
 export function ConfirmDialog({
   title,
@@ -22,38 +21,25 @@ export function ConfirmDialog({
   onCancel: () => void;
   children: ReactNode;
 }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    if (!dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
-    return () => dialog.close();
-  }, []);
-
   return (
-    <dialog
-      ref={dialogRef}
-      className="confirm-dialog"
-      data-testid={testId}
-      aria-label={title}
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
+    <ModalDialog
+      title={title}
+      testId={testId}
+      onCancel={onCancel}
+      focusRef={cancelRef}
+      actions={
+        <>
+          <button type="button" ref={cancelRef} onClick={onCancel} data-testid={`${testId}-cancel`}>
+            cancel
+          </button>
+          <button type="button" className="danger" onClick={onConfirm} data-testid={`${testId}-button`}>
+            {confirmLabel}
+          </button>
+        </>
+      }
     >
-      <h3>{title}</h3>
       {children}
-      <div className="dialog-actions">
-        <button type="button" ref={cancelRef} onClick={onCancel} data-testid={`${testId}-cancel`}>
-          cancel
-        </button>
-        <button type="button" className="danger" onClick={onConfirm} data-testid={`${testId}-button`}>
-          {confirmLabel}
-        </button>
-      </div>
-    </dialog>
+    </ModalDialog>
   );
 }
