@@ -57,14 +57,19 @@ export function wantsHelp(args: readonly string[]): boolean {
   return false;
 }
 
-/** Parses a command's arguments against its spec; throws UsageError naming the offending flag. */
-export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): ParsedArgs {
+/**
+ * Parses a command's arguments against its spec; throws UsageError naming the offending flag. With
+ * `ignored`, words the spec does not know (flags and positionals) are pushed there instead: the
+ * desktop app's argv also carries Chromium's switches, which are not its to refuse.
+ */
+export function parseCommandArgs(spec: CommandSpec, args: readonly string[], ignored?: string[]): ParsedArgs {
   const parsed: ParsedArgs = { strings: new Map(), booleans: new Set(), positionals: [] };
   let flagsEnded = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (flagsEnded || arg === '-' || !arg.startsWith('-')) {
-      parsed.positionals.push(arg);
+      if (ignored === undefined) parsed.positionals.push(arg);
+      else ignored.push(arg);
       continue;
     }
     if (arg === '--') {
@@ -74,6 +79,10 @@ export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Pa
     const equals = arg.indexOf('=');
     const name = equals < 0 ? arg : arg.slice(0, equals);
     const flag = name.startsWith('--') ? spec.flags[name.slice(2)] : undefined;
+    if (flag === undefined && ignored !== undefined) {
+      ignored.push(arg);
+      continue;
+    }
     if (flag === undefined) {
       const hint = spec.positional !== undefined && !name.startsWith('--') ? ` (put "--" before a ${spec.positional.name} that starts with "-")` : '';
       throw new UsageError(`unknown flag ${name} for ${spec.name}${hint}`, spec.name);

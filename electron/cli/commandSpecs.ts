@@ -21,8 +21,8 @@ const payloadPositional = {
   description: 'the message; when omitted, standard input is read to its end (binary-safe). Put "--" before a payload that starts with "-".',
 };
 
-/** The flags that configure a hub, shared by `hub` and `serve`. */
-const hubFlags: Record<string, FlagSpec> = {
+/** The flags that configure a hub, shared by `hub`, `serve` and the desktop app. */
+export const hubFlags: Record<string, FlagSpec> = {
   socket: { type: 'string', multiple: true, valueName: 'S', description: 'listen on a socket path or @name; repeatable (default: the default socket, unless --tcp is given)' },
   tcp: { type: 'string', valueName: 'HOST:PORT', description: 'also listen on TCP; a non-loopback host requires a token' },
   'max-connections': { type: 'string', valueName: 'N', description: 'connections accepted at once (default 1024)' },
@@ -84,6 +84,16 @@ const hubFlags: Record<string, FlagSpec> = {
       'also listen for programs that speak no Relayscope protocol, each connection a module; FRAMING id-byte (the classic relay: ID byte + data byte) or line (text lines, "@ID text" to one module); ADDRESS a path, @name or loopback tcp://HOST:PORT; repeatable (docs/PROTOCOL.md 14)',
   },
 };
+
+/** What `serve` and the desktop app show instead of a hub of their own, and --record (electron/serve/backendTarget.ts). */
+const backendTargetFlags: Record<string, FlagSpec> = {
+  attach: { type: 'string', valueName: 'S', description: 'run no hub: attach as a monitor to the hub already running on S (a path, @name or tcp://HOST:PORT)' },
+  open: { type: 'string', valueName: 'FILE', description: 'run no hub: show the recording FILE (.mcap, .pcapng or .jsonl) in the offline view' },
+  record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP) from the start, as the Record button does; exit completes it' },
+};
+
+/** The desktop app's flags (electron/shell/appOptions.ts): serve's, less its web server's. */
+export const APP_FLAGS: Record<string, FlagSpec> = { ...hubFlags, ...backendTargetFlags };
 
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
@@ -243,9 +253,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
         valueName: 'FILE',
         description: "keep the page's token in FILE (created, mode 600, when missing): with the same --port a restart keeps the URL, so bookmarks and open tabs still work",
       },
-      attach: { type: 'string', valueName: 'S', description: 'run no hub: attach as a monitor to the hub already running on S (a path, @name or tcp://HOST:PORT)' },
-      open: { type: 'string', valueName: 'FILE', description: 'run no hub: show the recording FILE (.mcap, .pcapng or .jsonl) in the offline view' },
-      record: { type: 'string', valueName: 'FILE', description: 'record every message and event to FILE (MCAP) from the start, as the Record button does; exit completes it' },
+      ...backendTargetFlags,
       help: helpFlag,
     },
     notes: [

@@ -51,9 +51,12 @@ export interface HubSetup {
   mode: number | undefined;
 }
 
-/** Reads the hub flags; throws UsageError for a bad value. The log callback is left to the caller. */
-export function hubSetupFromFlags(flags: FlagValues): HubSetup {
-  const addresses = hubAddresses(flags);
+/**
+ * Reads the hub flags; throws UsageError for a bad value. The log callback is left to the caller.
+ * `env` gives the default socket and token ($RELAYSCOPE_SOCKET, $RELAYSCOPE_TOKEN).
+ */
+export function hubSetupFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): HubSetup {
+  const addresses = hubAddresses(flags, env);
   const mode = flags.octal('mode');
   const slowConsumerPolicy = flags.choice('slow-consumer', ['disconnect', 'drop'] as const, 'disconnect');
   const maxConnections = flags.integer('max-connections', 1);
@@ -63,7 +66,7 @@ export function hubSetupFromFlags(flags: FlagValues): HubSetup {
   const handshakeTimeoutMs = flags.integer('handshake-timeout', 1);
   const takeoverProbeMs = flags.integer('takeover-probe', 1);
   const memoryBudget = flags.integer('memory-budget', 1024 * 1024);
-  const token = tokenFromFlags(flags);
+  const token = tokenFromFlags(flags, env);
   const access = accessFromFlags(flags);
   const federation = federationFromFlags(flags);
 
@@ -178,12 +181,12 @@ function federationFromFlags(flags: FlagValues): FederationOptions | undefined {
   return { url, bus, hubName, creds, token };
 }
 
-function hubAddresses(flags: FlagValues): SocketAddress[] {
+function hubAddresses(flags: FlagValues, env: NodeJS.ProcessEnv): SocketAddress[] {
   try {
     const addresses = flags.strings('socket').map(parseSocketAddress);
     const tcp = flags.string('tcp');
     if (tcp !== undefined) addresses.push(parseHostPort(tcp));
-    if (addresses.length === 0) addresses.push(parseSocketAddress(defaultSocket()));
+    if (addresses.length === 0) addresses.push(parseSocketAddress(defaultSocket(env)));
     return addresses;
   } catch (err) {
     if (err instanceof AddressError) throw flags.usage(err.message);

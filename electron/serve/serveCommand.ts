@@ -7,12 +7,12 @@ import { OfflineBackend } from '../bridge/OfflineBackend';
 import type { FlagValues } from '../cli/args';
 import { clockMillis } from '../cli/format';
 import { note, untilSignal, writeOut } from '../cli/io';
-import { tokenFromFlags } from '../cli/tokenFlags';
 import { ListenError } from '../hub/listeners';
-import { AddressError, connectSocket, formatSocketAddress, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
+import { connectSocket, formatSocketAddress, type SocketAddress } from '../sockets/socketAddress';
 import { BrowserModeServer } from './BrowserModeServer';
 import { loadPageTokenFile } from './pageTokenFile';
-import { HUB_ONLY_FLAGS, hubSetupFromFlags, inPlaceAnnouncement, tapAnnouncement } from './hubSetup';
+import { backendTargetFromFlags, hubAnnouncements } from './backendTarget';
+import type { HubSetup } from './hubSetup';
 
 /** dist/renderer, from dist/electron/serve where this file runs. */
 const RENDERER_DIR = path.resolve(__dirname, '..', '..', 'renderer');
@@ -24,20 +24,14 @@ const RENDERER_DIR = path.resolve(__dirname, '..', '..', 'renderer');
 export async function runServe(flags: FlagValues): Promise<number> {
   const port = flags.integer('port', 0);
   if (port !== undefined && port > 65535) throw flags.usage(`--port must be at most 65535, not ${port}`);
-  const attach = flags.string('attach');
-  const open = flags.string('open');
-  const record = flags.string('record');
-  if (record !== undefined && open !== undefined) throw flags.usage('--record records a live hub, and --open runs none');
-  if (record !== undefined && !record.toLowerCase().endsWith('.mcap'))
-    throw flags.usage(`--record ${record}: a recording is written as MCAP, so FILE ends in .mcap (convert it afterwards with relayscope convert)`);
-  if (open !== undefined && attach !== undefined) throw flags.usage('--open shows a recording and --attach a live hub: give one of them');
+  const target = backendTargetFromFlags(flags);
   const pageTokenFile = flags.string('page-token-file');
   const pageToken = pageTokenFile === undefined ? undefined : loadPageTokenFile(pageTokenFile);
   // Registered before anything opens, so a signal during startup still closes what was opened.
   const stop = untilSignal();
   const log = (line: string): void => writeOut(`${clockMillis()} ${line}\n`);
 
-  const started = open !== undefined ? await openRecording(flags, open) : attach === undefined ? await startHub(flags, log) : await attachTo(flags, attach);
+  const started = target.kind === 'open' ? await openRecording(target.file) : target.kind === 'hub' ? await startHub(target.setup, log) : await attachTo(target.socket, target.token);
   if (started === null) return 1;
   const { backend, announcements } = started;
   const bridge = new BridgeService(backend);
@@ -55,6 +49,7 @@ export async function runServe(flags: FlagValues): Promise<number> {
     );
   }
   for (const line of announcements) writeOut(`${line}\n`);
+  const record = target.kind === 'open' ? undefined : target.record;
   if (record !== undefined) {
     try {
       await bridge.captures.start(path.resolve(record));
@@ -81,20 +76,10 @@ interface StartedBackend {
 }
 
 /** The hub this process runs; null (after one line on stderr) when a live hub already serves one of its addresses. */
-async function startHub(flags: FlagValues, log: (line: string) => void): Promise<StartedBackend | null> {
-  const setup = hubSetupFromFlags(flags);
+async function startHub(setup: HubSetup, log: (line: string) => void): Promise<StartedBackend | null> {
   try {
     const backend = await LocalHubBackend.start(setup.addresses, { ...setup.hubOptions, log }, { mode: setup.mode, warn: (line) => note(`warning: ${line}`) }, setup);
-    const plain = backend.plainListeners.map((listener, i) => `relayscope hub listening on ${listener.description} for ${setup.plain[i].framing} programs`);
-    return {
-      backend,
-      announcements: [
-        ...backend.describe().listeners.map((listener) => `relayscope hub listening on ${listener}`),
-        ...plain,
-        ...backend.taps.map(tapAnnouncement),
-        ...backend.inPlaceTaps.map(inPlaceAnnouncement),
-      ],
-    };
+    return { backend, announcements: hubAnnouncements(backend, setup) };
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     const live = await firstLiveHub(setup.addresses);
@@ -117,23 +102,13 @@ async function firstLiveHub(addresses: readonly SocketAddress[]): Promise<string
   return null;
 }
 
-/** An opened recording: no hub runs, so the hub flags make no sense with it. */
-async function openRecording(flags: FlagValues, file: string): Promise<StartedBackend> {
-  const hubOnly = HUB_ONLY_FLAGS.find((name) => flags.has(name)) ?? (flags.has('socket') ? 'socket' : undefined);
-  if (hubOnly !== undefined) throw flags.usage(`--${hubOnly} configures a hub, and --open runs none`);
+/** An opened recording: no hub runs (backendTargetFromFlags refused the hub flags with --open). */
+async function openRecording(file: string): Promise<StartedBackend> {
   const backend = await OfflineBackend.open(file);
   return { backend, announcements: [`relayscope serve: showing the recording ${file}`] };
 }
 
-async function attachTo(flags: FlagValues, socket: string): Promise<StartedBackend> {
-  const hubOnly = HUB_ONLY_FLAGS.find((name) => flags.has(name)) ?? (flags.has('socket') ? 'socket' : undefined);
-  if (hubOnly !== undefined) throw flags.usage(`--${hubOnly} configures a hub this process runs, so it cannot be combined with --attach`);
-  try {
-    parseSocketAddress(socket);
-  } catch (err) {
-    if (err instanceof AddressError) throw flags.usage(`--attach: ${err.message}`);
-    throw err;
-  }
-  const backend = await AttachedHubBackend.attach({ socket, token: tokenFromFlags(flags) });
+async function attachTo(socket: string, token: string | undefined): Promise<StartedBackend> {
+  const backend = await AttachedHubBackend.attach({ socket, token });
   return { backend, announcements: [`relayscope serve: attached to the hub on ${backend.describe().attachedTo} as ${backend.monitorId}`] };
 }

@@ -1,15 +1,15 @@
 import * as path from 'node:path';
-import { AddressError, defaultSocket, formatSocketAddress, parseHostPort, parseSocketAddress, type SocketAddress } from '../sockets/socketAddress';
+import { CommandError, FlagValues, parseCommandArgs, UsageError } from '../cli/args';
+import { APP_FLAGS, hubFlags } from '../cli/commandSpecs';
+import { type BackendTarget, backendTargetFromFlags } from '../serve/backendTarget';
 
 /** What the desktop app was asked to do, from its command line and environment. */
 export interface AppOptions {
-  /** Where the app's own hub listens; unused when attaching. */
-  addresses: SocketAddress[];
-  /** Attach as a monitor to the hub at this address (as users write it) instead of starting one. */
-  attach: string | null;
-  token: string | undefined;
-  /** Show this recording (.mcap, .pcapng, .jsonl) in the offline view; no hub runs. Absent otherwise. */
-  open?: string;
+  /**
+   * Its own hub (the hub flags, read by hubSetupFromFlags as `relayscope hub` and `serve` read them),
+   * the hub at --attach S, or the recording --open FILE (made absolute) in the offline view.
+   */
+  target: BackendTarget;
   /** Arguments the app does not know. Chromium switches (e.g. --no-sandbox) arrive in argv too, so they are reported, not refused. */
   ignored: string[];
 }
@@ -22,11 +22,11 @@ export class AppOptionsError extends Error {
   }
 }
 
-export const APP_USAGE =
-  'Relayscope takes [--socket PATH|@NAME|tcp://HOST:PORT]... [--tcp HOST:PORT] [--token T] to run its hub, --attach SOCKET [--token T] to watch a hub run elsewhere, or --open FILE to show a recording';
+const HUB_FLAG_NAMES = Object.keys(hubFlags)
+  .map((name) => `--${name}`)
+  .join(' ');
 
-const VALUE_FLAGS = ['socket', 'tcp', 'attach', 'token', 'open'] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
+export const APP_USAGE = `Relayscope takes the flags of relayscope serve but --port and --page-token-file (relayscope serve --help): the hub flags (${HUB_FLAG_NAMES}) to run its hub, --attach S [--token-file FILE] to watch a hub run elsewhere, or --open FILE to show a recording; --record FILE.mcap records a live hub from the start`;
 
 /**
  * The arguments meant for the app: Electron's argv starts with the executable, followed by the app
@@ -37,52 +37,20 @@ export function userArguments(argv: readonly string[], launchedWithAppDir: boole
 }
 
 /**
- * Parses `--socket S` (repeatable), `--tcp HOST:PORT`, `--attach S` and `--token T` (also as
- * `--flag=value`). Without --socket, --tcp or --attach the hub listens on defaultSocket(env)
- * ($RELAYSCOPE_SOCKET first); the token defaults to $RELAYSCOPE_TOKEN.
+ * Parses the app's arguments with serve's flag specs and serve's rules (backendTargetFromFlags), so
+ * every flag means what it means there and is refused with the same message. Without --socket,
+ * --tcp or --attach the hub listens on defaultSocket(env) ($RELAYSCOPE_SOCKET first); the token
+ * defaults to $RELAYSCOPE_TOKEN.
  */
 export function parseAppOptions(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AppOptions {
-  const values: Record<ValueFlag, string[]> = { socket: [], tcp: [], attach: [], token: [], open: [] };
   const ignored: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    const flag = match !== null && (VALUE_FLAGS as readonly string[]).includes(match[1]) ? (match[1] as ValueFlag) : null;
-    if (flag === null || match === null) {
-      ignored.push(arg);
-      continue;
-    }
-    let value = match[2];
-    if (value === undefined) {
-      value = args[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new AppOptionsError(`--${flag} needs a value`);
-      i++;
-    }
-    values[flag].push(value);
-  }
-  for (const flag of ['tcp', 'attach', 'token', 'open'] as const) {
-    if (values[flag].length > 1) throw new AppOptionsError(`--${flag} can be given only once`);
-  }
-  const [tcp] = values.tcp;
-  const [attach] = values.attach;
-  const token = values.token[0] ?? (env.RELAYSCOPE_TOKEN || undefined);
-  const [open] = values.open;
-  if (open !== undefined) {
-    if (attach !== undefined || values.socket.length > 0 || tcp !== undefined)
-      throw new AppOptionsError('--open shows a recording and runs no hub, so it cannot be combined with --attach, --socket or --tcp');
-    return { addresses: [], attach: null, token, open: path.resolve(open), ignored };
-  }
   try {
-    if (attach !== undefined) {
-      if (values.socket.length > 0 || tcp !== undefined) throw new AppOptionsError('--attach uses a hub that runs elsewhere, so it cannot be combined with --socket or --tcp');
-      return { addresses: [], attach: formatSocketAddress(parseSocketAddress(attach)), token, ignored };
-    }
-    const addresses = values.socket.map(parseSocketAddress);
-    if (tcp !== undefined) addresses.push(parseHostPort(tcp));
-    if (addresses.length === 0) addresses.push(parseSocketAddress(defaultSocket(env)));
-    return { addresses, attach: null, token, ignored };
+    const flags = new FlagValues('relayscope', parseCommandArgs({ name: 'relayscope', summary: '', synopsis: '', flags: APP_FLAGS }, args, ignored));
+    const target = backendTargetFromFlags(flags, env);
+    return { target: target.kind === 'open' ? { kind: 'open', file: path.resolve(target.file) } : target, ignored };
   } catch (err) {
-    if (err instanceof AddressError) throw new AppOptionsError(err.message);
+    // CommandError: a token file that cannot be read or is open to other users.
+    if (err instanceof UsageError || err instanceof CommandError) throw new AppOptionsError(err.message);
     throw err;
   }
 }

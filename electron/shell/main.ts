@@ -9,6 +9,8 @@ import { BridgeService } from '../bridge/BridgeService';
 import type { HubBackend } from '../bridge/HubBackend';
 import { OfflineBackend } from '../bridge/OfflineBackend';
 import { APP_USAGE, AppOptionsError, parseAppOptions, userArguments, type AppOptions } from './appOptions';
+import { clockMillis } from '../cli/format';
+import { recordFromStart, stopBackend } from './backendLifecycle';
 import { attachBackend, chooseBackend } from './chooseBackend';
 import { type CloseQuestion, confirmClose } from './closeConfirmation';
 import { CAPTURE_FILE_FILTERS, droppedCapture } from './droppedCapture';
@@ -22,17 +24,12 @@ let stopping: Promise<void> | null = null;
 
 /** Stops the hub (or detaches from it) once, then exits: every way out of the app ends here. */
 function stopAndExit(code: number): Promise<void> {
-  stopping ??= (async () => {
-    try {
-      // A recording started from the window is completed before its hub goes.
-      await bridge?.captures.close();
-      await backend?.close();
-    } catch (err) {
-      console.error(`relayscope: stopping the hub failed: ${errorText(err)}`);
-    }
-    app.exit(code);
-  })();
+  stopping ??= stopBackend(bridge, backend, report).then(() => app.exit(code));
   return stopping;
+}
+
+function report(line: string): void {
+  console.error(`relayscope: ${line}`);
 }
 
 function fail(code: number, title: string, message: string): void {
@@ -47,7 +44,11 @@ function errorText(err: unknown): string {
 
 /** Asks whether to watch the hub that already serves the address; null when the user declines. */
 async function openBackend(options: AppOptions): Promise<HubBackend | null> {
-  const choice = await chooseBackend(options, (line) => console.error(`relayscope: warning: ${line}`));
+  const choice = await chooseBackend(options.target, {
+    warn: (line) => report(`warning: ${line}`),
+    log: (line) => process.stdout.write(`${clockMillis()} ${line}\n`),
+  });
+  if (choice.outcome === 'started local hub') for (const line of choice.announcements) process.stdout.write(`${line}\n`);
   if (choice.outcome !== 'live hub found') return choice.backend;
   const { response } = await dialog.showMessageBox({
     type: 'question',
@@ -59,7 +60,7 @@ async function openBackend(options: AppOptions): Promise<HubBackend | null> {
     cancelId: 1,
     noLink: true,
   });
-  return response === 0 ? attachBackend(choice.address, options.token) : null;
+  return response === 0 ? attachBackend(choice.address, choice.token) : null;
 }
 
 /** Only in a source checkout: a packaged app gets its icon from the installer. */
@@ -93,15 +94,19 @@ function applicationMenu(openRecording: () => void): Menu {
   ]);
 }
 
-function showWindow(hub: HubBackend): void {
+/** Opens the window onto `hub`; returns the bridge to it (for --record). */
+function showWindow(hub: HubBackend): BridgeService {
   const files = appFiles(__dirname);
   const window = createMainWindow(files, iconFile());
-  const wire = (next: HubBackend): (() => void) => {
+  let unwire = (): void => {};
+  const wire = (next: HubBackend): BridgeService => {
+    const service = new BridgeService(next);
     backend = next;
-    bridge = new BridgeService(next);
-    return wireIpcBridge(ipcMain, bridge, window.webContents, files.indexUrl);
+    bridge = service;
+    unwire = wireIpcBridge(ipcMain, service, window.webContents, files.indexUrl);
+    return service;
   };
-  let unwire = wire(hub);
+  const first = wire(hub);
 
   /**
    * Shows a recording in this window instead of what it shows now. A hub of the app's own stops,
@@ -118,13 +123,8 @@ function showWindow(hub: HubBackend): void {
       return;
     }
     unwire();
-    try {
-      await bridge?.captures.close();
-      await current?.close();
-    } catch (err) {
-      console.error(`relayscope: stopping the hub failed: ${errorText(err)}`);
-    }
-    unwire = wire(next);
+    await stopBackend(bridge, current, report);
+    wire(next);
     window.webContents.reload();
   };
   // Dropping a file on the window navigates to it; hardenWebContents refuses that, and a capture file is opened instead.
@@ -163,6 +163,7 @@ function showWindow(hub: HubBackend): void {
     void stopAndExit(0);
   });
   window.loadFile(files.indexHtml).catch((err: unknown) => fail(1, 'Relayscope cannot show its window', `cannot load ${files.indexHtml} (run "npx vite build"): ${errorText(err)}`));
+  return first;
 }
 
 async function start(options: AppOptions): Promise<void> {
@@ -174,8 +175,17 @@ async function start(options: AppOptions): Promise<void> {
     fail(1, 'Relayscope cannot start its hub', errorText(err));
     return;
   }
-  if (backend === null) await stopAndExit(0);
-  else showWindow(backend);
+  if (backend === null) {
+    await stopAndExit(0);
+    return;
+  }
+  const shown = showWindow(backend);
+  try {
+    const file = await recordFromStart(shown, options.target);
+    if (file !== null) process.stdout.write(`relayscope: recording to ${file}\n`);
+  } catch (err) {
+    fail(1, 'Relayscope cannot record', errorText(err));
+  }
 }
 
 // Before 'ready', so every renderer is sandboxed whatever a window asks for.

@@ -5,13 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCaptureWriter } from '../../electron/capture/captureFiles';
 import { ListenError } from '../../electron/hub';
 import { attachBackend, chooseBackend, type BackendChoice } from '../../electron/shell/chooseBackend';
-import type { AppOptions } from '../../electron/shell/appOptions';
+import type { BackendTarget } from '../../electron/serve/backendTarget';
+import { parseAppOptions } from '../../electron/shell/appOptions';
 import { Cleanup } from '../support/cleanup';
 import { startHub } from '../support/hubFixture';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
 
-function hubOn(socket: string): AppOptions {
-  return { addresses: [{ kind: 'path', path: socket }], attach: null, token: undefined, ignored: [] };
+function hubOn(socket: string): BackendTarget {
+  return parseAppOptions(['--socket', socket], {}).target;
 }
 
 /** A socket file with nothing listening, as a hub killed with SIGKILL leaves behind. */
@@ -45,10 +46,10 @@ describe('choosing the backend', () => {
     const writer = await createCaptureWriter(file, { hub: 'h', sockets: [], host: 'x', startTime: 1, relayscopeVersion: 't', missed: 0, countersAtStart: null, countersAtEnd: null });
     writer.write({ type: 'message', time: 2, kind: 'unicast', source: 'A', destination: 'B', correlationId: 0, injected: false, payload: Buffer.from('hi') });
     await writer.close();
-    const choice = closeWhenDone(await chooseBackend({ addresses: [], attach: null, token: undefined, open: file, ignored: [] }));
+    const choice = closeWhenDone(await chooseBackend({ kind: 'open', file }));
     expect(choice.outcome).toBe('opened recording');
     if (choice.outcome === 'opened recording') expect(choice.backend.describe()).toMatchObject({ listeners: [], attachedTo: null, offline: { file } });
-    await expect(chooseBackend({ addresses: [], attach: null, token: undefined, open: path.join(dir, 'gone.mcap'), ignored: [] })).rejects.toThrow(`${path.join(dir, 'gone.mcap')}: no such file`);
+    await expect(chooseBackend({ kind: 'open', file: path.join(dir, 'gone.mcap') })).rejects.toThrow(`${path.join(dir, 'gone.mcap')}: no such file`);
   });
 
   it('starts a local hub that modules can reach when the socket is free', async () => {
@@ -56,14 +57,17 @@ describe('choosing the backend', () => {
     const choice = closeWhenDone(await chooseBackend(hubOn(socket)));
     expect(choice.outcome).toBe('started local hub');
     expect(fs.statSync(socket).isSocket()).toBe(true);
-    if (choice.outcome === 'started local hub') expect(choice.backend.describe()).toEqual({ listeners: [socket], attachedTo: null });
+    if (choice.outcome === 'started local hub') {
+      expect(choice.backend.describe()).toEqual({ listeners: [socket], attachedTo: null });
+      expect(choice.announcements).toEqual([`relayscope hub listening on ${socket}`]);
+    }
   });
 
   it('reports a live hub found, without touching it, when a hub already answers on the socket', async () => {
     const live = await startHub(cleanup);
     const socket = live.address.kind === 'path' ? live.address.path : '';
     const choice = await chooseBackend(hubOn(socket));
-    expect(choice).toMatchObject({ outcome: 'live hub found', address: socket, reason: expect.stringContaining('already listening') });
+    expect(choice).toMatchObject({ outcome: 'live hub found', address: socket, reason: expect.stringContaining('already listening'), token: undefined });
     // The running hub still accepts modules on its socket.
     await live.register('still-served');
     expect(live.hub.moduleIds()).toContain('still-served');
@@ -83,7 +87,7 @@ describe('choosing the backend', () => {
     const socket = path.join(dir, 'hub.sock');
     await staleSocketFile(socket);
     const warnings: string[] = [];
-    const choice = closeWhenDone(await chooseBackend(hubOn(socket), (line) => warnings.push(line)));
+    const choice = closeWhenDone(await chooseBackend(hubOn(socket), { warn: (line) => warnings.push(line) }));
     expect(choice.outcome).toBe('started local hub');
     expect(warnings).toEqual([`removed stale socket file ${socket} (nothing was listening on it)`]);
   });
@@ -98,9 +102,9 @@ describe('choosing the backend', () => {
   it('attaches directly with --attach, and fails with a clear error when nothing answers there', async () => {
     const live = await startHub(cleanup);
     const socket = live.address.kind === 'path' ? live.address.path : '';
-    const choice = closeWhenDone(await chooseBackend({ addresses: [], attach: socket, token: undefined, ignored: [] }));
+    const choice = closeWhenDone(await chooseBackend({ kind: 'attach', socket, token: undefined, record: undefined }));
     expect(choice.outcome).toBe('attached');
     const missing = path.join(dir, 'missing.sock');
-    await expect(chooseBackend({ addresses: [], attach: missing, token: undefined, ignored: [] })).rejects.toThrow(missing);
+    await expect(chooseBackend({ kind: 'attach', socket: missing, token: undefined, record: undefined })).rejects.toThrow(missing);
   });
 });
