@@ -17,20 +17,23 @@
  *
  * Flags: --seconds N (per throughput run, default 3), --soak-seconds N (default 120), --warmup-ms N
  * (default 500), --rtt-count N (default 20,000), --quick (0.4 s runs, 150 ms warm-up, 3,000 round
- * trips, 20 s soak: everything in about two minutes), --only NAME (throughput|rtt|fanout|soak|c|record|refs|tap;
+ * trips, 20 s soak: everything in about two minutes), --only NAME (throughput|rtt|fanout|soak|c|record|refs|tap|federation;
  * record: bench/recordingBench.ts; refs: the 64 B one-pair scenarios and round trips of each section,
- * then dbus-daemon and NATS; tap: bench/tapBench.ts, `hub --tap` against a direct connection and socat).
+ * then dbus-daemon and NATS; tap: bench/tapBench.ts, `hub --tap` against a direct connection and socat;
+ * federation: bench/federationBench.ts, two `hub --nats` processes against raw NATS).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeHello, encodeMessage, FrameDecoder, FrameType, maxFrameLength, DEFAULT_MAX_PAYLOAD, MessageKind, type HubTotals } from '../electron/hub';
+import { encodeMessage, MessageKind, type HubTotals } from '../electron/hub';
 import { RelayClient } from '../electron/client';
 import { compileC } from './cProgram';
 import { dbusBench } from './dbus';
 import { findMosquitto, startMosquitto } from './mqtt/mosquitto';
+import { federationBench } from './federationBench';
+import { hubPeer, Peer } from './hubPeer';
 import { natsBench } from './nats';
 import { recordingBench } from './recordingBench';
 import { startRefRelay } from './refRelay';
@@ -54,25 +57,6 @@ const WARMUP_MS = Number(flagValue('--warmup-ms') ?? (quick ? 150 : 500));
 const WINDOW_BYTES = 1024 * 1024;
 const BATCH_BYTES = 32 * 1024;
 
-/** One end of a connection in this process, counting the frames it receives. */
-class Peer {
-  frames = 0;
-  onFrame: ((type: number, buf: Buffer, start: number, end: number) => void) | null = null;
-  onChunk: (() => void) | null = null;
-  private readonly decoder = new FrameDecoder(maxFrameLength(DEFAULT_MAX_PAYLOAD));
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.decoder.push(chunk, (type, buf, start, end) => {
-        this.frames++;
-        this.onFrame?.(type, buf, start, end);
-      });
-      this.onChunk?.();
-    });
-    socket.on('error', () => {});
-  }
-}
-
 let tempDir = '';
 let rawSerial = 0;
 
@@ -86,22 +70,6 @@ async function rawPair(): Promise<[Peer, Peer]> {
   await new Promise<void>((resolve) => (client.connecting ? client.once('connect', () => resolve()) : resolve()));
   server.close();
   return [new Peer(client), new Peer(serverSide)];
-}
-
-async function hubPeer(socketPath: string, id: string): Promise<Peer> {
-  const socket = net.connect(socketPath);
-  const peer = new Peer(socket);
-  const welcomed = new Promise<void>((resolve, reject) => {
-    peer.onFrame = (type) => {
-      if (type === FrameType.WELCOME) resolve();
-      else reject(new Error(`hub refused ${id} (frame 0x${type.toString(16)})`));
-    };
-  });
-  socket.write(encodeHello({ id }));
-  await welcomed;
-  peer.onFrame = null;
-  peer.frames = 0;
-  return peer;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -658,6 +626,7 @@ async function main(): Promise<void> {
       await recordingBench({ tempDir, hubSocket, hub, loadgen: 'binary' in compiled ? compiled.binary : null, runSeconds, ask, printTable });
     }
     if (!only || only === 'tap') await tapBench({ tempDir, runSeconds, warmupMs: WARMUP_MS, roundTrips: rttCount, ask });
+    if (!only || only === 'federation') await federationBench({ tempDir, runSeconds, windowBytes: WINDOW_BYTES, roundTrips: rttCount, rounds: quick ? 3 : 5 });
     if (!only || only === 'soak') await soak(hubSocket, hub);
   } finally {
     if (!('skipped' in refRelay)) await refRelay.stop();

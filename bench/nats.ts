@@ -27,7 +27,7 @@ const RTT_SUBJECT = 'rs.bench.node.rtt';
 /** Bytes of a 64 B message on the wire around its payload ("MSG <subject> <sid> 64\r\n" … "\r\n"), for the window. */
 const WIRE_OVERHEAD = SUBJECT.length + 28;
 
-interface Server {
+export interface Server {
   url: string;
   version: string;
   stop(): Promise<void>;
@@ -39,7 +39,8 @@ function hasExited(child: ChildProcess): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startServer(binary: string): Promise<Server> {
+/** Also started by the federation section (bench/federationBench.ts). */
+export async function startServer(binary: string): Promise<Server> {
   // -p -1: a port the server picks; it logs "Listening for client connections on 127.0.0.1:PORT".
   const child = spawn(binary, ['-a', '127.0.0.1', '-p', '-1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -89,10 +90,10 @@ async function measureC(ctx: ReferenceContext, url: string): Promise<LoadFigures
   return { rate: load.rate, roundTrip: { p50: rtt.p50_us, p99: rtt.p99_us } };
 }
 
-type NatsModule = typeof import('@nats-io/transport-node');
+export type NatsModule = typeof import('@nats-io/transport-node');
 
 /** The Node client, or null when @nats-io/transport-node is not installed. */
-function loadNodeClient(): NatsModule | null {
+export function loadNodeClient(): NatsModule | null {
   try {
     return require('@nats-io/transport-node') as NatsModule;
   } catch {
@@ -136,7 +137,7 @@ async function nodeThroughput(nats: NatsModule, ctx: ReferenceContext, url: stri
 }
 
 /** Sequential requests to a responder in another process (bench/natsResponder.ts), as bench.ts does for the hub. */
-async function nodeRoundTrips(nats: NatsModule, ctx: ReferenceContext, url: string): Promise<RoundTripFigures> {
+export async function nodeRoundTrips(nats: NatsModule, ctx: Pick<ReferenceContext, 'roundTrips'>, url: string): Promise<RoundTripFigures> {
   const responder = fork(path.join(__dirname, 'natsResponder.js'), [url, RTT_SUBJECT], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     await new Promise<void>((resolve, reject) => {
