@@ -1,9 +1,9 @@
 import { type CSSProperties, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { WireHubLink, WireSnapshot } from '@contract';
 import { DetailPane } from './components/DetailPane';
+import { OpenCaptureControl } from './components/OpenCaptureControl';
 import { FilterBar, type FollowRequest } from './components/FilterBar';
 import { type ComposerDraft, InjectComposer } from './components/InjectComposer';
-import { canDownload, uploadCapture } from './components/captureTransfer';
 import { ExportControl } from './components/ExportControl';
 import { ModulesPanel } from './components/ModulesPanel';
 import { OfflineModules } from './components/OfflineModules';
@@ -244,25 +244,7 @@ export function App({ transport }: { transport: BackendTransport }) {
               recording {offline.file.split('/').pop()} · {offline.hub} on {offline.host}
             </span>
             <ExportControl transport={transport} store={store} source="opened" />
-            {canDownload(transport) && (
-              <label className="open-file" title="Upload a recording to serve and show it here instead">
-                open another…{' '}
-                <input
-                  type="file"
-                  accept=".mcap,.pcapng,.jsonl"
-                  data-testid="open-file"
-                  onChange={(event) => {
-                    const file = event.target.files?.[0];
-                    event.target.value = '';
-                    if (file === undefined) return;
-                    uploadCapture(file).then(
-                      () => seek(0),
-                      (err: unknown) => setSeekError(err instanceof Error ? err.message : String(err)),
-                    );
-                  }}
-                />
-              </label>
-            )}
+            <OpenCaptureControl transport={transport} offline={true} onOpened={() => void seek(0)} />
             {seekError !== null && (
               <span className="warn" data-testid="offline-error">
                 {seekError}
@@ -270,7 +252,10 @@ export function App({ transport }: { transport: BackendTransport }) {
             )}
           </>
         ) : (
-          snapshot !== null && <RecordControl transport={transport} store={store} attached={snapshot.attachedTo !== null} />
+          <>
+            {snapshot !== null && <RecordControl transport={transport} store={store} attached={snapshot.attachedTo !== null} />}
+            <OpenCaptureControl transport={transport} offline={false} onOpened={() => void seek(0)} />
+          </>
         )}
       </div>
       <div className="main-row">

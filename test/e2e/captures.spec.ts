@@ -29,6 +29,31 @@ async function download(page: Page, file: string, trigger: () => Promise<void>):
   return downloaded.suggestedFilename();
 }
 
+/**
+ * Drops a file on the page as a person dragging it from a file manager would: dragover, then drop,
+ * with a DataTransfer holding the file (built in the page; the test files compile without the DOM's
+ * types, and in the page globalThis is the window).
+ */
+async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, base64 }) => {
+      const page = globalThis as unknown as {
+        atob(text: string): string;
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: unknown[], name: string) => unknown;
+      };
+      const binary = page.atob(base64);
+      const data = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+      const transfer = new page.DataTransfer();
+      transfer.items.add(new page.File([data], name));
+      return transfer;
+    },
+    { name, base64: bytes.toString('base64') },
+  );
+  await page.dispatchEvent('body', 'dragover', { dataTransfer });
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+}
+
 const SECOND = 1_000_000;
 
 /**
@@ -338,8 +363,16 @@ test('the browser mode file picker uploads another recording to an offline serve
     const foreign = path.join(dir, 'notes.txt');
     fs.writeFileSync(foreign, 'not a capture');
     await page.getByTestId('open-file').setInputFiles(foreign);
-    await expect(page.getByTestId('offline-error')).toContainText('unknown extension ".txt"');
+    await expect(page.getByTestId('open-error')).toContainText('unknown extension ".txt"');
     await expect(ui.trafficRows).toHaveCount(3);
+
+    // A recording dropped on the page opens the same way, and the page stays (no navigation to the file).
+    const url = page.url();
+    await dropFile(page, 'recording.mcap', fs.readFileSync(path.join(dir, 'recording.mcap')));
+    await expect(ui.trafficRows).toHaveCount(12);
+    await expect(page.getByTestId('offline-file')).toContainText('test-host:hub.sock on test-host');
+    await expect(page.getByTestId('open-error')).toHaveCount(0);
+    expect(page.url()).toBe(url);
   } finally {
     await session.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -367,4 +400,17 @@ test('Record when attached: written by serve from its monitor connection, and th
     await attached.close();
     await hub.close();
   }
+});
+
+test('a recording dropped on the live view is refused with what to run instead, and the page stays on the live hub', async ({ session, ui }) => {
+  const { page } = ui;
+  await session.listen('logger');
+  await session.send('sensor', 'logger', 'before the drop');
+  await expect(ui.trafficRows).toHaveCount(1);
+  const url = page.url();
+  await dropFile(page, 'capture.mcap', Buffer.from('whatever is in it'));
+  await expect(page.getByTestId('open-error')).toContainText('run relayscope serve --open FILE');
+  expect(page.url()).toBe(url);
+  await session.send('sensor', 'logger', 'after the drop');
+  await expect(ui.trafficRows).toHaveCount(2);
 });
