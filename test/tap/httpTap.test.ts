@@ -15,6 +15,7 @@ import { collect } from '../capture/exportFixtures';
 import { cliHarness } from '../support/cliHarness';
 import { runToCompletion } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/tempDir';
+import { waitUntil } from '../support/waitUntil';
 import { httpBody, startHttpServer } from './tapPeers';
 
 const { cli, cleanup } = cliHarness();
@@ -65,7 +66,8 @@ describe('HTTP over a Unix socket through a tap with --tap-framing http', () => 
     const { dir, listen, server, stop } = await tappedHttpServer('HTTP/1.0');
     const [body] = await curl(dir, listen, ['/v1.43/containers/json']);
     expect(body.equals(httpBody('/v1.43/containers/json'))).toBe(true);
-    expect(server.stdout()).toContain('served 1 GET /v1.43/containers/json HTTP/1.1\n');
+    // The server prints its line after writing the response, so curl may be done before the line arrives.
+    await waitUntil(() => server.stdout().includes('served 1 GET /v1.43/containers/json HTTP/1.1\n'), 'the server logs the request');
 
     const messages = await stop();
     expect(messages.map((m) => ({ summary: firstLine(m), destination: m.destination, tap: m.tap }))).toEqual([
@@ -82,6 +84,7 @@ describe('HTTP over a Unix socket through a tap with --tap-framing http', () => 
     expect(bodies[0].equals(httpBody('/first'))).toBe(true);
     expect(bodies[1].equals(httpBody('/second?all=1'))).toBe(true);
     // Both served on the server's first connection: curl reused it.
+    await waitUntil(() => server.stdout().includes(' GET /second?all=1 HTTP/1.1\n'), 'the server logs the second request');
     expect(server.stdout()).toContain('served 1 GET /first HTTP/1.1\nserved 1 GET /second?all=1 HTTP/1.1\n');
 
     const messages = await stop();
