@@ -5,7 +5,8 @@ import { ensureFreshBuild } from '../support/freshBuild';
 
 // The bench's references (the C reference relay, Mosquitto, dbus-daemon, NATS from C and from Node)
 // each produce a figure in a very short run of `npm run bench -- --only refs`. Only that there is a
-// figure is checked: speed is what `npm run bench` is for, not a test.
+// figure is checked: speed is what `npm run bench` is for, not a test. So does the federation
+// section (two `relayscope hub --nats` processes against raw NATS).
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const BENCH = path.join(REPO_ROOT, 'dist', 'bench', 'bench.js');
@@ -71,6 +72,17 @@ describe('bench references', () => {
       const [roundTrip] = rows(output, 'hub vs NATS', `${generator}`).filter((cells) => cells[0].includes('request/reply p50'));
       expect(figure(rate[1])).toBeGreaterThan(0);
       expect(figure(roundTrip[1])).toBeGreaterThan(0);
+    }
+  }, 60_000);
+
+  it('the federation section yields each figure beside its baseline in a short --only federation run', async () => {
+    const output = await runBench(['--only', 'federation', '--quick', '--seconds', '0.1', '--rtt-count', '300']);
+    expect(output).not.toMatch(/skipped/);
+    for (const measure of ['one-way 64 B, 1 pair, a → b', 'request/reply p50 µs, a → b', 'local 64 B, 1 pair, hub with --nats']) {
+      const [cells] = rows(output, 'Federation (issue 15)', measure);
+      expect(figure(cells[1]), measure).toBeGreaterThan(0);
+      expect(figure(cells[2]), `${measure}: baseline`).toBeGreaterThan(0);
+      expect(cells[6], measure).toMatch(/^(met|NOT met)$/);
     }
   }, 60_000);
 });
