@@ -13,10 +13,14 @@
  *       says the reader will see ("watch terminal 2 print `A: hello`");
  *   <!-- readme-test: skip REASON -->  not run, only for what cannot run here (npm install, the Electron
  *       window, interactive programs, minutes-long benchmarks); REASON is required and shown.
+ *   <!-- readme-test: stop "TEXT" with SIGINT -->  (or SIGKILL, SIGTERM) before the block runs, the one
+ *       running background command of the section whose block holds TEXT gets the signal and must exit
+ *       within 10 s: the reader's Ctrl-C in that terminal (or kill -9) in the middle of a section, so
+ *       the block can show what that left behind ("the tap put the socket back");
  * Any other block runs with `bash -e -o pipefail` and must exit 0. Blocks fenced as anything but sh
  * (ts, the layout) are not run. A comment starting "readme-test:" that does not parse fails the test.
  *
- * The environment: $RELAYSCOPE_SOCKET and $XDG_RUNTIME_DIR point into a temporary directory, so the
+ * The environment: $RELAYSCOPE_SOCKET, $XDG_RUNTIME_DIR and $TMPDIR point into a temporary directory, so the
  * test never meets the user's hub; `npm link` links into a temporary npm prefix (scripts off, since
  * dist/ is already built) whose bin/ is first on PATH, so `relayscope` is the command the README
  * installs.
@@ -31,7 +35,7 @@ import { makeTempDir, removeTempDir } from '../support/tempDir';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 
-type Directive = { kind: 'background'; until: string } | { kind: 'expect'; text: string } | { kind: 'skip'; reason: string };
+type Directive = { kind: 'background'; until: string } | { kind: 'expect'; text: string } | { kind: 'skip'; reason: string } | { kind: 'stop'; text: string; signal: NodeJS.Signals };
 
 interface ShellBlock {
   /** 1-based line of the opening fence. */
@@ -47,6 +51,7 @@ const DIRECTIVES: [RegExp, (match: RegExpExecArray) => Directive][] = [
   [new RegExp(`^<!-- readme-test: background until ${QUOTED} -->$`), (m) => ({ kind: 'background', until: JSON.parse(m[1]) as string })],
   [new RegExp(`^<!-- readme-test: expect ${QUOTED} -->$`), (m) => ({ kind: 'expect', text: JSON.parse(m[1]) as string })],
   [/^<!-- readme-test: skip (\S.*) -->$/, (m) => ({ kind: 'skip', reason: m[1] })],
+  [new RegExp(`^<!-- readme-test: stop ${QUOTED} with (SIGINT|SIGKILL|SIGTERM) -->$`), (m) => ({ kind: 'stop', text: JSON.parse(m[1]) as string, signal: m[2] as NodeJS.Signals })],
 ];
 
 function parseDirective(text: string, line: number): Directive {
@@ -111,6 +116,10 @@ async function poll(condition: () => boolean, timeoutMs: number): Promise<boolea
   return true;
 }
 
+function hasExited(r: Running): boolean {
+  return r.child.exitCode !== null || r.child.signalCode !== null;
+}
+
 function describeOutput(runs: Running[]): string {
   return runs.map((r) => `--- README.md line ${r.block.line} (${r.block.script.split('\n')[0]}) ---\n${r.output}`).join('\n');
 }
@@ -133,6 +142,8 @@ describe('README.md, run top to bottom', () => {
       ...inherited,
       RELAYSCOPE_SOCKET: path.join(dir, 'relayscope.sock'),
       XDG_RUNTIME_DIR: dir,
+      // The private socket directory (a tap's own hub) is under $TMPDIR: keep it in the test's directory too.
+      TMPDIR: dir,
       npm_config_prefix: prefix,
       npm_config_ignore_scripts: 'true',
       npm_config_update_notifier: 'false',
@@ -144,6 +155,8 @@ describe('README.md, run top to bottom', () => {
   async function endSection(): Promise<void> {
     const stopping = background.splice(0);
     for (const r of stopping) {
+      // One stopped in the middle of the section has exited already; its process group may be gone.
+      if (hasExited(r)) continue;
       try {
         process.kill(-(r.child.pid as number), 'SIGINT');
       } catch {
@@ -151,7 +164,7 @@ describe('README.md, run top to bottom', () => {
       }
     }
     const timedOut: Running[] = [];
-    await Promise.all(stopping.map(async (r) => (await poll(() => r.child.exitCode !== null || r.child.signalCode !== null, 10_000)) || timedOut.push(r)));
+    await Promise.all(stopping.map(async (r) => (await poll(() => hasExited(r), 10_000)) || timedOut.push(r)));
     for (const r of timedOut) process.kill(-(r.child.pid as number), 'SIGKILL');
     expect(
       timedOut.map((r) => `line ${r.block.line}`),
@@ -160,6 +173,18 @@ describe('README.md, run top to bottom', () => {
     await Promise.all(stopping.map((r) => r.exited));
     // The reader's next section may start a hub on the default socket: the stopped one must have removed its file.
     if (env !== undefined) expect(fs.existsSync(env.RELAYSCOPE_SOCKET as string), `${env.RELAYSCOPE_SOCKET} is left after Ctrl-C`).toBe(false);
+  }
+
+  /** The reader's Ctrl-C (or kill) in the terminal of the section's one running command started by a block holding `text`. */
+  async function stopOne(text: string, signal: NodeJS.Signals): Promise<void> {
+    const matching = background.filter((r) => !hasExited(r) && r.block.script.includes(text));
+    expect(
+      matching.map((r) => `line ${r.block.line}`),
+      `"stop ${JSON.stringify(text)}" must match exactly one running background command of the section`,
+    ).toHaveLength(1);
+    const [r] = matching;
+    process.kill(-(r.child.pid as number), signal);
+    expect(await poll(() => hasExited(r), 10_000), `still running 10 s after ${signal}\n${describeOutput([r])}`).toBe(true);
   }
 
   afterAll(async () => {
@@ -192,6 +217,7 @@ describe('README.md, run top to bottom', () => {
         await endSection();
         currentSection = block.section;
       }
+      for (const d of block.directives) if (d.kind === 'stop') await stopOne(d.text, d.signal);
       const until = block.directives.find((d): d is Directive & { kind: 'background' } => d.kind === 'background');
       if (until !== undefined) {
         const r = run(block.script, env, true, block);
