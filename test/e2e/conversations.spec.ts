@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { expect, screenshotPath, test } from './support/fixtures';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The README's screenshot is refreshed with UPDATE_SCREENSHOTS=1; other runs leave the committed one alone. */
+const README_SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'conversations.png');
 
 test('a request and its reply are paired: round trip in the table and the detail pane, go to reply and back, follow the conversation', async ({ session, ui }, testInfo) => {
   await session.listen('echo', '--echo');
@@ -43,6 +45,7 @@ test('a request and its reply are paired: round trip in the table and the detail
   await expect(request).toHaveCount(1);
   await expect(reply).toHaveCount(1);
   await ui.page.screenshot({ path: screenshotPath(testInfo, 'conversations-follow') });
+  if (process.env.UPDATE_SCREENSHOTS === '1') await ui.page.screenshot({ path: README_SCREENSHOT });
   await ui.page.getByTestId('follow-stop').click();
   await expect(ui.trafficRows).toHaveCount(4);
 });
