@@ -7,7 +7,8 @@
  *   <!-- readme-test: background until "TEXT" -->  a long-running command (hub, listen, serve, monitor):
  *       started in the background in its own process group, waited on until TEXT appears in its
  *       stdout or stderr; at the next level-2 heading ("## ") it gets SIGINT, as a reader's Ctrl-C,
- *       and must exit (a hub then has removed its socket file);
+ *       and must exit (a hub then has removed its socket file); a command the block starts with `&`
+ *       (a hub in the background of the reader's terminal) is part of it until that command exits too;
  *   <!-- readme-test: expect "TEXT" -->  once the block ran, TEXT (a JSON string) must appear within 5 s
  *       in the output of the block or of a background command of the same section: what the README
  *       says the reader will see ("watch terminal 2 print `A: hello`");
@@ -96,12 +97,15 @@ interface Running {
   child: ChildProcess;
   output: string;
   exited: Promise<void>;
+  /** Every process of the block is gone: the last one holding its output pipes (a bash, or a command it started with &) has exited. */
+  closed: boolean;
   block: ShellBlock;
 }
 
 function run(script: string, env: NodeJS.ProcessEnv, background: boolean, block: ShellBlock): Running {
   const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: REPO_ROOT, env, detached: background, stdio: ['ignore', 'pipe', 'pipe'] });
-  const running: Running = { child, output: '', block, exited: new Promise((resolve) => child.once('close', () => resolve())) };
+  const running: Running = { child, output: '', block, closed: false, exited: new Promise((resolve) => child.once('close', () => resolve())) };
+  running.exited.then(() => (running.closed = true));
   child.stdout?.on('data', (chunk: Buffer) => (running.output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (running.output += chunk.toString('utf8')));
   return running;
@@ -114,10 +118,6 @@ async function poll(condition: () => boolean, timeoutMs: number): Promise<boolea
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
-}
-
-function hasExited(r: Running): boolean {
-  return r.child.exitCode !== null || r.child.signalCode !== null;
 }
 
 function describeOutput(runs: Running[]): string {
@@ -156,7 +156,7 @@ describe('README.md, run top to bottom', () => {
     const stopping = background.splice(0);
     for (const r of stopping) {
       // One stopped in the middle of the section has exited already; its process group may be gone.
-      if (hasExited(r)) continue;
+      if (r.closed) continue;
       try {
         process.kill(-(r.child.pid as number), 'SIGINT');
       } catch {
@@ -164,7 +164,7 @@ describe('README.md, run top to bottom', () => {
       }
     }
     const timedOut: Running[] = [];
-    await Promise.all(stopping.map(async (r) => (await poll(() => hasExited(r), 10_000)) || timedOut.push(r)));
+    await Promise.all(stopping.map(async (r) => (await poll(() => r.closed, 10_000)) || timedOut.push(r)));
     for (const r of timedOut) process.kill(-(r.child.pid as number), 'SIGKILL');
     expect(
       timedOut.map((r) => `line ${r.block.line}`),
@@ -177,14 +177,14 @@ describe('README.md, run top to bottom', () => {
 
   /** The reader's Ctrl-C (or kill) in the terminal of the section's one running command started by a block holding `text`. */
   async function stopOne(text: string, signal: NodeJS.Signals): Promise<void> {
-    const matching = background.filter((r) => !hasExited(r) && r.block.script.includes(text));
+    const matching = background.filter((r) => !r.closed && r.block.script.includes(text));
     expect(
       matching.map((r) => `line ${r.block.line}`),
       `"stop ${JSON.stringify(text)}" must match exactly one running background command of the section`,
     ).toHaveLength(1);
     const [r] = matching;
     process.kill(-(r.child.pid as number), signal);
-    expect(await poll(() => hasExited(r), 10_000), `still running 10 s after ${signal}\n${describeOutput([r])}`).toBe(true);
+    expect(await poll(() => r.closed, 10_000), `still running 10 s after ${signal}\n${describeOutput([r])}`).toBe(true);
   }
 
   afterAll(async () => {
@@ -222,7 +222,7 @@ describe('README.md, run top to bottom', () => {
       if (until !== undefined) {
         const r = run(block.script, env, true, block);
         background.push(r);
-        const ready = await poll(() => r.output.includes(until.until) || r.child.exitCode !== null, 20_000);
+        const ready = await poll(() => r.output.includes(until.until) || r.closed, 20_000);
         expect(r.output.includes(until.until), `waiting for "${until.until}"${ready ? ' (the command exited)' : ''}\n${describeOutput([r])}`).toBe(true);
       } else {
         const r = run(block.script, env, false, block);
