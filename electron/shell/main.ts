@@ -5,12 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { app, type BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
-import { BridgeService } from '../bridge/BridgeService';
+import type { BridgeService } from '../bridge/BridgeService';
 import type { HubBackend } from '../bridge/HubBackend';
 import { OfflineBackend } from '../bridge/OfflineBackend';
 import { APP_USAGE, AppOptionsError, parseAppOptions, userArguments, type AppOptions } from './appOptions';
 import { clockMillis } from '../cli/format';
-import { recordFromStart, stopBackend } from './backendLifecycle';
+import { AppBackend, recordFromStart } from './backendLifecycle';
 import { attachBackend, chooseBackend } from './chooseBackend';
 import { type CloseQuestion, confirmClose } from './closeConfirmation';
 import { CAPTURE_FILE_FILTERS, droppedCapture } from './droppedCapture';
@@ -18,18 +18,17 @@ import { createMainWindow, hardenSession, hardenWebContents } from './createMain
 import { wireIpcBridge } from './ipcBridge';
 import { appFiles } from './windowSecurity';
 
-let backend: HubBackend | null = null;
-let bridge: BridgeService | null = null;
+function report(line: string): void {
+  console.error(`relayscope: ${line}`);
+}
+
+const backends = new AppBackend(report);
 let stopping: Promise<void> | null = null;
 
 /** Stops the hub (or detaches from it) once, then exits: every way out of the app ends here. */
 function stopAndExit(code: number): Promise<void> {
-  stopping ??= stopBackend(bridge, backend, report).then(() => app.exit(code));
+  stopping ??= backends.stop().then(() => app.exit(code));
   return stopping;
-}
-
-function report(line: string): void {
-  console.error(`relayscope: ${line}`);
 }
 
 function fail(code: number, title: string, message: string): void {
@@ -44,10 +43,13 @@ function errorText(err: unknown): string {
 
 /** Asks whether to watch the hub that already serves the address; null when the user declines. */
 async function openBackend(options: AppOptions): Promise<HubBackend | null> {
-  const choice = await chooseBackend(options.target, {
+  const choosing = chooseBackend(options.target, {
     warn: (line) => report(`warning: ${line}`),
     log: (line) => process.stdout.write(`${clockMillis()} ${line}\n`),
   });
+  // A signal while the hub starts must still find it to stop it.
+  backends.track(choosing.then((choice) => (choice.outcome === 'live hub found' ? null : choice.backend)));
+  const choice = await choosing;
   if (choice.outcome === 'started local hub') for (const line of choice.announcements) process.stdout.write(`${line}\n`);
   if (choice.outcome !== 'live hub found') return choice.backend;
   const { response } = await dialog.showMessageBox({
@@ -60,7 +62,10 @@ async function openBackend(options: AppOptions): Promise<HubBackend | null> {
     cancelId: 1,
     noLink: true,
   });
-  return response === 0 ? attachBackend(choice.address, choice.token) : null;
+  if (response !== 0) return null;
+  const attaching = attachBackend(choice.address, choice.token);
+  backends.track(attaching);
+  return attaching;
 }
 
 /** Only in a source checkout: a packaged app gets its icon from the installer. */
@@ -100,11 +105,9 @@ function showWindow(hub: HubBackend): BridgeService {
   const window = createMainWindow(files, iconFile());
   let unwire = (): void => {};
   const wire = (next: HubBackend): BridgeService => {
-    const service = new BridgeService(next);
-    backend = next;
-    bridge = service;
-    unwire = wireIpcBridge(ipcMain, service, window.webContents, files.indexUrl);
-    return service;
+    const bridge = backends.use(next);
+    unwire = wireIpcBridge(ipcMain, bridge, window.webContents, files.indexUrl);
+    return bridge;
   };
   const first = wire(hub);
 
@@ -113,7 +116,7 @@ function showWindow(hub: HubBackend): BridgeService {
    * so the same question as on close is asked first; the page reloads onto the new backend.
    */
   const openRecording = async (file: string): Promise<void> => {
-    const current = backend;
+    const current = backends.backend;
     if (current !== null && !(await confirmClose(current, askInWindow(window)).catch(() => true))) return;
     let next: OfflineBackend;
     try {
@@ -123,7 +126,7 @@ function showWindow(hub: HubBackend): BridgeService {
       return;
     }
     unwire();
-    await stopBackend(bridge, current, report);
+    await backends.closeCurrent();
     wire(next);
     window.webContents.reload();
   };
@@ -145,9 +148,10 @@ function showWindow(hub: HubBackend): BridgeService {
   window.on('close', (event) => {
     if (closeApproved) return;
     event.preventDefault();
-    if (asking || backend === null) return;
+    const current = backends.backend;
+    if (asking || current === null) return;
     asking = true;
-    void confirmClose(backend, askInWindow(window))
+    void confirmClose(current, askInWindow(window))
       // A message box that cannot open must not trap the window: closing still stops the hub cleanly.
       .catch(() => true)
       .then((approved) => {
@@ -169,17 +173,18 @@ function showWindow(hub: HubBackend): BridgeService {
 async function start(options: AppOptions): Promise<void> {
   await app.whenReady();
   hardenSession(session.defaultSession);
+  let opened: HubBackend | null;
   try {
-    backend = await openBackend(options);
+    opened = await openBackend(options);
   } catch (err) {
     fail(1, 'Relayscope cannot start its hub', errorText(err));
     return;
   }
-  if (backend === null) {
+  if (opened === null) {
     await stopAndExit(0);
     return;
   }
-  const shown = showWindow(backend);
+  const shown = showWindow(opened);
   try {
     const file = await recordFromStart(shown, options.target);
     if (file !== null) process.stdout.write(`relayscope: recording to ${file}\n`);

@@ -1,17 +1,17 @@
 /**
  * The desktop app's backend from its argv to its quit, as main.ts runs it but without Electron:
- * parseAppOptions, chooseBackend, a BridgeService, recordFromStart, and stopBackend (what every way
- * out of the app ends in). Real peers: a python3 echo server behind --tap and --tap-in-place, socat
+ * parseAppOptions, chooseBackend kept by an AppBackend, its bridge, recordFromStart, and
+ * AppBackend.stop() (what every way out of the app ends in). Real peers: a python3 echo server behind --tap and --tap-in-place, socat
  * as the tap's client and as a --plain line client, a Relayscope module receiving the line.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeService } from '../../electron/bridge/BridgeService';
+import type { BridgeService } from '../../electron/bridge/BridgeService';
 import type { LocalHubBackend } from '../../electron/bridge/LocalHubBackend';
 import { openCaptureReader } from '../../electron/capture/captureFiles';
 import { RelayClient, type ReceivedMessage } from '../../electron/client';
-import { recordFromStart, stopBackend } from '../../electron/shell/backendLifecycle';
+import { AppBackend, recordFromStart } from '../../electron/shell/backendLifecycle';
 import { parseAppOptions } from '../../electron/shell/appOptions';
 import { chooseBackend } from '../../electron/shell/chooseBackend';
 import { Cleanup } from '../support/cleanup';
@@ -30,13 +30,21 @@ function tempDir(): string {
   return dir;
 }
 
-/** What main.ts does with app argv up to the window: the options, then the backend they choose; fails unless it is a hub of the app's own. */
-async function startFromArgv(argv: string[]): Promise<{ backend: LocalHubBackend; bridge: BridgeService; announcements: string[]; record: string | null }> {
+/** The app's backends, stopped after the test if the test did not stop them; `reports` gets what main.ts would print. */
+function appBackends(reports: string[] = []): AppBackend {
+  const backends = new AppBackend((line) => reports.push(line));
+  cleanup.add(() => backends.stop());
+  return backends;
+}
+
+/** What main.ts does with app argv up to the window: the options, the backend they choose (tracked while it starts), its bridge, --record; fails unless it is a hub of the app's own. */
+async function startFromArgv(backends: AppBackend, argv: string[]): Promise<{ backend: LocalHubBackend; bridge: BridgeService; announcements: string[]; record: string | null }> {
   const options = parseAppOptions(argv, {});
-  const choice = await chooseBackend(options.target);
+  const choosing = chooseBackend(options.target);
+  backends.track(choosing.then((choice) => (choice.outcome === 'live hub found' ? null : choice.backend)));
+  const choice = await choosing;
   if (choice.outcome !== 'started local hub') throw new Error(`the app did not start its hub: ${choice.outcome}`);
-  const bridge = new BridgeService(choice.backend);
-  cleanup.add(() => stopBackend(bridge, choice.backend, () => {}));
+  const bridge = backends.use(choice.backend);
   return { backend: choice.backend, bridge, announcements: choice.announcements, record: await recordFromStart(bridge, options.target) };
 }
 
@@ -49,7 +57,9 @@ describe("the desktop app's hub, from argv to quit", () => {
     const tap = path.join(dir, 'tap.sock');
     const line = path.join(dir, 'line.sock');
     const recording = path.join(dir, 'run.mcap');
-    const { backend, bridge, announcements, record } = await startFromArgv([
+    const reports: string[] = [];
+    const backends = appBackends(reports);
+    const { backend, announcements, record } = await startFromArgv(backends, [
       '--no-sandbox',
       '--socket',
       hubSocket,
@@ -92,8 +102,7 @@ describe("the desktop app's hub, from argv to quit", () => {
     expect(modules.find((m) => m.id === 'socat-user')).toMatchObject({ framing: 'line', pid: plain.child.pid, exe: expect.stringMatching(/socat$/) });
     expect(modules.map((m) => m.id)).toContain(upstreamId);
 
-    const reports: string[] = [];
-    await stopBackend(bridge, backend, (report) => reports.push(report));
+    await backends.stop();
     expect(reports).toEqual([]);
     // The hub said goodbye: the plain client's connection ends, and every listening socket file is gone.
     expect((await plain.exited).code).toBe(0);
@@ -110,7 +119,8 @@ describe("the desktop app's hub, from argv to quit", () => {
     const earlier = lineClient(cleanup, socket);
     await exchange(earlier, 'before');
     const hubSocket = path.join(tempDir(), 'hub.sock');
-    const { backend, bridge, announcements } = await startFromArgv(['--socket', hubSocket, '--tap-in-place', socket, '--tap-framing', 'lines']);
+    const backends = appBackends();
+    const { backend, announcements } = await startFromArgv(backends, ['--socket', hubSocket, '--tap-in-place', socket, '--tap-framing', 'lines']);
     expect(announcements[1]).toMatch(new RegExp(`^relayscope hub tapping ${escapeRegExp(socket)} in place .*framing lines: its server's socket is at `));
     expect(socketIdentity(socket).ino).not.toBe(original.ino);
 
@@ -121,11 +131,28 @@ describe("the desktop app's hub, from argv to quit", () => {
     tapped.child.stdin?.end();
     await tapped.exited;
 
-    await stopBackend(bridge, backend, () => {});
+    await backends.stop();
     expect(socketIdentity(socket)).toEqual(original);
     expectOnly(dir, ['server.sock']);
     expect(fs.existsSync(hubSocket)).toBe(false);
     await exchange(earlier, 'after');
     expect(server.accepted()).toBe(2);
+  }, 30_000);
+
+  it('a stop asked for while the hub is still starting (a signal at startup) waits for it and puts the in-place socket back', async () => {
+    const { dir, socket, original } = await liveServer(cleanup);
+    const hubSocket = path.join(tempDir(), 'hub.sock');
+    const reports: string[] = [];
+    const backends = appBackends(reports);
+    const options = parseAppOptions(['--socket', hubSocket, '--tap-in-place', socket], {});
+    const choosing = chooseBackend(options.target);
+    backends.track(choosing.then((choice) => (choice.outcome === 'live hub found' ? null : choice.backend)));
+    // Stopped before the start is awaited, as SIGINT right after launch does; the window never showed it.
+    await backends.stop();
+    expect((await choosing).outcome).toBe('started local hub');
+    expect(reports).toEqual([]);
+    expect(socketIdentity(socket)).toEqual(original);
+    expectOnly(dir, ['server.sock']);
+    expect(fs.existsSync(hubSocket)).toBe(false);
   }, 30_000);
 });
