@@ -9,6 +9,7 @@ import type { BridgeService } from '../bridge/BridgeService';
 import type { HubBackend } from '../bridge/HubBackend';
 import { OfflineBackend } from '../bridge/OfflineBackend';
 import { APP_USAGE, AppOptionsError, parseAppOptions, userArguments, type AppOptions } from './appOptions';
+import { wantsHelp } from '../cli/args';
 import { clockMillis } from '../cli/format';
 import { AppBackend, recordFromStart } from './backendLifecycle';
 import { attachBackend, chooseBackend } from './chooseBackend';
@@ -205,9 +206,14 @@ app.on('will-quit', (event) => {
 // A signal is a request to stop, not to ask: the hub still says goodbye to its modules.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAndExit(0));
 
+const args = userArguments(process.argv, process.defaultApp === true);
 let options: AppOptions | null = null;
 try {
-  options = parseAppOptions(userArguments(process.argv, process.defaultApp === true));
+  // --help (or -h) as relayscope serve --help would: the usage, and no hub started.
+  if (wantsHelp(args)) {
+    process.stdout.write(`${APP_USAGE}\n`);
+    app.exit(0);
+  } else options = parseAppOptions(args);
 } catch (err) {
   if (!(err instanceof AppOptionsError)) throw err;
   fail(2, 'Relayscope: wrong arguments', `${err.message}\n${APP_USAGE}`);
