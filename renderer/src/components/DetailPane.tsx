@@ -101,7 +101,7 @@ export function DetailPane({
   };
 
   return (
-    <section className="panel detail-pane" data-testid="detail-pane" aria-label="Message detail">
+    <section className="panel detail-pane" data-testid="detail-pane" data-row-number={row.rowNumber} data-payload={isMessage ? payload.status : 'none'} aria-label="Message detail">
       <header className="panel-header">
         <h2>Detail</h2>
         <span className="mono">{formatMicros(row.timeMicros)}</span>

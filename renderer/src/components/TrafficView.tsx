@@ -56,6 +56,8 @@ export function TrafficView({
   const anchorRef = useRef<{ rowNumber: number; offset: number } | null>(null);
   const wasPausedRef = useRef(store.paused);
   const anchoredVersionRef = useRef(store.getVersion());
+  /** Where following the tail last left the scroller; none while not following. */
+  const tailScrollTopRef = useRef(Number.NEGATIVE_INFINITY);
 
   const count = store.visibleCount;
   const shape = scrollGeometry(count, ROW_HEIGHT, viewport.height);
@@ -118,15 +120,29 @@ export function TrafficView({
       return;
     }
     if (following) {
-      if (Math.abs(scroller.scrollTop - shape.maxScrollTop) >= 1) scroller.scrollTop = shape.maxScrollTop;
-    } else if (rowsChanged && anchorRef.current !== null) {
-      // Rows arrived, were evicted or were filtered: keep the row that was at the top at the top.
-      const index = store.visibleIndexOf(anchorRef.current.rowNumber);
-      if (index >= 0 && index !== firstIndex) {
-        const target = scrollTopFor(index * ROW_HEIGHT + anchorRef.current.offset, shape);
-        scroller.scrollTop = target;
-        setViewport((previous) => ({ ...previous, scrollTop: scroller.scrollTop }));
+      // Scrolled up since the tail put it there, and the scroll event not handled yet (it comes in the
+      // next frame, after this pass): leave the tail rather than undo the person's scroll.
+      const movedUp = scroller.scrollTop < tailScrollTopRef.current - ROW_HEIGHT / 2;
+      const shortOfEnd = scroller.scrollTop < scroller.scrollHeight - scroller.clientHeight - ROW_HEIGHT / 2;
+      if (movedUp && shortOfEnd) {
+        tailScrollTopRef.current = Number.NEGATIVE_INFINITY;
+        setFollowing(false);
+        setViewport({ scrollTop: scroller.scrollTop, height: scroller.clientHeight });
         return;
+      }
+      if (Math.abs(scroller.scrollTop - shape.maxScrollTop) >= 1) scroller.scrollTop = shape.maxScrollTop;
+      tailScrollTopRef.current = scroller.scrollTop;
+    } else {
+      tailScrollTopRef.current = Number.NEGATIVE_INFINITY;
+      if (rowsChanged && anchorRef.current !== null) {
+        // Rows arrived, were evicted or were filtered: keep the row that was at the top at the top.
+        const index = store.visibleIndexOf(anchorRef.current.rowNumber);
+        if (index >= 0 && index !== firstIndex) {
+          const target = scrollTopFor(index * ROW_HEIGHT + anchorRef.current.offset, shape);
+          scroller.scrollTop = target;
+          setViewport((previous) => ({ ...previous, scrollTop: scroller.scrollTop }));
+          return;
+        }
       }
     }
     anchorRef.current = count > 0 && firstIndex < count ? { rowNumber: store.visibleRowNumberAt(firstIndex), offset: firstOffset } : null;
@@ -181,6 +197,7 @@ export function TrafficView({
               <TrafficRowView
                 key={row.rowNumber}
                 row={row}
+                rowIndex={startIndex + i}
                 time={times[i]}
                 isReference={reference?.rowNumber === row.rowNumber}
                 roundTrip={roundTripOf(store, row)}
@@ -219,6 +236,7 @@ function roundTripOf(store: TrafficStore, row: TrafficRow): { text: string; stat
 
 function TrafficRowView({
   row,
+  rowIndex,
   time,
   isReference,
   roundTrip,
@@ -228,6 +246,8 @@ function TrafficRowView({
   onMenu,
 }: {
   row: TrafficRow;
+  /** Its place among the rows the filter shows, from 0 (the grid's aria-rowcount counts them). */
+  rowIndex: number;
   time: string;
   isReference: boolean;
   roundTrip: { text: string; state: string; title: string } | null;
@@ -250,6 +270,8 @@ function TrafficRowView({
       data-destination={row.destination ?? ''}
       data-kind={row.kind}
       role="row"
+      aria-rowindex={rowIndex + 1}
+      data-row-number={row.rowNumber}
       aria-selected={selected}
       // Shift-click extends the row selection, not the page's text selection.
       onMouseDown={(event) => {

@@ -1,0 +1,43 @@
+import { RelayClient } from '../../electron/client';
+import { expect, test } from './support/fixtures';
+
+/** Messages A → B every millisecond or so, so the live tail moves between any two frames. */
+async function streamRows(socket: string): Promise<{ stop: () => Promise<void> }> {
+  const client = await RelayClient.connect({ id: 'A', socket, reconnect: false });
+  let n = 0;
+  const timer = setInterval(() => {
+    for (let i = 0; i < 4; i++) client.send('B', `row ${n++}`);
+  }, 1);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await client.close();
+    },
+  };
+}
+
+// A scroll reaches the table as a scroll event in the next frame, after the live tail had moved it
+// back to the end in the same frame: the table stayed at the end (bench:ui's scroll back found it so).
+test('a jump up (the scrollbar thumb dragged) takes the table away from the live tail while rows keep coming', async ({ session, ui }) => {
+  const { page } = ui;
+  await session.listen('B');
+  const stream = await streamRows(session.socket);
+  try {
+    const scroller = page.locator('.traffic-scroller');
+    await expect.poll(async () => Number(await scroller.getAttribute('aria-rowcount'))).toBeGreaterThan(2000);
+    const follow = page.getByRole('button', { name: /follow the live tail/ });
+    for (let turn = 0; turn < 8; turn++) {
+      await expect(follow).toHaveCount(0);
+      await scroller.evaluate((element) => {
+        element.scrollTop -= 20_000;
+      });
+      // The rows stop moving and the table offers to follow again, wherever the tail gets to.
+      await expect(follow).toBeVisible();
+      const away = await scroller.evaluate((element) => element.scrollHeight - element.clientHeight - element.scrollTop);
+      expect(away).toBeGreaterThan(300);
+      await follow.click();
+    }
+  } finally {
+    await stream.stop();
+  }
+});
