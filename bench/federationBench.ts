@@ -201,14 +201,22 @@ export async function federationBench(ctx: FederationBenchContext): Promise<void
     }
     const [cross, raw, federatedLocal, plainLocal] = rates.map(median);
 
-    const rawRoundTrip = await nodeRoundTrips(nats, ctx, server.url);
-    const crossRoundTrip = await crossRoundTrips(a.socket, b.socket, ctx.roundTrips);
+    // Round trips alternate too: the round-trip count split over the rounds, the median round's percentiles shown.
+    const perRound = Math.max(100, Math.floor(ctx.roundTrips / ctx.rounds));
+    const crossRounds: RoundTripFigures[] = [];
+    const rawRounds: RoundTripFigures[] = [];
+    for (let round = 0; round < ctx.rounds; round++) {
+      crossRounds.push(await crossRoundTrips(a.socket, b.socket, perRound));
+      rawRounds.push(await nodeRoundTrips(nats, { roundTrips: perRound }, server.url));
+    }
+    const middle = (figures: RoundTripFigures[]): RoundTripFigures => ({ p50: median(figures.map((f) => f.p50)), p99: median(figures.map((f) => f.p99)) });
+    const [crossRoundTrip, rawRoundTrip] = [middle(crossRounds), middle(rawRounds)];
 
     console.log(
       `\nFederation (issue 15): nats-server ${server.version} at ${server.url}; hubs a and b are \`relayscope hub --nats URL --bus ${BUS}\`, plain is \`relayscope hub\`; ` +
         `one write() per message from this process, ${PAYLOAD} B, ${fmt(count)} messages a run across the hubs and through raw NATS (${fmt(localCount)} for the local pairs) ` +
         `counted at the receiver after a tenth as many of warm-up, at most ${fmt(window)} in flight; ` +
-        `median of ${ctx.rounds} alternating rounds; ${fmt(ctx.roundTrips)} sequential round trips; load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end:`,
+        `median of ${ctx.rounds} alternating rounds, of throughput and of ${fmt(perRound)} sequential round trips each; load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end:`,
     );
     printTable(
       ['measure', 'figure', 'baseline', 'baseline is', 'ratio', 'target', 'result'],
@@ -239,6 +247,14 @@ export async function federationBench(ctx: FederationBenchContext): Promise<void
     printTable(
       ['path', 'median', 'rounds'],
       paths.map((p, i) => [p.name, fmt(median(rates[i])), rates[i].map((r) => fmt(r)).join(' / ')]),
+    );
+    console.log(`\nFederation round trips (p50 µs of each round, in the order run):`);
+    printTable(
+      ['path', 'median p50', 'rounds'],
+      [
+        ['module on hub a → responder on hub b', fmt(crossRoundTrip.p50, 1), crossRounds.map((r) => fmt(r.p50, 1)).join(' / ')],
+        ['raw NATS request → responder', fmt(rawRoundTrip.p50, 1), rawRounds.map((r) => fmt(r.p50, 1)).join(' / ')],
+      ],
     );
   } finally {
     for (const stop of stoppers.reverse()) await stop();
