@@ -56,7 +56,7 @@ export function TrafficView({
   const anchorRef = useRef<{ rowNumber: number; offset: number } | null>(null);
   const wasPausedRef = useRef(store.paused);
   const anchoredVersionRef = useRef(store.getVersion());
-  /** Where following the tail last left the scroller; none while not following. */
+  /** Where the last pass, following the tail, left the scroller; -Infinity when it did not follow. */
   const tailScrollTopRef = useRef(Number.NEGATIVE_INFINITY);
 
   const count = store.visibleCount;
@@ -126,6 +126,8 @@ export function TrafficView({
       const shortOfEnd = scroller.scrollTop < scroller.scrollHeight - scroller.clientHeight - ROW_HEIGHT / 2;
       if (movedUp && shortOfEnd) {
         tailScrollTopRef.current = Number.NEGATIVE_INFINITY;
+        // The row at the top is the scrolled-to one, taken in the next pass; not the tail's (as above).
+        anchorRef.current = null;
         setFollowing(false);
         setViewport({ scrollTop: scroller.scrollTop, height: scroller.clientHeight });
         return;
@@ -133,8 +135,11 @@ export function TrafficView({
       if (Math.abs(scroller.scrollTop - shape.maxScrollTop) >= 1) scroller.scrollTop = shape.maxScrollTop;
       tailScrollTopRef.current = scroller.scrollTop;
     } else {
+      // Just left the tail (the scroll event handled): the rows in view are those scrolled to, and
+      // the anchor is the tail's, which would pull the table back to it.
+      const justLeftTail = tailScrollTopRef.current !== Number.NEGATIVE_INFINITY;
       tailScrollTopRef.current = Number.NEGATIVE_INFINITY;
-      if (rowsChanged && anchorRef.current !== null) {
+      if (!justLeftTail && rowsChanged && anchorRef.current !== null) {
         // Rows arrived, were evicted or were filtered: keep the row that was at the top at the top.
         const index = store.visibleIndexOf(anchorRef.current.rowNumber);
         if (index >= 0 && index !== firstIndex) {
