@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import type { HubEvent } from './hubEvents';
 import { PayloadStore, type SearchablePayloads } from './PayloadStore';
 
@@ -16,9 +17,18 @@ export interface HubEventStreamOptions {
   payloadStoreEntries?: number;
 }
 
-/** 64 MiB, and as many payloads as the UI's table holds rows (renderer/src/state/TrafficStore.ts), so a search can cover every row of small messages. */
-export const DEFAULT_PAYLOAD_STORE_BYTES = 64 * 1024 * 1024;
+/** As many payloads as the UI's table holds rows (renderer/src/state/TrafficStore.ts). */
 export const DEFAULT_PAYLOAD_STORE_ENTRIES = 200_000;
+
+/**
+ * 1/16 of the machine's memory, between 64 MiB and 256 MiB: 256 MiB holds the table's 200,000 rows
+ * of 1 KiB payloads whole, so a search covers every row the table holds (with 64 MiB, two thirds of
+ * them were tested on their 64-byte previews only); a small device keeps the old 64 MiB. Held only
+ * while someone watches (the last subscriber out drops it).
+ */
+export function defaultPayloadStoreBytes(totalMemory = os.totalmem()): number {
+  return Math.max(64 * 1024 * 1024, Math.min(256 * 1024 * 1024, Math.floor(totalMemory / 16)));
+}
 
 /**
  * The batched event stream behind onEvents() and payload(seq), shared by the hub in this process
@@ -39,7 +49,7 @@ export class HubEventStream {
   constructor(options: HubEventStreamOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
     this.maxPendingEvents = options.maxPendingEvents ?? 2000;
-    this.payloads = new PayloadStore(options.payloadStoreBytes ?? DEFAULT_PAYLOAD_STORE_BYTES, options.payloadStoreEntries ?? DEFAULT_PAYLOAD_STORE_ENTRIES, (payload) => payload);
+    this.payloads = new PayloadStore(options.payloadStoreBytes ?? defaultPayloadStoreBytes(), options.payloadStoreEntries ?? DEFAULT_PAYLOAD_STORE_ENTRIES, (payload) => payload);
   }
 
   /** The payloads held, for a whole-payload search (electron/bridge/PayloadSearches.ts). */

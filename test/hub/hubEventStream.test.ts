@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HubEventStream } from '../../electron/hub/HubEventStream';
+import { defaultPayloadStoreBytes, HubEventStream } from '../../electron/hub/HubEventStream';
 import type { HubEvent } from '../../electron/hub/hubEvents';
 
 function messageEvent(seq: number): HubEvent {
@@ -61,5 +61,20 @@ describe('HubEventStream', () => {
     expect(stream.payload(5)).toBeUndefined();
     unsubscribe();
     expect(stream.payload(4)).toBeUndefined();
+  });
+
+  it("keeps the table's 200,000 rows of 1 KiB payloads whole by default on a machine of 4 GiB or more, so a search covers every row; 64 MiB on a small device", () => {
+    const GiB = 1024 ** 3;
+    expect(defaultPayloadStoreBytes(512 * 1024 ** 2)).toBe(64 * 1024 ** 2);
+    expect(defaultPayloadStoreBytes(24 * GiB)).toBe(256 * 1024 ** 2);
+    if (defaultPayloadStoreBytes() < 200_000 * 1024) return;
+    // On this machine: every one of 200,000 payloads of 1 KiB is still held after the last is stored.
+    const stream = new HubEventStream();
+    const keep = stream.subscribe(() => {});
+    const payload = Buffer.alloc(1024, 0x61);
+    for (let seq = 1; seq <= 200_000; seq++) stream.storePayload(seq, Buffer.from(payload));
+    expect(stream.searchable.countAfter(0)).toBe(200_000);
+    expect(stream.payload(1)?.length).toBe(1024);
+    keep();
   });
 });
