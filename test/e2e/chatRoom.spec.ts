@@ -57,7 +57,9 @@ test('three TCP users chat through --plain line, a fourth hears "too many users"
     users.dave.child.stdin?.end();
     await expect(ui.moduleRow('dave')).toHaveAttribute('data-connected', 'false');
     const listed = JSON.parse(await session.cli('list', '--format', 'json')) as { modules: { id: string; pid?: number; framing?: string; transport: string }[] };
-    expect(listed.modules.map(({ id, pid, framing, transport }) => ({ id, pid, framing, transport }))).toEqual([
+    // Sorted by ID: the list is in join order, and the three socat users connect at once.
+    const modules = listed.modules.map(({ id, pid, framing, transport }) => ({ id, pid, framing, transport })).sort((a, b) => a.id.localeCompare(b.id));
+    expect(modules).toEqual([
       { id: 'alice', pid: users.alice.child.pid, framing: 'line', transport: 'tcp' },
       { id: 'bob', pid: users.bob.child.pid, framing: 'line', transport: 'tcp' },
     ]);
