@@ -1,10 +1,30 @@
 /**
  * The layout of a federation batch (docs/FEDERATION.md, "Batch encoding"): what one hub publishes on
- * `rs.<bus>.hub.<hub>` for another. A header naming the sending hub, then records, each
+ * `rs.<bus>.hub.<hub>` for another. A header naming the sending hub, its link and the batch's serial,
+ * and the confirmation of what the sender took from the receiver; then records, each
  * `u32 recordLen | u8 type | u8 idLen | id | body`, integers big-endian. No I/O here.
  */
 
-export const BATCH_VERSION = 1;
+export const BATCH_VERSION = 2;
+
+/** The header's fixed fields after the hub name: u32 link, u32 serial, u32 confirmed link, u32 confirmed serial. */
+export const BATCH_SERIALS_BYTES = 16;
+
+/** What a batch header says besides the records. */
+export interface BatchHeader {
+  /** The sending hub. */
+  hub: string;
+  /** The sender's link to the receiver: random, new whenever the sender starts over with it (restart, reconnection). */
+  link: number;
+  /** This batch's number on the link, from 1 (wrapping past 0); 0 for a batch of no records, which needs no confirmation. */
+  serial: number;
+  /** The receiver's link whose batches the sender confirms (0: none). */
+  confirmsLink: number;
+  /** The last batch of that link the sender handled: it and every one before it are confirmed. */
+  confirmsSerial: number;
+  /** Where the records start. */
+  recordsAt: number;
+}
 
 export const BusRecordType = {
   /** id = the source module, body = a MESSAGE body as the source wrote it. */
@@ -30,14 +50,23 @@ export function writeRecordHeader(target: Buffer, at: number, type: number, id: 
   return at + 6 + id.length;
 }
 
-/** The batch header: version and the sending hub's name. */
+/** The batch header with the version and the sending hub's name, its serials zero: writeBatchSerials fills them in each batch. */
 export function encodeBatchHeader(hub: string): Buffer {
   const name = Buffer.from(hub, 'utf8');
-  const header = Buffer.allocUnsafe(2 + name.length);
+  const header = Buffer.alloc(2 + name.length + BATCH_SERIALS_BYTES);
   header[0] = BATCH_VERSION;
   header[1] = name.length;
   name.copy(header, 2);
   return header;
+}
+
+/** Writes the serials into a batch that starts with a header from encodeBatchHeader. */
+export function writeBatchSerials(batch: Buffer, serials: Omit<BatchHeader, 'hub' | 'recordsAt'>): void {
+  const at = 2 + batch[1];
+  batch.writeUInt32BE(serials.link, at);
+  batch.writeUInt32BE(serials.serial, at + 4);
+  batch.writeUInt32BE(serials.confirmsLink, at + 8);
+  batch.writeUInt32BE(serials.confirmsSerial, at + 12);
 }
 
 export class BatchError extends Error {
@@ -47,13 +76,21 @@ export class BatchError extends Error {
   }
 }
 
-/** Reads a batch header: the sending hub and where the records start. Throws BatchError. */
-export function parseBatchHeader(batch: Uint8Array): { hub: string; recordsAt: number } {
+/** Reads a batch header. Throws BatchError. */
+export function parseBatchHeader(batch: Buffer): BatchHeader {
   if (batch.length < 2) throw new BatchError(`a batch of ${batch.length} bytes has no header`);
   if (batch[0] !== BATCH_VERSION) throw new BatchError(`batch version ${batch[0]} is not ${BATCH_VERSION}`);
-  const recordsAt = 2 + batch[1];
+  const at = 2 + batch[1];
+  const recordsAt = at + BATCH_SERIALS_BYTES;
   if (recordsAt > batch.length) throw new BatchError('the batch header runs past its end');
-  return { hub: Buffer.from(batch.buffer, batch.byteOffset + 2, batch[1]).toString('utf8'), recordsAt };
+  return {
+    hub: batch.toString('utf8', 2, at),
+    link: batch.readUInt32BE(at),
+    serial: batch.readUInt32BE(at + 4),
+    confirmsLink: batch.readUInt32BE(at + 8),
+    confirmsSerial: batch.readUInt32BE(at + 12),
+    recordsAt,
+  };
 }
 
 export interface BusRecord {

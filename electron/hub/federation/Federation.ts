@@ -96,6 +96,11 @@ export class Federation implements BusRoute {
           if (err === null) this.guard(() => this.batch(msg));
         },
       });
+      nc.subscribe(`${this.noRespondersPrefix}.>`, {
+        callback: (err, msg) => {
+          if (err === null) this.guard(() => this.noResponders(msg));
+        },
+      });
     }
     const changed = !this.connected;
     this.connected = true;
@@ -136,6 +141,11 @@ export class Federation implements BusRoute {
 
   private inboxOf(hubName: string): string {
     return `rs.${this.bus}.hub.${hubName}`;
+  }
+
+  /** Batches go with a reply subject under it (…<remote>.<link>) that nobody answers: NATS sends its "no responders" status there when no hub is subscribed to the batch's subject. */
+  private get noRespondersPrefix(): string {
+    return `rs.${this.bus}.noresponders.${this.hubName}`;
   }
 
   private get maxBatch(): number {
@@ -179,7 +189,9 @@ export class Federation implements BusRoute {
     this.publishPresence({ op: 'beat', hub: this.hubName, epoch: this.epoch, count: this.localModules().length });
     const now = performance.now();
     for (const remote of [...this.hubs.values()]) {
+      const oldest = remote.oldestUnconfirmed();
       if (now - remote.lastSeen > this.presenceTimeoutMs) this.dropHub(remote, `hub ${remote.name} went silent for more than ${this.presenceTimeoutMs} ms`);
+      else if (oldest !== undefined && now - oldest.sentAt > this.confirmTimeoutMs) this.dropHub(remote, `no confirmation within ${this.confirmTimeoutMs} ms`);
     }
   }
 
@@ -303,54 +315,53 @@ export class Federation implements BusRoute {
 
   // ---------------------------------------------------------------- batches
 
+  /**
+   * Publishes a batch. One with records goes with a reply subject only NATS answers, when no hub is
+   * subscribed to its subject; the confirmation comes back in the other hub's batches (batch()).
+   * When it cannot go, everything not confirmed is answered and the hub is taken as gone.
+   */
   private send(remote: RemoteHub, batch: Batch): void {
     const nc = this.nc;
+    if (batch.serial === 0) {
+      if (nc !== null && this.connected) this.guard(() => nc.publish(this.inboxOf(remote.name), batch.data));
+      return;
+    }
     if (nc === null || !this.connected) {
-      this.unconfirmed(remote, batch, `this hub is not connected to NATS (${this.statusText})`);
+      this.dropHub(remote, `this hub is not connected to NATS (${this.statusText})`);
       return;
     }
-    let reply: Promise<Msg>;
     try {
-      reply = nc.request(this.inboxOf(remote.name), batch.data, { timeout: this.confirmTimeoutMs });
+      nc.publish(this.inboxOf(remote.name), batch.data, { reply: `${this.noRespondersPrefix}.${remote.name}.${remote.link}` });
     } catch (err) {
-      this.unconfirmed(remote, batch, (err as Error).message);
-      return;
+      this.dropHub(remote, (err as Error).message);
     }
-    reply.then(
-      () => remote.confirm(batch),
-      (err: Error & { isNoResponders?: () => boolean }) => {
-        const why =
-          typeof err.isNoResponders === 'function' && err.isNoResponders()
-            ? `no hub ${remote.name} is on the bus any more (NATS has no responders: it stopped or lost its connection)`
-            : err.name === 'TimeoutError'
-              ? `no confirmation within ${this.confirmTimeoutMs} ms`
-              : err.message;
-        this.guard(() => this.unconfirmed(remote, batch, why));
-      },
-    );
   }
 
-  /** A batch was not confirmed: its messages' senders hear so, and the hub is taken as gone. */
-  private unconfirmed(remote: RemoteHub, batch: Batch, why: string): void {
-    if (!remote.confirm(batch)) return;
-    answerUnconfirmed(this.hub, remote, batch, why);
-    this.dropHub(remote, why);
+  /** NATS found no hub subscribed to a batch's subject: that hub stopped, was killed or lost its connection. */
+  private noResponders(msg: Msg): void {
+    if (msg.headers?.code !== 503) return;
+    const [name, link] = msg.subject.slice(this.noRespondersPrefix.length + 1).split('.');
+    const remote = this.hubs.get(name);
+    if (remote === undefined || String(remote.link) !== link) return;
+    this.dropHub(remote, `no hub ${remote.name} is on the bus any more (NATS has no responders: it stopped or lost its connection)`);
   }
 
   private batch(msg: Msg): void {
     // Copied: payloads from it may be queued on a socket by reference (Router.deliver, large payloads).
     const data = Buffer.from(msg.data);
-    const from = handleBatch(
+    const header = handleBatch(
       this.hub,
       data,
       (hubName, id) => this.sourceFor(hubName, id),
       (why) => this.refused(why),
     );
-    if (from !== null) {
-      const remote = this.hubs.get(from);
-      if (remote !== undefined) remote.lastSeen = performance.now();
-    }
-    msg.respond();
+    if (header === null) return;
+    // A batch of records makes its hub known (as its first message does, sourceFor); one that only confirms does not.
+    const remote = header.serial === 0 ? this.hubs.get(header.hub) : this.remoteHub(header.hub, '');
+    if (remote === undefined) return;
+    remote.lastSeen = performance.now();
+    if (header.confirmsLink !== 0) remote.confirm(header.confirmsLink, header.confirmsSerial);
+    if (header.serial !== 0) remote.taken(header.link, header.serial, data.length);
   }
 
   /** The remote module a batch's message comes from; one whose join has not arrived yet is registered now. */

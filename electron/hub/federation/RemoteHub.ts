@@ -1,15 +1,28 @@
 import { Duplex } from 'node:stream';
-import { BusRecordType, encodeBatchHeader, recordHeaderLength, splitRecords, writeRecordHeader } from '../../protocol/busRecords';
+import { randomInt } from 'node:crypto';
+import { BusRecordType, encodeBatchHeader, recordHeaderLength, splitRecords, writeBatchSerials, writeRecordHeader } from '../../protocol/busRecords';
 import { FrameType, LENGTH_PREFIX_BYTES } from '../../protocol/protocol';
 import { HubConnection, ZERO_COPY_THRESHOLD } from '../HubConnection';
 
-/** One published batch until the receiving hub confirms it: the bytes (header and records) and whether it was settled. */
+/** One published batch until the receiving hub confirms it: the bytes (header and records) and its serial. */
 export interface Batch {
   data: Buffer;
   /** Where the records start in data. */
   recordsAt: number;
-  settled: boolean;
+  /** Its number on the link; 0 for a batch of no records (a confirmation alone), which is not kept. */
+  serial: number;
+  /** performance.now() when it was published, for the confirmation's timeout. */
+  sentAt: number;
 }
+
+/**
+ * How long a confirmation may wait for a batch going back to carry it. A request's reply usually goes
+ * back well within it (the round trip then carries no message of its own for the confirmation); when
+ * nothing goes back, the confirmation goes alone after it.
+ */
+const CONFIRM_DELAY_MS = 2;
+/** Bytes taken from a hub after which the confirmation goes at the end of the turn, not after the delay: its queue (unconfirmed bytes) is bounded. */
+const CONFIRM_BYTES = 256 * 1024;
 
 /** What a RELAY record adds before the MESSAGE body: the frame's own length prefix and type, so the receiver has the whole frame. */
 const FRAME_PREFIX_BYTES = LENGTH_PREFIX_BYTES + 1;
@@ -20,6 +33,9 @@ const FRAME_PREFIX_BYTES = LENGTH_PREFIX_BYTES + 1;
  * is appended, in the router's order, to one output (`out`, a connection-shaped slab holder that
  * HubOutput flushes once per read chunk like a socket's); what one tick appended is published as
  * one batch (or a few, each within the server's max_payload) and kept until the hub confirms it.
+ * The confirmations go the other way in the batches' headers (docs/FEDERATION.md, "Confirmations"):
+ * each batch to that hub confirms the last one taken from it, and when none goes within
+ * CONFIRM_DELAY_MS a batch of no records carries the confirmation alone.
  */
 export class RemoteHub {
   readonly modules = new Map<string, HubConnection>();
@@ -32,10 +48,21 @@ export class RemoteHub {
   readonly out: HubConnection;
   /** Bytes published and not yet confirmed, plus those waiting to be: the link's queue. */
   unconfirmedBytes = 0;
-  private readonly unconfirmed = new Set<Batch>();
+  /** This link's number in batch headers: a new RemoteHub (the other hub restarted, or this one reconnected) starts a new link. */
+  readonly link = randomInt(1, 2 ** 32);
+  private nextSerial = 1;
+  /** Published and not yet confirmed, in serial order. */
+  private unconfirmed: Batch[] = [];
   private pending: Buffer[] = [];
   private scheduled = false;
   private readonly header: Buffer;
+  /** The last batch taken from that hub (its link and serial): what the next batch to it confirms. */
+  private confirmsLink = 0;
+  private confirmsSerial = 0;
+  /** Bytes taken since the last confirmation went; > 0 means one is due. */
+  private unsentConfirmBytes = 0;
+  private confirmTimer: NodeJS.Timeout | null = null;
+  private confirmAtTurnEnd = false;
 
   constructor(
     readonly name: string,
@@ -99,29 +126,82 @@ export class RemoteHub {
     const limit = this.maxBatch() - this.header.length;
     const pieces = records.length <= limit ? [[0, records.length] as [number, number]] : splitRecords(records, 0, records.length, limit);
     for (const [from, to] of pieces) {
-      const batch: Batch = { data: Buffer.concat([this.header, records.subarray(from, to)]), recordsAt: this.header.length, settled: false };
-      this.unconfirmed.add(batch);
+      const batch = this.batchOf(records.subarray(from, to), this.nextSerial);
+      this.nextSerial = this.nextSerial === 2 ** 32 - 1 ? 1 : this.nextSerial + 1;
+      this.unconfirmed.push(batch);
       this.publish(this, batch);
     }
   }
 
-  /** The hub confirmed the batch; false when it had been settled already (answered as failed). */
-  confirm(batch: Batch): boolean {
-    if (batch.settled) return false;
-    this.settle(batch);
+  /** A batch of `records` with this link's serials, confirming what was taken from that hub so far. */
+  private batchOf(records: Buffer, serial: number): Batch {
+    const data = Buffer.concat([this.header, records]);
+    writeBatchSerials(data, { link: this.link, serial, confirmsLink: this.confirmsLink, confirmsSerial: this.confirmsSerial });
+    this.unsentConfirmBytes = 0;
+    return { data, recordsAt: this.header.length, serial, sentAt: performance.now() };
+  }
+
+  /**
+   * That hub confirmed this link's batches up to `serial`; false when the link is not this one's
+   * (a confirmation for a former link) or nothing was waiting for it.
+   */
+  confirm(link: number, serial: number): boolean {
+    if (link !== this.link) return false;
+    const upTo = this.unconfirmed.findIndex((batch) => batch.serial === serial);
+    if (upTo < 0) return false;
+    for (const batch of this.unconfirmed.slice(0, upTo + 1)) this.settle(batch);
+    this.unconfirmed = this.unconfirmed.slice(upTo + 1);
     return true;
   }
 
-  /** Settles every batch not yet confirmed and returns them, for their senders to be answered. */
+  /** The oldest batch not yet confirmed, if any. */
+  oldestUnconfirmed(): Batch | undefined {
+    return this.unconfirmed[0];
+  }
+
+  /** Settles every batch not yet confirmed and returns them, for their senders to be answered; no confirmation goes any more. */
   takeUnconfirmed(): Batch[] {
-    const batches = [...this.unconfirmed];
+    const batches = this.unconfirmed;
+    this.unconfirmed = [];
     for (const batch of batches) this.settle(batch);
+    this.stopConfirming();
     return batches;
   }
 
+  /** A batch of `bytes` from that hub (its `link` and `serial`) was handled: the next batch to it, or one of its own soon, confirms it. */
+  taken(link: number, serial: number, bytes: number): void {
+    this.confirmsLink = link;
+    this.confirmsSerial = serial;
+    this.unsentConfirmBytes += Math.max(1, bytes);
+    if (this.unsentConfirmBytes >= CONFIRM_BYTES && !this.confirmAtTurnEnd) {
+      this.confirmAtTurnEnd = true;
+      setImmediate(() => {
+        this.confirmAtTurnEnd = false;
+        this.confirmAlone();
+      });
+    }
+    if (this.confirmTimer === null) {
+      this.confirmTimer = setTimeout(() => {
+        this.confirmTimer = null;
+        this.confirmAlone();
+      }, CONFIRM_DELAY_MS);
+      this.confirmTimer.unref();
+    }
+  }
+
+  /** The confirmation goes in a batch of no records, unless a batch to that hub carried it meanwhile. */
+  private confirmAlone(): void {
+    if (this.unsentConfirmBytes === 0) return;
+    this.publish(this, this.batchOf(Buffer.alloc(0), 0));
+  }
+
+  private stopConfirming(): void {
+    this.unsentConfirmBytes = 0;
+    if (this.confirmTimer !== null) clearTimeout(this.confirmTimer);
+    this.confirmTimer = null;
+  }
+
   private settle(batch: Batch): void {
-    batch.settled = true;
-    this.unconfirmed.delete(batch);
     this.unconfirmedBytes -= batch.data.length - batch.recordsAt;
   }
 }

@@ -1,4 +1,4 @@
-import { BatchError, BusRecordType, forEachRecord, parseBatchHeader } from '../../protocol/busRecords';
+import { BatchError, type BatchHeader, BusRecordType, forEachRecord, parseBatchHeader } from '../../protocol/busRecords';
 import { FrameError, parseError } from '../../protocol/frameCodec';
 import { MessageBody } from '../../protocol/frameWriters';
 import { ErrorCode, FrameType, LENGTH_PREFIX_BYTES, MESSAGE_KIND_NAMES, MessageKind } from '../../protocol/protocol';
@@ -20,11 +20,11 @@ const FRAME_PREFIX_BYTES = LENGTH_PREFIX_BYTES + 1;
  * A batch another hub sent this one (docs/FEDERATION.md, "Batch encoding"): RELAY records go through
  * this hub's router as if read from the remote module standing for their source, DELIVERED ones
  * (answers and injected messages) to the local module they name. `source` finds or makes the remote
- * module for a source ID; `refused` counts and logs what cannot be handled. Returns the sending hub's
- * name, or null when the batch is unreadable.
+ * module for a source ID; `refused` counts and logs what cannot be handled. Returns the batch's
+ * header (its sender, serials and confirmation), or null when the batch is unreadable.
  */
-export function handleBatch(hub: BatchTarget, data: Buffer, source: (hubName: string, id: string) => HubConnection | null, refused: (why: string) => void): string | null {
-  let header: { hub: string; recordsAt: number };
+export function handleBatch(hub: BatchTarget, data: Buffer, source: (hubName: string, id: string) => HubConnection | null, refused: (why: string) => void): BatchHeader | null {
+  let header: BatchHeader;
   try {
     header = parseBatchHeader(data);
   } catch (err) {
@@ -60,7 +60,7 @@ export function handleBatch(hub: BatchTarget, data: Buffer, source: (hubName: st
       refused(`a batch from hub ${header.hub}: ${err.message}`);
     }
   });
-  return header.hub;
+  return header;
 }
 
 /** Whole frames another hub wrote for `conn`: its ERRORs are sent as this hub's own (counted, seen by monitors), messages as they are. */
