@@ -68,8 +68,10 @@ export class PayloadSearches {
     this.maxSearches = options.maxSearches ?? 4;
   }
 
-  /** Starts a search; a bad expression is refused at once (BackendError INVALID_FILTER naming the column). */
+  /** Starts a search, cancelling the one it replaces (if given); a bad expression is refused at once (BackendError INVALID_FILTER naming the column). */
   start(args: SearchArgs): { searchId: number; total: number } {
+    // First, so that a refused expression stops the search it replaces too.
+    if (args.replaces !== undefined) this.cancel(args.replaces);
     let filter: CaptureFilter;
     try {
       filter = parseCaptureFilter(args.expression, { caseSensitive: args.caseSensitive });

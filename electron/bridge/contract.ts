@@ -268,6 +268,11 @@ export interface SearchArgs {
   expression: string;
   /** Text and flagless regex terms compare case too. */
   caseSensitive: boolean;
+  /**
+   * The page's previous search, cancelled by this one: a filter that changes per keystroke makes one
+   * call per change, not a cancel and a start, so its calls stay within serve's calls in flight.
+   */
+  replaces?: number;
 }
 
 /**
@@ -551,7 +556,10 @@ function searchArgs(args: unknown): SearchArgs {
   const { expression, caseSensitive } = args as Record<string, unknown>;
   if (typeof expression !== 'string' || expression.length > MAX_SEARCH_EXPRESSION) throw new ContractError(`expression must be a string of at most ${MAX_SEARCH_EXPRESSION} characters`);
   if (typeof caseSensitive !== 'boolean') throw new ContractError('caseSensitive must be true or false');
-  return { searchId: id, expression, caseSensitive };
+  const { replaces } = args as Record<string, unknown>;
+  if (replaces === undefined) return { searchId: id, expression, caseSensitive };
+  if (typeof replaces !== 'number' || !Number.isSafeInteger(replaces) || replaces < 0) throw new ContractError('replaces must be a search ID');
+  return { searchId: id, expression, caseSensitive, replaces };
 }
 
 function searchCancelArgs(args: unknown): { searchId: number } {

@@ -66,6 +66,8 @@ async function expectFound(b: ReturnType<typeof bridge>): Promise<void> {
   expect(await search(b, 3, '.temp > 30 .cmd == "open"')).toEqual([30]);
   const refused = await b.service.call('hub:search', { searchId: 4, expression: '.temp >', caseSensitive: false });
   expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_FILTER', message: expect.stringMatching(/needs a value.*column 8/) } });
+  const badReplaces = await b.service.call('hub:search', { searchId: 5, expression: 'x', caseSensitive: false, replaces: 'search 4' });
+  expect(badReplaces).toMatchObject({ ok: false, error: { message: expect.stringMatching(/replaces must be a search ID/) } });
 }
 
 describe('whole-payload search through the bridge', () => {

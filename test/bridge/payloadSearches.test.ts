@@ -138,6 +138,24 @@ describe('PayloadSearches', () => {
     expect(searches.running).toBe(0);
   });
 
+  it('stops the search a new one replaces, even when the new expression is refused: the old one scans no further', async () => {
+    const payloads = store(20_000, 32 << 20);
+    for (let seq = 1; seq <= 20_000; seq++) payloads.add(seq, kib('', 0));
+    const sink = collector();
+    // 1 ms slices: the first search is still scanning when it is replaced.
+    const searches = new PayloadSearches(payloads, sink.push, { sliceMs: 1, pushEveryMs: 0 });
+    searches.start({ searchId: 1, expression: 'x', caseSensitive: false });
+    await sink.until((p) => p.searchId === 1);
+    searches.start({ searchId: 2, expression: 'y', caseSensitive: false, replaces: 1 });
+    expect(searches.running).toBe(1);
+    const firstPushes = sink.pushes.filter((p) => p.searchId === 1).length;
+    await sink.until((p) => p.searchId === 2 && p.caughtUp);
+    expect(sink.pushes.filter((p) => p.searchId === 1).length).toBe(firstPushes);
+    expect(sink.pushes.filter((p) => p.searchId === 1).every((p) => !p.caughtUp)).toBe(true);
+    expect(() => searches.start({ searchId: 3, expression: '/a(/', caseSensitive: false, replaces: 2 })).toThrow(BackendError);
+    expect(searches.running).toBe(0);
+  });
+
   it('runs at most maxSearches at once, cancelling the oldest', () => {
     const searches = new PayloadSearches(store(), () => {}, { maxSearches: 2 });
     for (let id = 1; id <= 3; id++) searches.start({ searchId: id, expression: 'x', caseSensitive: false });

@@ -149,6 +149,29 @@ describe('the filter bar searches whole payloads through the backend', () => {
   });
 });
 
+describe('the search runner', () => {
+  it('makes one call per filter change: a new search replaces the running one, a filter without payload terms cancels it', async () => {
+    const calls: { channel: string; args: unknown }[] = [];
+    const carrier: ContractCarrier = {
+      invoke: async (channel, args) => {
+        calls.push({ channel, args });
+        return { ok: true, value: channel === 'hub:search' ? { searchId: (args as { searchId: number }).searchId, total: 0 } : null } as never;
+      },
+      on: () => () => {},
+    };
+    const runner = new PayloadSearchRunner(contractApi(carrier), new TrafficStore(100));
+    runner.apply(filterOf({ text: 'zq' }));
+    runner.apply(filterOf({ text: 'zqx' }));
+    runner.apply(filterOf({ text: '' }));
+    const [first, second, third] = calls;
+    expect(calls.map((call) => call.channel)).toEqual(['hub:search', 'hub:search', 'hub:searchCancel']);
+    const firstId = (first.args as { searchId: number }).searchId;
+    expect(first.args).not.toHaveProperty('replaces');
+    expect(second.args).toMatchObject({ expression: '"zqx"', replaces: firstId });
+    expect(third.args).toEqual({ searchId: (second.args as { searchId: number }).searchId });
+  });
+});
+
 describe('rows wait for the search to reach them', () => {
   it('shows no message row before the search reports it, then decides each in order', () => {
     const store = new TrafficStore(100);

@@ -26,15 +26,18 @@ export class PayloadSearchRunner {
 
   /** Applies the filter to the table, with a new search when it has payload terms. */
   apply(filter: CompiledFilter): void {
-    this.cancel();
     if (filter.payloadExpression === '') {
+      this.cancel();
       this.store.setFilter(filter);
       return;
     }
+    // The new search cancels the running one in the same call (typing makes one call per change).
+    const replaces = this.current?.searchId;
     const search = new SearchMatches(this.nextId++, filter.payloadExpression, filter.caseSensitive);
     this.current = search;
     this.store.setFilter(filter, search);
-    void this.api.search({ searchId: search.searchId, expression: search.expression, caseSensitive: search.caseSensitive }).then((result) => {
+    const args = { searchId: search.searchId, expression: search.expression, caseSensitive: search.caseSensitive };
+    void this.api.search(replaces === undefined ? args : { ...args, replaces }).then((result) => {
       if (!result.ok) this.store.failSearch(search.searchId, `${result.error.code}: ${result.error.message}`);
     });
   }
