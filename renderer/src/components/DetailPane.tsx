@@ -27,6 +27,14 @@ const LOADING: PayloadState = { status: 'loading' };
 
 let nextDraftNonce = 1;
 
+/**
+ * A payload no longer than the preview is all in the row: shown at once, without a fetch. Under load
+ * the fetch's round trip through the backend was most of a click's response (docs/PERFORMANCE.md, UI).
+ */
+export function holdsWholePayload(row: TrafficRow): boolean {
+  return row.seq !== null && row.size === row.preview.byteLength;
+}
+
 export function DetailPane({
   row,
   transport,
@@ -54,7 +62,7 @@ export function DetailPane({
   const [fetched, setFetched] = useState<{ rowNumber: number; state: PayloadState } | null>(null);
 
   useEffect(() => {
-    if (row === null || row.seq === null) return;
+    if (row === null || row.seq === null || holdsWholePayload(row)) return;
     let current = true;
     const settle = (state: PayloadState): void => {
       if (current) setFetched({ rowNumber: row.rowNumber, state });
@@ -85,7 +93,7 @@ export function DetailPane({
   }
 
   const isMessage = row.note === null;
-  const payload = fetched !== null && fetched.rowNumber === row.rowNumber ? fetched.state : LOADING;
+  const payload: PayloadState = holdsWholePayload(row) ? { status: 'full', bytes: row.preview } : fetched !== null && fetched.rowNumber === row.rowNumber ? fetched.state : LOADING;
   const bytes = !isMessage ? new TextEncoder().encode(row.note ?? '') : payload.status === 'loading' ? row.preview : payload.bytes;
   const peers = conversationPeers(row);
   const isReference = timeDisplay.reference?.rowNumber === row.rowNumber;
