@@ -1,41 +1,23 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../electron/client';
 import { RelayError } from '../../electron/client/errors';
 import { ErrorCode } from '../../electron/protocol/protocol';
 import { Cleanup } from '../support/cleanup';
-import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
-import { allSee, client, federated, startBusHub } from './busFixture';
-import { NATS_SERVER, type NatsServer, startNatsServer } from './natsServer';
+import { allSee, client, federated, startBusHub, withNatsServer } from './busFixture';
+import { NATS_SERVER } from './natsServer';
 
 const describeWithNats = NATS_SERVER === null ? describe.skip : describe;
 
 describeWithNats(NATS_SERVER === null ? 'hubs on one bus — skipped: needs nats-server' : 'hubs on one bus through a real nats-server', () => {
-  let dir = '';
-  let nats: NatsServer;
-  let cleanup: Cleanup;
-
-  beforeAll(async () => {
-    dir = makeTempDir('rs-nats-');
-    nats = await startNatsServer({ dir });
-  });
-  afterAll(async () => {
-    await nats?.stop();
-    if (dir !== '') removeTempDir(dir);
-  });
-  beforeEach(() => {
-    cleanup = new Cleanup();
-  });
-  afterEach(async () => {
-    await cleanup.run();
-  });
+  const suite = withNatsServer('rs-nats-');
 
   it('relays unicast both ways between modules of two hubs, with the right source, in order', async () => {
-    const a = await startBusHub(cleanup, nats.url, 'hubA');
-    const b = await startBusHub(cleanup, nats.url, 'hubB');
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'hubA');
+    const b = await startBusHub(suite.cleanup, suite.nats.url, 'hubB');
     await federated([a, b]);
-    const alice = await client(cleanup, a, 'alice');
-    const bob = await client(cleanup, b, 'bob');
+    const alice = await client(suite.cleanup, a, 'alice');
+    const bob = await client(suite.cleanup, b, 'bob');
     await allSee([a, b], ['alice', 'bob']);
     const atBob: ReceivedMessage[] = [];
     const atAlice: ReceivedMessage[] = [];
@@ -54,10 +36,10 @@ describeWithNats(NATS_SERVER === null ? 'hubs on one bus — skipped: needs nats
   });
 
   it('delivers a broadcast exactly once to every module on three hubs and not back to its sender', async () => {
-    const hubs = [await startBusHub(cleanup, nats.url, 'one'), await startBusHub(cleanup, nats.url, 'two'), await startBusHub(cleanup, nats.url, 'three')];
+    const hubs = [await startBusHub(suite.cleanup, suite.nats.url, 'one'), await startBusHub(suite.cleanup, suite.nats.url, 'two'), await startBusHub(suite.cleanup, suite.nats.url, 'three')];
     await federated(hubs);
     const ids = ['m1a', 'm1b', 'm2a', 'm2b', 'm3a'];
-    const modules = await Promise.all(ids.map((id) => client(cleanup, hubs[Number(id[1]) - 1], id)));
+    const modules = await Promise.all(ids.map((id) => client(suite.cleanup, hubs[Number(id[1]) - 1], id)));
     await allSee(hubs, ids);
     const got = new Map<string, string[]>(ids.map((id) => [id, []]));
     for (const [i, module] of modules.entries()) module.on('message', (m) => got.get(ids[i])?.push(`${m.kind}:${m.source}:${m.text()}`));
@@ -77,12 +59,12 @@ describeWithNats(NATS_SERVER === null ? 'hubs on one bus — skipped: needs nats
   });
 
   it('answers a request across hubs, and PEER_GONE when the responder leaves before replying', async () => {
-    const a = await startBusHub(cleanup, nats.url, 'reqA');
-    const b = await startBusHub(cleanup, nats.url, 'reqB');
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'reqA');
+    const b = await startBusHub(suite.cleanup, suite.nats.url, 'reqB');
     await federated([a, b]);
-    const asker = await client(cleanup, a, 'asker');
-    const echo = await client(cleanup, b, 'echo');
-    const silent = await client(cleanup, b, 'silent');
+    const asker = await client(suite.cleanup, a, 'asker');
+    const echo = await client(suite.cleanup, b, 'echo');
+    const silent = await client(suite.cleanup, b, 'silent');
     echo.on('request', (m) => echo.reply(m, `echo ${m.text()}`));
     await allSee([a, b], ['asker', 'echo', 'silent']);
     const reply = await asker.request('echo', 'hi', { timeoutMs: 5000 });
@@ -100,11 +82,11 @@ describeWithNats(NATS_SERVER === null ? 'hubs on one bus — skipped: needs nats
   });
 
   it('answers NO_SUCH_MODULE at once for an ID no hub holds, and lists every module of the bus with its hub', async () => {
-    const a = await startBusHub(cleanup, nats.url, 'listA');
-    const b = await startBusHub(cleanup, nats.url, 'listB');
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'listA');
+    const b = await startBusHub(suite.cleanup, suite.nats.url, 'listB');
     await federated([a, b]);
-    const here = await client(cleanup, a, 'here');
-    await client(cleanup, b, 'there');
+    const here = await client(suite.cleanup, a, 'here');
+    await client(suite.cleanup, b, 'there');
     await allSee([a, b], ['here', 'there']);
     const started = performance.now();
     const error = await here.request('nowhere', 'x', { timeoutMs: 10_000 }).catch((err: unknown) => err);
@@ -122,10 +104,10 @@ describeWithNats(NATS_SERVER === null ? 'hubs on one bus — skipped: needs nats
   });
 
   it('keeps a module ID unique across the bus: a HELLO for an ID another hub holds is refused with ID_IN_USE', async () => {
-    const a = await startBusHub(cleanup, nats.url, 'idA');
-    const b = await startBusHub(cleanup, nats.url, 'idB');
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'idA');
+    const b = await startBusHub(suite.cleanup, suite.nats.url, 'idB');
     await federated([a, b]);
-    await client(cleanup, a, 'unique');
+    await client(suite.cleanup, a, 'unique');
     await allSee([b], ['unique']);
     const second = await b.connect();
     const result = await second.hello('unique', { flags: 0 });
@@ -134,10 +116,10 @@ describeWithNats(NATS_SERVER === null ? 'hubs on one bus — skipped: needs nats
   });
 
   it('a hub that closes takes its modules with it: the others see them leave', async () => {
-    const a = await startBusHub(cleanup, nats.url, 'stayA');
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'stayA');
     const bCleanup = new Cleanup();
-    const b = await startBusHub(bCleanup, nats.url, 'goB');
-    cleanup.add(() => bCleanup.run());
+    const b = await startBusHub(bCleanup, suite.nats.url, 'goB');
+    suite.cleanup.add(() => bCleanup.run());
     await federated([a, b]);
     await client(bCleanup, b, 'leaving');
     await allSee([a], ['leaving']);

@@ -1,8 +1,32 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { RelayClient } from '../../electron/client';
 import type { RelayHubOptions } from '../../electron/hub';
-import type { Cleanup } from '../support/cleanup';
+import { Cleanup } from '../support/cleanup';
 import { type HubUnderTest, startHub } from '../support/hubFixture';
+import { makeTempDir, removeTempDir } from '../support/tempDir';
 import { waitUntil } from '../support/waitUntil';
+import { type NatsServer, startNatsServer } from './natsServer';
+
+/** For a describe block: one nats-server for all its tests (in a temp dir named from `tempPrefix`), and a fresh Cleanup for each test. */
+export function withNatsServer(tempPrefix: string): { readonly nats: NatsServer; readonly cleanup: Cleanup } {
+  const suite = { nats: null as unknown as NatsServer, cleanup: new Cleanup() };
+  let dir = '';
+  beforeAll(async () => {
+    dir = makeTempDir(tempPrefix);
+    suite.nats = await startNatsServer({ dir });
+  });
+  afterAll(async () => {
+    await suite.nats?.stop();
+    if (dir !== '') removeTempDir(dir);
+  });
+  beforeEach(() => {
+    suite.cleanup = new Cleanup();
+  });
+  afterEach(async () => {
+    await suite.cleanup.run();
+  });
+  return suite;
+}
 
 /** Hubs in this process on one bus: short presence times so a silent hub is noticed within the test's patience. */
 export async function startBusHub(cleanup: Cleanup, url: string, hubName: string, options: RelayHubOptions = {}): Promise<HubUnderTest> {

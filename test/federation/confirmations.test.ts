@@ -1,13 +1,12 @@
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RelayError } from '../../electron/client/errors';
 import { encodePresenceMessage } from '../../electron/hub/federation/presenceMessages';
 import { type BatchHeader, parseBatchHeader } from '../../electron/protocol/busRecords';
-import { Cleanup } from '../support/cleanup';
-import { makeTempDir, removeTempDir } from '../support/tempDir';
-import { allSee, client, federated, startBusHub } from './busFixture';
-import { NATS_SERVER, type NatsServer, startNatsServer } from './natsServer';
+import type { Cleanup } from '../support/cleanup';
+import { allSee, client, federated, startBusHub, withNatsServer } from './busFixture';
+import { NATS_SERVER } from './natsServer';
 
 const describeWithNats = NATS_SERVER === null ? describe.skip : describe;
 
@@ -31,36 +30,19 @@ async function fakeHub(cleanup: Cleanup, url: string, name: string, takesBatches
 }
 
 describeWithNats(NATS_SERVER === null ? 'batch confirmations — skipped: needs nats-server' : 'batch confirmations through a real nats-server', () => {
-  let dir = '';
-  let nats: NatsServer;
-  let cleanup: Cleanup;
-
-  beforeAll(async () => {
-    dir = makeTempDir('rs-natsc-');
-    nats = await startNatsServer({ dir });
-  });
-  afterAll(async () => {
-    await nats?.stop();
-    if (dir !== '') removeTempDir(dir);
-  });
-  beforeEach(() => {
-    cleanup = new Cleanup();
-  });
-  afterEach(async () => {
-    await cleanup.run();
-  });
+  const suite = withNatsServer('rs-natsc-');
 
   it('a request/reply loop carries each confirmation in the batch going back; every batch is confirmed, by serial, on its link', async () => {
-    const a = await startBusHub(cleanup, nats.url, 'ackA');
-    const b = await startBusHub(cleanup, nats.url, 'ackB');
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'ackA');
+    const b = await startBusHub(suite.cleanup, suite.nats.url, 'ackB');
     await federated([a, b]);
-    const asker = await client(cleanup, a, 'asker');
-    const echo = await client(cleanup, b, 'echo');
+    const asker = await client(suite.cleanup, a, 'asker');
+    const echo = await client(suite.cleanup, b, 'echo');
     echo.on('request', (m) => echo.reply(m, m.payload));
     await allSee([a, b], ['asker', 'echo']);
     // A third NATS client sees both hubs' batches (NATS gives every subscriber a copy).
-    const watcher = await connect({ servers: nats.url, reconnect: false });
-    cleanup.add(() => watcher.close());
+    const watcher = await connect({ servers: suite.nats.url, reconnect: false });
+    suite.cleanup.add(() => watcher.close());
     const seen: BatchHeader[] = [];
     for (const hub of ['ackA', 'ackB']) watcher.subscribe(`rs.test.hub.${hub}`, { callback: (_err: Error | null, msg: Msg) => seen.push(parseBatchHeader(Buffer.from(msg.data))) });
     await watcher.flush();
@@ -94,10 +76,10 @@ describeWithNats(NATS_SERVER === null ? 'batch confirmations — skipped: needs 
   });
 
   it('a hub that takes batches and never confirms them: the sender gets PEER_GONE once the confirmation is overdue', async () => {
-    await fakeHub(cleanup, nats.url, 'mute', true);
-    const a = await startBusHub(cleanup, nats.url, 'talker');
+    await fakeHub(suite.cleanup, suite.nats.url, 'mute', true);
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'talker');
     await federated([a]);
-    const alice = await client(cleanup, a, 'alice');
+    const alice = await client(suite.cleanup, a, 'alice');
     await allSee([a], ['alice', 'ghost']);
     alice.send('ghost', 'anyone there?');
     const error = await alice.request('ghost', 'and this?', { timeoutMs: 20_000 }).catch((err: unknown) => err);
@@ -107,10 +89,10 @@ describeWithNats(NATS_SERVER === null ? 'batch confirmations — skipped: needs 
   });
 
   it('a hub NATS finds no subscriber for: the next batch to it is answered at once, through NATS "no responders"', async () => {
-    await fakeHub(cleanup, nats.url, 'unsubscribed', false);
-    const a = await startBusHub(cleanup, nats.url, 'caller');
+    await fakeHub(suite.cleanup, suite.nats.url, 'unsubscribed', false);
+    const a = await startBusHub(suite.cleanup, suite.nats.url, 'caller');
     await federated([a]);
-    const alice = await client(cleanup, a, 'alice');
+    const alice = await client(suite.cleanup, a, 'alice');
     await allSee([a], ['alice', 'ghost']);
     const error = await alice.request('ghost', 'hello?', { timeoutMs: 20_000 }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RelayError);
