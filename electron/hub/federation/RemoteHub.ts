@@ -142,16 +142,13 @@ export class RemoteHub {
   }
 
   /**
-   * That hub confirmed this link's batches up to `serial`; false when the link is not this one's
-   * (a confirmation for a former link) or nothing was waiting for it.
+   * That hub confirmed this link's batches up to `serial`. Ignored for a former link, or for a serial
+   * no longer waiting (answered as failed already).
    */
-  confirm(link: number, serial: number): boolean {
-    if (link !== this.link) return false;
+  confirm(link: number, serial: number): void {
+    if (link !== this.link) return;
     const upTo = this.unconfirmed.findIndex((batch) => batch.serial === serial);
-    if (upTo < 0) return false;
-    for (const batch of this.unconfirmed.slice(0, upTo + 1)) this.settle(batch);
-    this.unconfirmed = this.unconfirmed.slice(upTo + 1);
-    return true;
+    for (const batch of this.unconfirmed.splice(0, upTo + 1)) this.settle(batch);
   }
 
   /** The oldest batch not yet confirmed, if any. */
